@@ -1,0 +1,28 @@
+//! fedrec-common: the pure core of fedrec. Everything that decides lives here and does no I/O:
+//! no clock, no disk, no network, no async runtime. The daemon (`fedrec-node`) feeds it bytes,
+//! times and documents, and carries out what it returns.
+//!
+//! - [`form`]: the application form (申报表), its TOML format and its validation;
+//! - [`credit_code`]: the unified social credit code and its check characters;
+//! - [`batch`]: a batch's deadline, key areas, quota and subsidy cap;
+//! - [`timestamp`]: points in time, parsed and shown in China Standard Time;
+//! - [`identity`]: node keys, node ids and hashes;
+//! - [`ids`]: recommender, record and document ids, and topics (audiences);
+//! - [`feed`]: signed feed entries, their verification, hash chains and equivocation;
+//! - [`roster`]: the ministry-signed roster and who may write and read what;
+//! - [`record`]: application records as Automerge documents;
+//! - [`rules`]: the verdicts the ministry enforces on merge.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod batch;
+pub mod credit_code;
+pub mod feed;
+pub mod form;
+pub mod identity;
+pub mod ids;
+pub mod record;
+pub mod roster;
+pub mod rules;
+pub mod timestamp;

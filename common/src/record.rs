@@ -1,0 +1,433 @@
+//! Application records as Automerge documents.
+//!
+//! A record document holds the batch, the recommender, the status (draft, submitted, withdrawn)
+//! and a `form` map with one key per box of the form, named by the box's dotted path (see
+//! [`crate::form::FIELDS`]). Free-text boxes are Automerge Text, so an edit of a few characters
+//! makes a change of a few hundred bytes, and concurrent edits to different parts of one box from
+//! HQ and a field office both survive the merge. One-line boxes, numbers and yes/no answers are
+//! scalars: the last writer wins, and `get_all` still shows a concurrent loser.
+//!
+//! The document's actor is always the local node's key, so every change names its signer; the
+//! feed layer checks that the actor equals the entry's author. Remote bytes are applied inside
+//! `catch_unwind`, because Automerge may panic on malformed input.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::batch::BatchNumber;
+use crate::form::{Application, Attachment, FieldKind, FieldValue, all_fields};
+use crate::identity::NodeId;
+use crate::ids::RecommenderId;
+
+/// Where a record stands in its lifecycle, as its own nodes see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Submitted,
+    Withdrawn,
+}
+
+impl Status {
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    fn parse(key: &str) -> Option<Self> {
+        [Status::Draft, Status::Submitted, Status::Withdrawn]
+            .into_iter()
+            .find(|status| status.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RecordError {
+    #[error("the Automerge data is malformed: {0}")]
+    Malformed(String),
+    #[error("the Automerge library panicked on this input")]
+    Panicked,
+    #[error("record field `{field}` holds {found}, not {expected}")]
+    Shape {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("a {from} record cannot be {action}")]
+    Transition {
+        from: &'static str,
+        action: &'static str,
+    },
+    #[error("a submitted record cannot be edited; withdraw it first")]
+    Frozen,
+    #[error("Automerge refused the edit: {0}")]
+    Edit(String),
+}
+
+fn edit_error(error: automerge::AutomergeError) -> RecordError {
+    RecordError::Edit(error.to_string())
+}
+
+/// Runs Automerge on untrusted input, turning a panic into an error.
+fn guarded<T>(
+    work: impl FnOnce() -> Result<T, automerge::AutomergeError>,
+) -> Result<T, RecordError> {
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result.map_err(|e| RecordError::Malformed(e.to_string())),
+        Err(_) => Err(RecordError::Panicked),
+    }
+}
+
+/// One application record as an Automerge document.
+#[derive(Debug, Clone)]
+pub struct RecordDoc {
+    doc: AutoCommit,
+}
+
+impl RecordDoc {
+    /// Creates a record for `application` and returns it with the change that created it.
+    pub fn create(
+        author: &NodeId,
+        batch: BatchNumber,
+        recommender: &RecommenderId,
+        application: &Application,
+    ) -> Result<(Self, Change), RecordError> {
+        let mut doc = AutoCommit::new().with_actor(author.actor_id());
+        doc.put(ROOT, "type", "application").map_err(edit_error)?;
+        doc.put(ROOT, "batch", u64::from(batch.0))
+            .map_err(edit_error)?;
+        doc.put(ROOT, "recommender", recommender.as_str())
+            .map_err(edit_error)?;
+        doc.put(ROOT, "status", Status::Draft.key())
+            .map_err(edit_error)?;
+        doc.put_object(ROOT, "form", ObjType::Map)
+            .map_err(edit_error)?;
+        let mut record = Self { doc };
+        record.write_form(application, &Application::default(), true)?;
+        let change = record
+            .commit()?
+            .ok_or(RecordError::Edit("nothing to create".into()))?;
+        Ok((record, change))
+    }
+
+    /// An empty document for `actor`, into which a replica applies a record's verified changes.
+    pub fn empty(actor: &NodeId) -> Self {
+        Self {
+            doc: AutoCommit::new().with_actor(actor.actor_id()),
+        }
+    }
+
+    /// Loads a saved document (a snapshot this node wrote, or an export), for edits by `actor`.
+    pub fn load(bytes: &[u8], actor: &NodeId) -> Result<Self, RecordError> {
+        let doc = guarded(|| AutoCommit::load(bytes))?;
+        Ok(Self {
+            doc: doc.with_actor(actor.actor_id()),
+        })
+    }
+
+    /// The whole document in Automerge's binary format, loadable by any Automerge implementation.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// Applies verified changes from the feed. Changes whose dependencies have not arrived yet
+    /// are held by Automerge until they do.
+    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<(), RecordError> {
+        let changes: Vec<Change> = changes.into_iter().collect();
+        guarded(|| self.doc.apply_changes(changes))
+    }
+
+    /// Merges another replica's document into this one.
+    pub fn merge(&mut self, other: &mut RecordDoc) -> Result<(), RecordError> {
+        guarded(|| self.doc.merge(&mut other.doc).map(|_| ()))
+    }
+
+    pub fn heads(&mut self) -> Vec<automerge::ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Every change in the document, in causal order.
+    pub fn changes(&mut self) -> Vec<Change> {
+        self.doc.get_changes(&[])
+    }
+
+    pub fn status(&self) -> Result<Status, RecordError> {
+        let key = self.scalar_str(&ROOT, "status")?;
+        Status::parse(&key).ok_or(RecordError::Shape {
+            field: "status".into(),
+            expected: "draft, submitted or withdrawn",
+            found: key,
+        })
+    }
+
+    pub fn batch(&self) -> Result<BatchNumber, RecordError> {
+        match self.doc.get(ROOT, "batch") {
+            Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                ScalarValue::Uint(n) => u32::try_from(*n).ok().map(BatchNumber),
+                ScalarValue::Int(n) => u32::try_from(*n).ok().map(BatchNumber),
+                _ => None,
+            },
+            _ => None,
+        }
+        .ok_or_else(|| shape("batch", "a batch number", "something else"))
+    }
+
+    pub fn recommender(&self) -> Result<RecommenderId, RecordError> {
+        let text = self.scalar_str(&ROOT, "recommender")?;
+        text.parse()
+            .map_err(|_| shape("recommender", "a recommender id", &text))
+    }
+
+    /// The application as the document holds it now.
+    pub fn application(&self) -> Result<Application, RecordError> {
+        let form = self.form()?;
+        let mut application = Application {
+            batch: self.batch()?.0,
+            ..Application::default()
+        };
+        for spec in all_fields() {
+            let value = match spec.kind {
+                FieldKind::Prose(_) => FieldValue::Text(self.text_at(&form, spec.path)?),
+                FieldKind::Line(_) => {
+                    FieldValue::Text(self.optional_str(&form, spec.path)?.unwrap_or_default())
+                }
+                FieldKind::YesNo => FieldValue::YesNo(match self.doc.get(&form, spec.path) {
+                    Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                        ScalarValue::Boolean(b) => Some(*b),
+                        _ => return Err(shape(spec.path, "yes or no", "something else")),
+                    },
+                    _ => None,
+                }),
+                FieldKind::Yuan => FieldValue::Yuan(match self.doc.get(&form, spec.path) {
+                    Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                        ScalarValue::Uint(n) => *n,
+                        _ => {
+                            return Err(shape(
+                                spec.path,
+                                "a whole number of yuan",
+                                "something else",
+                            ));
+                        }
+                    },
+                    _ => 0,
+                }),
+                FieldKind::Areas => FieldValue::Areas(self.string_list(&form, spec.path)?),
+            };
+            application
+                .set(spec.path, value)
+                .map_err(|e| shape(spec.path, "a form value", &e.problem))?;
+        }
+        application.attachments = self.attachments(&form)?;
+        Ok(application)
+    }
+
+    /// Brings the document to `application`, box by box, and returns the change, or `None` if
+    /// nothing differed. Only a draft may be edited.
+    pub fn update(&mut self, application: &Application) -> Result<Option<Change>, RecordError> {
+        if self.status()? != Status::Draft {
+            return Err(RecordError::Frozen);
+        }
+        let current = self.application()?;
+        self.write_form(application, &current, false)?;
+        self.commit()
+    }
+
+    /// Moves the record from draft to submitted.
+    pub fn submit(&mut self) -> Result<Change, RecordError> {
+        self.transition(Status::Draft, Status::Submitted, "submitted")
+    }
+
+    /// Moves the record from submitted to withdrawn.
+    pub fn withdraw(&mut self) -> Result<Change, RecordError> {
+        self.transition(Status::Submitted, Status::Withdrawn, "withdrawn")
+    }
+
+    fn transition(
+        &mut self,
+        from: Status,
+        to: Status,
+        action: &'static str,
+    ) -> Result<Change, RecordError> {
+        let status = self.status()?;
+        if status != from {
+            return Err(RecordError::Transition {
+                from: status.key(),
+                action,
+            });
+        }
+        self.doc.put(ROOT, "status", to.key()).map_err(edit_error)?;
+        self.commit()?
+            .ok_or(RecordError::Edit("status unchanged".into()))
+    }
+
+    /// Commits the pending operations as one change by the local actor.
+    fn commit(&mut self) -> Result<Option<Change>, RecordError> {
+        if self.doc.commit().is_none() {
+            return Ok(None);
+        }
+        Ok(self.doc.get_last_local_change())
+    }
+
+    fn form(&self) -> Result<ObjId, RecordError> {
+        match self.doc.get(ROOT, "form") {
+            Ok(Some((Value::Object(ObjType::Map), id))) => Ok(id),
+            _ => Err(shape("form", "a map", "something else")),
+        }
+    }
+
+    /// Writes every box of `new` that differs from `old`. On creation every non-empty box is
+    /// written.
+    fn write_form(
+        &mut self,
+        new: &Application,
+        old: &Application,
+        creating: bool,
+    ) -> Result<(), RecordError> {
+        let form = self.form()?;
+        for spec in all_fields() {
+            let (Some(value), previous) = (new.get(spec.path), old.get(spec.path)) else {
+                continue;
+            };
+            if !creating && previous.as_ref() == Some(&value) {
+                continue;
+            }
+            match (spec.kind, value) {
+                (FieldKind::Prose(_), FieldValue::Text(text)) => {
+                    let obj = match self.doc.get(&form, spec.path) {
+                        Ok(Some((Value::Object(ObjType::Text), id))) => id,
+                        _ => self
+                            .doc
+                            .put_object(&form, spec.path, ObjType::Text)
+                            .map_err(edit_error)?,
+                    };
+                    self.doc.update_text(&obj, &text).map_err(edit_error)?;
+                }
+                (_, FieldValue::Text(text)) if text.is_empty() => {
+                    if !creating {
+                        self.doc.delete(&form, spec.path).map_err(edit_error)?;
+                    }
+                }
+                (_, FieldValue::Text(text)) => {
+                    self.doc.put(&form, spec.path, text).map_err(edit_error)?
+                }
+                (_, FieldValue::YesNo(None)) => {
+                    if !creating {
+                        self.doc.delete(&form, spec.path).map_err(edit_error)?;
+                    }
+                }
+                (_, FieldValue::YesNo(Some(answer))) => {
+                    self.doc.put(&form, spec.path, answer).map_err(edit_error)?
+                }
+                (_, FieldValue::Yuan(yuan)) => {
+                    self.doc.put(&form, spec.path, yuan).map_err(edit_error)?
+                }
+                (_, FieldValue::Areas(areas)) => {
+                    let list = self
+                        .doc
+                        .put_object(&form, spec.path, ObjType::List)
+                        .map_err(edit_error)?;
+                    for (index, area) in areas.iter().enumerate() {
+                        self.doc
+                            .insert(&list, index, area.as_str())
+                            .map_err(edit_error)?;
+                    }
+                }
+            }
+        }
+        if creating || new.attachments != old.attachments {
+            let list = self
+                .doc
+                .put_object(&form, "attachments", ObjType::List)
+                .map_err(edit_error)?;
+            for (index, attachment) in new.attachments.iter().enumerate() {
+                let item = self
+                    .doc
+                    .insert_object(&list, index, ObjType::Map)
+                    .map_err(edit_error)?;
+                self.doc
+                    .put(&item, "kind", attachment.kind.as_str())
+                    .map_err(edit_error)?;
+                self.doc
+                    .put(&item, "file", attachment.file.as_str())
+                    .map_err(edit_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar_str(&self, obj: &ObjId, key: &str) -> Result<String, RecordError> {
+        self.optional_str(obj, key)?
+            .ok_or_else(|| shape(key, "text", "nothing"))
+    }
+
+    fn optional_str(&self, obj: &ObjId, key: &str) -> Result<Option<String>, RecordError> {
+        match self.doc.get(obj, key) {
+            Ok(None) => Ok(None),
+            Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                ScalarValue::Str(text) => Ok(Some(text.to_string())),
+                other => Err(shape(key, "text", &format!("{other:?}"))),
+            },
+            Ok(Some((Value::Object(ObjType::Text), id))) => {
+                self.doc.text(&id).map(Some).map_err(edit_error)
+            }
+            _ => Err(shape(key, "text", "an object")),
+        }
+    }
+
+    fn text_at(&self, obj: &ObjId, key: &str) -> Result<String, RecordError> {
+        Ok(self.optional_str(obj, key)?.unwrap_or_default())
+    }
+
+    fn string_list(&self, obj: &ObjId, key: &str) -> Result<Vec<String>, RecordError> {
+        let list = match self.doc.get(obj, key) {
+            Ok(None) => return Ok(Vec::new()),
+            Ok(Some((Value::Object(ObjType::List), id))) => id,
+            _ => return Err(shape(key, "a list", "something else")),
+        };
+        (0..self.doc.length(&list))
+            .map(|index| match self.doc.get(&list, index) {
+                Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                    ScalarValue::Str(text) => Ok(text.to_string()),
+                    _ => Err(shape(key, "a list of text", "another value")),
+                },
+                _ => Err(shape(key, "a list of text", "an object")),
+            })
+            .collect()
+    }
+
+    fn attachments(&self, form: &ObjId) -> Result<Vec<Attachment>, RecordError> {
+        let list = match self.doc.get(form, "attachments") {
+            Ok(None) => return Ok(Vec::new()),
+            Ok(Some((Value::Object(ObjType::List), id))) => id,
+            _ => return Err(shape("attachments", "a list", "something else")),
+        };
+        (0..self.doc.length(&list))
+            .map(|index| match self.doc.get(&list, index) {
+                Ok(Some((Value::Object(ObjType::Map), item))) => Ok(Attachment {
+                    kind: self.optional_str(&item, "kind")?.unwrap_or_default(),
+                    file: self.optional_str(&item, "file")?.unwrap_or_default(),
+                }),
+                _ => Err(shape("attachments", "a list of maps", "something else")),
+            })
+            .collect()
+    }
+}
+
+fn shape(field: &str, expected: &'static str, found: &str) -> RecordError {
+    RecordError::Shape {
+        field: field.to_string(),
+        expected,
+        found: found.chars().take(80).collect(),
+    }
+}
+
+#[cfg(test)]
+#[path = "record_tests.rs"]
+mod tests;

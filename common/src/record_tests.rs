@@ -1,0 +1,132 @@
+//! Tests of record documents: round trips, small edits, status transitions and concurrent
+//! edits from two nodes merging.
+
+use super::*;
+use crate::form::tests::valid;
+use crate::identity::NodeKey;
+
+fn shanghai() -> RecommenderId {
+    "shanghai".parse().unwrap()
+}
+
+#[test]
+fn an_application_round_trips_through_a_document() {
+    let key = NodeKey::for_test("an_application_round_trips_through_a_document");
+    let application = valid();
+    let (mut doc, change) =
+        RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &application).unwrap();
+    assert_eq!(change.actor_id(), &key.id().actor_id());
+    assert_eq!(doc.application().unwrap(), application);
+    assert_eq!(doc.status().unwrap(), Status::Draft);
+    assert_eq!(doc.recommender().unwrap(), shanghai());
+    assert_eq!(doc.batch().unwrap(), BatchNumber(6));
+    let reloaded = RecordDoc::load(&doc.save(), &key.id()).unwrap();
+    assert_eq!(reloaded.application().unwrap(), application);
+}
+
+#[test]
+fn the_shipped_example_round_trips() {
+    let key = NodeKey::for_test("the_shipped_example_round_trips");
+    let text = include_str!("../../config/examples/application.toml");
+    let application = Application::from_toml_str(text).unwrap();
+    let (doc, _) = RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &application).unwrap();
+    assert_eq!(doc.application().unwrap(), application);
+}
+
+#[test]
+fn editing_one_field_makes_a_small_change() {
+    let key = NodeKey::for_test("editing_one_field_makes_a_small_change");
+    let mut application = valid();
+    application.applicant.overview = "学校建有培训中心与远程教学平台。".repeat(200);
+    let (mut doc, created) =
+        RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &application).unwrap();
+    application.applicant.overview.push_str("新增一间实验室。");
+    let edit = doc.update(&application).unwrap().expect("a change");
+    assert!(
+        edit.raw_bytes().len() < 400,
+        "appending 8 characters to a {}-byte document made a {}-byte change",
+        created.raw_bytes().len(),
+        edit.raw_bytes().len()
+    );
+    assert_eq!(doc.application().unwrap(), application);
+    assert_eq!(
+        doc.update(&application).unwrap(),
+        None,
+        "no change when nothing differs"
+    );
+}
+
+#[test]
+fn clearing_optional_boxes_and_lists_works() {
+    let key = NodeKey::for_test("clearing_optional_boxes_and_lists_works");
+    let mut application = valid();
+    let (mut doc, _) =
+        RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &application).unwrap();
+    application.applicant.existing_base = None;
+    application.recommender.runs_regional_base = None;
+    application.plan.areas = vec!["机器人".into()];
+    application.attachments.pop();
+    doc.update(&application).unwrap();
+    assert_eq!(doc.application().unwrap(), application);
+}
+
+#[test]
+fn status_moves_draft_submitted_withdrawn_only() {
+    let key = NodeKey::for_test("status_moves_draft_submitted_withdrawn_only");
+    let (mut doc, _) = RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &valid()).unwrap();
+    assert!(matches!(
+        doc.withdraw(),
+        Err(RecordError::Transition { from: "draft", .. })
+    ));
+    doc.submit().unwrap();
+    assert_eq!(doc.status().unwrap(), Status::Submitted);
+    assert_eq!(doc.update(&valid()), Err(RecordError::Frozen));
+    assert!(doc.submit().is_err());
+    doc.withdraw().unwrap();
+    assert_eq!(doc.status().unwrap(), Status::Withdrawn);
+}
+
+#[test]
+fn concurrent_edits_from_two_nodes_merge() {
+    let hq = NodeKey::for_test("concurrent: hq");
+    let field = NodeKey::for_test("concurrent: field office");
+    let application = valid();
+    let (mut at_hq, created) =
+        RecordDoc::create(&hq.id(), BatchNumber(6), &shanghai(), &application).unwrap();
+    let mut at_field = RecordDoc::empty(&field.id());
+    at_field.apply([created]).unwrap();
+    assert_eq!(at_field.application().unwrap(), application);
+
+    // Offline, each edits its own part; the field office also edits the same box elsewhere.
+    let mut hq_version = application.clone();
+    hq_version.plan.targets = format!("{}（总部修订）", application.plan.targets);
+    hq_version.recommender.contact = "张处长".into();
+    let hq_change = at_hq.update(&hq_version).unwrap().unwrap();
+    let mut field_version = application.clone();
+    field_version.plan.targets = format!("（外勤补充）{}", application.plan.targets);
+    field_version.applicant.faculty = "专职教师一百三十人。".into();
+    let field_change = at_field.update(&field_version).unwrap().unwrap();
+    assert_eq!(field_change.actor_id(), &field.id().actor_id());
+
+    at_hq.apply([field_change]).unwrap();
+    at_field.apply([hq_change]).unwrap();
+    let merged = at_hq.application().unwrap();
+    assert_eq!(merged, at_field.application().unwrap(), "replicas converge");
+    assert_eq!(merged.recommender.contact, "张处长");
+    assert_eq!(merged.applicant.faculty, "专职教师一百三十人。");
+    assert_eq!(
+        merged.plan.targets,
+        format!("（外勤补充）{}（总部修订）", application.plan.targets),
+        "both edits of one text box survive"
+    );
+}
+
+#[test]
+fn malformed_documents_are_errors_not_panics() {
+    let key = NodeKey::for_test("malformed_documents_are_errors_not_panics");
+    for bytes in [&b""[..], b"\x85\x6f\x4a\x83garbage", &[0u8; 64]] {
+        if let Ok(doc) = RecordDoc::load(bytes, &key.id()) {
+            assert!(doc.application().is_err() || doc.status().is_err());
+        }
+    }
+}
