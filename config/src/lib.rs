@@ -1,1 +1,379 @@
-//! placeholder
+//! fedrec-config: a node's typed configuration, and the batch files it names.
+//!
+//! Settings are resolved in one place, [`resolve`], in this order: built-in defaults, then the
+//! node's TOML file, then environment variables (`FEDREC_API`, `FEDREC_LISTEN`, `FEDREC_MDNS`),
+//! then command-line flags. Unknown keys are errors; every error names the file, the key and
+//! the problem. Reading files is done here, at the edge; the checks themselves are pure.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use fedrec_common::batch::{Batch, BatchError};
+use fedrec_common::identity::NodeId;
+use fedrec_common::ids::RecommenderId;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The p2p port when none is given.
+pub const DEFAULT_P2P_PORT: u16 = 7400;
+/// The local API address when none is given: loopback only.
+pub const DEFAULT_API: &str = "127.0.0.1:7401";
+/// Largest attachment a node stores when the file does not say.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
+/// Seconds between anti-entropy rounds when the file does not say.
+pub const DEFAULT_SYNC_INTERVAL_SECS: u64 = 30;
+
+/// The sixth batch as the notice describes it, shipped with the program.
+pub const BATCH_6_TOML: &str = include_str!("../examples/batch-6.toml");
+
+/// What a node is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The ministry: trust root, receives every recommender's records, enforces the rules.
+    Ministry,
+    /// A recommender's headquarters node.
+    Recommender,
+    /// A recommender's field-office node, often offline.
+    FieldOffice,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Ministry => "ministry",
+            Role::Recommender => "recommender",
+            Role::FieldOffice => "field-office",
+        }
+    }
+}
+
+/// How to reach the ministry node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinistryPeer {
+    /// The ministry's p2p address, such as `/ip4/10.1.2.3/tcp/7400`.
+    pub address: String,
+    /// The ministry's node id (its public key): the trust root.
+    pub key: NodeId,
+}
+
+/// A node's resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeConfig {
+    pub role: Role,
+    /// A name for people and logs, such as 上海市人社局.
+    pub name: String,
+    /// The recommender this node acts for (recommender and field-office nodes).
+    pub recommender: Option<RecommenderId>,
+    /// Where the node keeps its key, database and attachments.
+    pub data_dir: PathBuf,
+    /// p2p listen addresses (multiaddrs).
+    pub listen: Vec<String>,
+    /// The local HTTP API's address; loopback only.
+    pub api: SocketAddr,
+    /// The ministry (every node but the ministry itself).
+    pub ministry: Option<MinistryPeer>,
+    /// Batch definition files, resolved against the config file's folder.
+    pub batch_files: Vec<PathBuf>,
+    /// Find peers on the LAN by multicast DNS. Off unless asked for: it multicasts on every
+    /// interface.
+    pub mdns: bool,
+    pub max_attachment_bytes: u64,
+    pub sync_interval_secs: u64,
+}
+
+/// The file as written: everything optional, so defaults can fill the gaps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    role: Option<Role>,
+    name: Option<String>,
+    recommender: Option<String>,
+    data_dir: Option<PathBuf>,
+    listen: Option<Vec<String>>,
+    api: Option<String>,
+    ministry: Option<MinistryFile>,
+    batch_files: Option<Vec<PathBuf>>,
+    mdns: Option<bool>,
+    max_attachment_bytes: Option<u64>,
+    sync_interval_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MinistryFile {
+    address: String,
+    key: String,
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<Vec<String>>,
+    pub api: Option<String>,
+    pub mdns: Option<bool>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Syntax { file: PathBuf, message: String },
+    #[error("{file}: key `{key}`: {problem}")]
+    Invalid {
+        file: PathBuf,
+        key: String,
+        problem: String,
+    },
+}
+
+/// The default p2p listen addresses: TCP and QUIC on every interface, so peers can reach us.
+pub fn default_listen() -> Vec<String> {
+    vec![
+        format!("/ip4/0.0.0.0/tcp/{DEFAULT_P2P_PORT}"),
+        format!("/ip4/0.0.0.0/udp/{DEFAULT_P2P_PORT}/quic-v1"),
+    ]
+}
+
+/// Reads and resolves the node configuration at `path`, with the process environment and
+/// `overrides`.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<NodeConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    resolve(&text, path, |name| std::env::var(name).ok(), overrides)
+}
+
+/// Resolves defaults, the file's text, the environment (through `env`) and `overrides` into a
+/// checked configuration. `path` names the file in errors and anchors relative paths.
+pub fn resolve(
+    text: &str,
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+    overrides: &Overrides,
+) -> Result<NodeConfig, ConfigError> {
+    let invalid = |key: &str, problem: String| ConfigError::Invalid {
+        file: path.to_path_buf(),
+        key: key.to_string(),
+        problem,
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        file: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let anchored = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+
+    let role = file.role.ok_or_else(|| {
+        invalid(
+            "role",
+            "missing: ministry, recommender or field-office".into(),
+        )
+    })?;
+    let name = file.name.unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(invalid(
+            "name",
+            "missing or empty: name the office, e.g. 上海市人社局".into(),
+        ));
+    }
+    let recommender = match (role, file.recommender) {
+        (Role::Ministry, Some(_)) => {
+            return Err(invalid(
+                "recommender",
+                "the ministry acts for no recommender".into(),
+            ));
+        }
+        (Role::Ministry, None) => None,
+        (_, None) => {
+            return Err(invalid(
+                "recommender",
+                format!("missing: a {} node acts for one recommender", role.key()),
+            ));
+        }
+        (_, Some(id)) => Some(
+            id.parse()
+                .map_err(|e: fedrec_common::ids::IdError| invalid("recommender", e.to_string()))?,
+        ),
+    };
+    let ministry = match (role, file.ministry) {
+        (Role::Ministry, Some(_)) => {
+            return Err(invalid(
+                "ministry",
+                "the ministry node does not name another ministry".into(),
+            ));
+        }
+        (Role::Ministry, None) => None,
+        (_, None) => {
+            return Err(invalid(
+                "ministry",
+                "missing: [ministry] address and key".into(),
+            ));
+        }
+        (_, Some(peer)) => {
+            check_multiaddr(&peer.address)
+                .map_err(|problem| invalid("ministry.address", problem))?;
+            let key = peer
+                .key
+                .parse()
+                .map_err(|e: fedrec_common::identity::IdentityError| {
+                    invalid("ministry.key", e.to_string())
+                })?;
+            Some(MinistryPeer {
+                address: peer.address,
+                key,
+            })
+        }
+    };
+
+    let listen = overrides
+        .listen
+        .clone()
+        .or_else(|| {
+            env("FEDREC_LISTEN").map(|v| v.split(',').map(|a| a.trim().to_string()).collect())
+        })
+        .or(file.listen)
+        .unwrap_or_else(default_listen);
+    for address in &listen {
+        check_multiaddr(address).map_err(|problem| invalid("listen", problem))?;
+    }
+    let api_text = overrides
+        .api
+        .clone()
+        .or_else(|| env("FEDREC_API"))
+        .or(file.api)
+        .unwrap_or_else(|| DEFAULT_API.to_string());
+    let api: SocketAddr = api_text.parse().map_err(|_| {
+        invalid(
+            "api",
+            format!("'{api_text}' is not HOST:PORT, e.g. 127.0.0.1:7401"),
+        )
+    })?;
+    if !api.ip().is_loopback() {
+        return Err(invalid(
+            "api",
+            format!(
+                "{api} is not a loopback address; the local API has no authentication, so it must stay on this machine"
+            ),
+        ));
+    }
+    let mdns = match (overrides.mdns, env("FEDREC_MDNS")) {
+        (Some(value), _) => value,
+        (None, Some(text)) => match text.as_str() {
+            "1" | "true" | "on" => true,
+            "0" | "false" | "off" => false,
+            _ => {
+                return Err(invalid(
+                    "mdns",
+                    format!("FEDREC_MDNS='{text}' is not true or false"),
+                ));
+            }
+        },
+        (None, None) => file.mdns.unwrap_or(false),
+    };
+    let max_attachment_bytes = file
+        .max_attachment_bytes
+        .unwrap_or(DEFAULT_MAX_ATTACHMENT_BYTES);
+    if max_attachment_bytes == 0 {
+        return Err(invalid(
+            "max_attachment_bytes",
+            "must be more than 0".into(),
+        ));
+    }
+    let sync_interval_secs = file
+        .sync_interval_secs
+        .unwrap_or(DEFAULT_SYNC_INTERVAL_SECS);
+    if !(1..=86_400).contains(&sync_interval_secs) {
+        return Err(invalid(
+            "sync_interval_secs",
+            "must be between 1 and 86400".into(),
+        ));
+    }
+    let data_dir = overrides
+        .data_dir
+        .clone()
+        .or(file.data_dir.map(anchored))
+        .unwrap_or_else(|| base.to_path_buf());
+    Ok(NodeConfig {
+        role,
+        name,
+        recommender,
+        data_dir,
+        listen,
+        api,
+        ministry,
+        batch_files: file
+            .batch_files
+            .unwrap_or_default()
+            .into_iter()
+            .map(anchored)
+            .collect(),
+        mdns,
+        max_attachment_bytes,
+        sync_interval_secs,
+    })
+}
+
+/// A light check of a multiaddr's shape; the network layer parses it fully.
+fn check_multiaddr(address: &str) -> Result<(), String> {
+    let parts: Vec<&str> = address.split('/').collect();
+    let ok = address.starts_with('/')
+        && parts.len() >= 5
+        && parts.iter().skip(1).all(|part| !part.is_empty());
+    if !ok || !matches!(parts[1], "ip4" | "ip6" | "dns" | "dns4" | "dns6") {
+        return Err(format!(
+            "'{address}' is not a multiaddr like /ip4/127.0.0.1/tcp/7400"
+        ));
+    }
+    if matches!(parts[1], "ip4" | "ip6") && parts[2].parse::<std::net::IpAddr>().is_err() {
+        return Err(format!("'{address}': '{}' is not an IP address", parts[2]));
+    }
+    if !matches!(parts[3], "tcp" | "udp") || parts[4].parse::<u16>().is_err() {
+        return Err(format!(
+            "'{address}': expected /tcp/PORT or /udp/PORT/quic-v1 after the host"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a batch file, naming the file in any error.
+pub fn load_batch(path: &Path) -> Result<Batch, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    parse_batch(&text, path)
+}
+
+/// Parses a batch file's text, naming `path` in any error.
+pub fn parse_batch(text: &str, path: &Path) -> Result<Batch, ConfigError> {
+    Batch::from_toml_str(text).map_err(|error| match error {
+        BatchError::Syntax(message) => ConfigError::Syntax {
+            file: path.to_path_buf(),
+            message: message.trim_end().to_string(),
+        },
+        BatchError::Invalid { key, problem } => ConfigError::Invalid {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            problem,
+        },
+    })
+}
+
+/// The batch definitions shipped with the program (the sixth batch).
+pub fn shipped_batches() -> Vec<Batch> {
+    parse_batch(BATCH_6_TOML, Path::new("config/examples/batch-6.toml"))
+        .into_iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

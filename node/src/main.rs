@@ -1,1 +1,13 @@
-fn main() {}
+//! `fedrec`: the node daemon and command-line interface. This file only parses the command line,
+//! sets up logging and hands over to [`cli`], which maps every outcome to an exit code.
+
+mod cli;
+mod telemetry;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    telemetry::init(args.verbose);
+    cli::run(args)
+}
