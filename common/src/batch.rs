@@ -9,7 +9,15 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::identity::{NodeId, NodeKey};
+use crate::signed::SignedText;
 use crate::timestamp::{Timestamp, TimestampError};
+
+/// Domain separation for batch-definition signatures.
+const BATCH_TAG: &[u8] = b"fedrec/batch/1\0";
+
+/// Largest batch file accepted.
+pub const MAX_BATCH_BYTES: usize = 64 * 1024;
 
 /// The batch number, as in 第六批 = 6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -55,6 +63,10 @@ pub enum BatchError {
     Syntax(String),
     #[error("key `{key}`: {problem}")]
     Invalid { key: &'static str, problem: String },
+    #[error("batch definition is not signed by the ministry")]
+    BadSignature,
+    #[error("batch file is {0} bytes; the limit is {MAX_BATCH_BYTES}")]
+    TooLarge(usize),
 }
 
 impl Batch {
@@ -117,6 +129,22 @@ impl Batch {
         };
         // A struct of strings, numbers and a string list always serialises.
         toml::to_string(&file).unwrap_or_default()
+    }
+
+    /// Signs the batch's file text with the ministry's key, as `fedrec batch publish` does.
+    pub fn sign(&self, ministry: &NodeKey) -> SignedText {
+        SignedText::sign(BATCH_TAG, self.to_toml_string(), ministry)
+    }
+
+    /// Verifies a signed batch definition and parses it.
+    pub fn verify_signed(signed: &SignedText, ministry: &NodeId) -> Result<Self, BatchError> {
+        if signed.body.len() > MAX_BATCH_BYTES {
+            return Err(BatchError::TooLarge(signed.body.len()));
+        }
+        if !signed.is_signed_by(BATCH_TAG, ministry) {
+            return Err(BatchError::BadSignature);
+        }
+        Self::from_toml_str(&signed.body)
     }
 
     pub fn is_key_area(&self, area: &str) -> bool {
@@ -189,6 +217,28 @@ subsidy_cap_yuan = 5000000
                 other => panic!("{to}: expected an error naming {key}, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn signed_batches_verify_only_for_the_ministry() {
+        let ministry = NodeKey::for_test("signed batches: ministry");
+        let batch = Batch::from_toml_str(SIXTH).unwrap();
+        let signed = batch.sign(&ministry);
+        assert_eq!(
+            Batch::verify_signed(&signed, &ministry.id()).unwrap(),
+            batch
+        );
+        let other = NodeKey::for_test("signed batches: other").id();
+        assert_eq!(
+            Batch::verify_signed(&signed, &other),
+            Err(BatchError::BadSignature)
+        );
+        let mut tampered = signed.clone();
+        tampered.body = tampered.body.replace("5000000", "9000000");
+        assert_eq!(
+            Batch::verify_signed(&tampered, &ministry.id()),
+            Err(BatchError::BadSignature)
+        );
     }
 
     #[test]

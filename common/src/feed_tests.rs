@@ -4,6 +4,9 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::timestamp::Timestamp;
+
+const NOW: Timestamp = Timestamp(1_456_790_400_000);
 use crate::batch::BatchNumber;
 use crate::form::Application;
 use crate::identity::NodeKey;
@@ -34,13 +37,19 @@ fn small_application() -> Application {
 
 /// A feed of `n` signed entries by `key`: a record's creation followed by edits.
 fn feed_of(key: &NodeKey, n: u64) -> Vec<SignedEntry> {
-    let (mut doc, first) =
-        RecordDoc::create(&key.id(), BatchNumber(6), &shanghai(), &small_application()).unwrap();
+    let (mut doc, first) = RecordDoc::create(
+        &key.id(),
+        BatchNumber(6),
+        &shanghai(),
+        &small_application(),
+        NOW,
+    )
+    .unwrap();
     let mut changes = vec![first];
     for i in 1..n {
         let mut application = doc.application().unwrap();
         application.applicant.overview = format!("第{i}次修改");
-        changes.push(doc.update(&application).unwrap().unwrap());
+        changes.push(doc.update(&application, NOW).unwrap().unwrap());
     }
     let mut prev = None;
     changes

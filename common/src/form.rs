@@ -87,6 +87,12 @@ pub struct RecommenderPart {
 pub struct Attachment {
     pub kind: String,
     pub file: String,
+    /// The BLAKE3 hash of the file's content, in hex, once the file is stored on a node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    /// The file's size in bytes, once stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// 单位性质: the five kinds of institution the notice admits.
@@ -561,6 +567,17 @@ impl Application {
                 errors.push(FieldError::new(
                     format!("attachments[{index}].file"),
                     problem,
+                ));
+            }
+            if let Some(hash) = &attachment.blake3
+                && (hash.len() != 64
+                    || !hash
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            {
+                errors.push(FieldError::new(
+                    format!("attachments[{index}].blake3"),
+                    format!("'{hash}' is not 64 lower-case hex digits"),
                 ));
             }
         }

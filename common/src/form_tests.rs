@@ -233,6 +233,11 @@ fn each_rule_names_its_field() {
             |a| a.attachments[1].file = "../x.pdf".into(),
             "attachments[1].file",
         ),
+        (
+            "bad attachment hash",
+            |a| a.attachments[0].blake3 = Some("XYZ".into()),
+            "attachments[0].blake3",
+        ),
     ];
     for (name, change, field) in cases {
         let mut application = valid();

@@ -11,7 +11,8 @@
 //! - [`feed`]: signed feed entries, their verification, hash chains and equivocation;
 //! - [`roster`]: the ministry-signed roster and who may write and read what;
 //! - [`record`]: application records as Automerge documents;
-//! - [`rules`]: the verdicts the ministry enforces on merge.
+//! - [`rules`]: the verdicts the ministry enforces on merge;
+//! - [`signed`]: texts the ministry signs (roster, batch definitions).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -25,4 +26,5 @@ pub mod ids;
 pub mod record;
 pub mod roster;
 pub mod rules;
+pub mod signed;
 pub mod timestamp;

@@ -13,8 +13,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    AutoCommit, Change, ObjId, ObjType, PatchAction, Prop, ROOT, ReadDoc, ScalarValue, Value,
+};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -22,6 +24,7 @@ use crate::batch::BatchNumber;
 use crate::form::{Application, Attachment, FieldKind, FieldValue, all_fields};
 use crate::identity::NodeId;
 use crate::ids::RecommenderId;
+use crate::timestamp::Timestamp;
 
 /// Where a record stands in its lifecycle, as its own nodes see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -98,6 +101,7 @@ impl RecordDoc {
         batch: BatchNumber,
         recommender: &RecommenderId,
         application: &Application,
+        now: Timestamp,
     ) -> Result<(Self, Change), RecordError> {
         let mut doc = AutoCommit::new().with_actor(author.actor_id());
         doc.put(ROOT, "type", "application").map_err(edit_error)?;
@@ -112,7 +116,7 @@ impl RecordDoc {
         let mut record = Self { doc };
         record.write_form(application, &Application::default(), true)?;
         let change = record
-            .commit()?
+            .commit(now)?
             .ok_or(RecordError::Edit("nothing to create".into()))?;
         Ok((record, change))
     }
@@ -230,23 +234,27 @@ impl RecordDoc {
 
     /// Brings the document to `application`, box by box, and returns the change, or `None` if
     /// nothing differed. Only a draft may be edited.
-    pub fn update(&mut self, application: &Application) -> Result<Option<Change>, RecordError> {
+    pub fn update(
+        &mut self,
+        application: &Application,
+        now: Timestamp,
+    ) -> Result<Option<Change>, RecordError> {
         if self.status()? != Status::Draft {
             return Err(RecordError::Frozen);
         }
         let current = self.application()?;
         self.write_form(application, &current, false)?;
-        self.commit()
+        self.commit(now)
     }
 
     /// Moves the record from draft to submitted.
-    pub fn submit(&mut self) -> Result<Change, RecordError> {
-        self.transition(Status::Draft, Status::Submitted, "submitted")
+    pub fn submit(&mut self, now: Timestamp) -> Result<Change, RecordError> {
+        self.transition(Status::Draft, Status::Submitted, "submitted", now)
     }
 
     /// Moves the record from submitted to withdrawn.
-    pub fn withdraw(&mut self) -> Result<Change, RecordError> {
-        self.transition(Status::Submitted, Status::Withdrawn, "withdrawn")
+    pub fn withdraw(&mut self, now: Timestamp) -> Result<Change, RecordError> {
+        self.transition(Status::Submitted, Status::Withdrawn, "withdrawn", now)
     }
 
     fn transition(
@@ -254,6 +262,7 @@ impl RecordDoc {
         from: Status,
         to: Status,
         action: &'static str,
+        now: Timestamp,
     ) -> Result<Change, RecordError> {
         let status = self.status()?;
         if status != from {
@@ -263,13 +272,15 @@ impl RecordDoc {
             });
         }
         self.doc.put(ROOT, "status", to.key()).map_err(edit_error)?;
-        self.commit()?
+        self.commit(now)?
             .ok_or(RecordError::Edit("status unchanged".into()))
     }
 
-    /// Commits the pending operations as one change by the local actor.
-    fn commit(&mut self) -> Result<Option<Change>, RecordError> {
-        if self.doc.commit().is_none() {
+    /// Commits the pending operations as one change by the local actor, stamped with `now` in
+    /// seconds since the epoch (Automerge's convention): the author's own clock, informational.
+    fn commit(&mut self, now: Timestamp) -> Result<Option<Change>, RecordError> {
+        let options = CommitOptions::default().with_time(now.millis().div_euclid(1000));
+        if self.doc.commit_with(options).is_none() {
             return Ok(None);
         }
         Ok(self.doc.get_last_local_change())
@@ -357,6 +368,14 @@ impl RecordDoc {
                 self.doc
                     .put(&item, "file", attachment.file.as_str())
                     .map_err(edit_error)?;
+                if let Some(hash) = &attachment.blake3 {
+                    self.doc
+                        .put(&item, "blake3", hash.as_str())
+                        .map_err(edit_error)?;
+                }
+                if let Some(size) = attachment.size {
+                    self.doc.put(&item, "size", size).map_err(edit_error)?;
+                }
             }
         }
         Ok(())
@@ -413,10 +432,81 @@ impl RecordDoc {
                 Ok(Some((Value::Object(ObjType::Map), item))) => Ok(Attachment {
                     kind: self.optional_str(&item, "kind")?.unwrap_or_default(),
                     file: self.optional_str(&item, "file")?.unwrap_or_default(),
+                    blake3: self.optional_str(&item, "blake3")?,
+                    size: match self.doc.get(&item, "size") {
+                        Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                            ScalarValue::Uint(n) => Some(*n),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
                 }),
                 _ => Err(shape("attachments", "a list of maps", "something else")),
             })
             .collect()
+    }
+}
+
+/// One change in a record's history: who made it, when (by the author's clock), and which boxes
+/// it touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    /// The Automerge change hash, in hex.
+    pub change: String,
+    /// The actor, which is the signing node's id, in hex.
+    pub actor: String,
+    pub time: Timestamp,
+    /// The dotted paths of the boxes changed, plus `status` and `attachments` when they changed.
+    pub fields: Vec<String>,
+}
+
+impl RecordDoc {
+    /// Replays the document's changes one by one and reports what each touched.
+    pub fn history(&mut self) -> Result<Vec<HistoryItem>, RecordError> {
+        let changes = self.changes();
+        let mut replay = AutoCommit::new();
+        let mut items = Vec::with_capacity(changes.len());
+        for change in changes {
+            let before = replay.get_heads();
+            let item = HistoryItem {
+                change: change.hash().to_string(),
+                actor: change.actor_id().to_hex_string(),
+                time: Timestamp::from_millis(change.timestamp().saturating_mul(1000)),
+                fields: Vec::new(),
+            };
+            guarded(|| replay.apply_changes([change]))?;
+            let after = replay.get_heads();
+            let mut fields: Vec<String> = replay
+                .diff(&before, &after)
+                .into_iter()
+                .filter_map(|patch| touched_field(&patch))
+                .collect();
+            fields.sort();
+            fields.dedup();
+            items.push(HistoryItem { fields, ..item });
+        }
+        Ok(items)
+    }
+}
+
+/// The box a patch touched: a key of the root or of the `form` map, or the box that holds the
+/// text or list being edited.
+fn touched_field(patch: &automerge::Patch) -> Option<String> {
+    let key_of = |prop: &Prop| match prop {
+        Prop::Map(key) => Some(key.clone()),
+        Prop::Seq(_) => None,
+    };
+    match patch.path.as_slice() {
+        [] => match &patch.action {
+            PatchAction::PutMap { key, .. } if key != "form" => Some(key.clone()),
+            _ => None,
+        },
+        [(_, Prop::Map(form))] if form == "form" => match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => Some(key.clone()),
+            _ => None,
+        },
+        [(_, Prop::Map(form)), (_, field), ..] if form == "form" => key_of(field),
+        [(_, top), ..] => key_of(top),
     }
 }
 

@@ -11,12 +11,12 @@
 use std::collections::BTreeSet;
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
-use ed25519_dalek::Signature;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::identity::{NodeId, NodeKey};
 use crate::ids::{DocId, RecommenderId, Topic};
+use crate::signed::SignedText;
 
 /// Domain separation for roster signatures.
 const ROSTER_TAG: &[u8] = b"fedrec/roster/1\0";
@@ -87,14 +87,8 @@ pub struct Roster {
     pub keys: Vec<KeyGrant>,
 }
 
-/// A roster with the ministry's signature over its exact bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedRoster {
-    /// The roster as canonical JSON, exactly as signed.
-    pub body: String,
-    /// The ed25519 signature, in hex.
-    pub signature: String,
-}
+/// A roster with the ministry's signature over its exact bytes (canonical JSON).
+pub type SignedRoster = SignedText;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RosterError {
@@ -332,18 +326,8 @@ impl Roster {
         }
         self.check()?;
         let body = serde_json::to_string(self).map_err(|e| RosterError::Syntax(e.to_string()))?;
-        let signature = ministry.sign(&signing_bytes(&body));
-        Ok(SignedRoster {
-            body,
-            signature: hex::encode(signature.to_bytes()),
-        })
+        Ok(SignedText::sign(ROSTER_TAG, body, ministry))
     }
-}
-
-fn signing_bytes(body: &str) -> Vec<u8> {
-    let mut bytes = ROSTER_TAG.to_vec();
-    bytes.extend_from_slice(body.as_bytes());
-    bytes
 }
 
 /// Whether a public key lies in the prime-order subgroup. Cofactored batch verification agrees
@@ -355,17 +339,14 @@ fn is_torsion_free(key: &NodeId) -> bool {
         .is_some_and(|point| point.is_torsion_free())
 }
 
-impl SignedRoster {
-    /// Verifies the ministry's signature and the roster's consistency, and returns the roster.
+impl SignedText {
+    /// Verifies the ministry's signature on a roster and the roster's consistency, and returns
+    /// the roster.
     pub fn verify(&self, ministry: &NodeId) -> Result<Roster, RosterError> {
         if self.body.len() > MAX_ROSTER_BYTES {
             return Err(RosterError::TooLarge(self.body.len()));
         }
-        let bytes: [u8; 64] = hex::decode(&self.signature)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or(RosterError::BadSignature)?;
-        if !ministry.verify_strict(&signing_bytes(&self.body), &Signature::from_bytes(&bytes)) {
+        if !self.is_signed_by(ROSTER_TAG, ministry) {
             return Err(RosterError::BadSignature);
         }
         let roster: Roster =
@@ -380,7 +361,7 @@ impl SignedRoster {
         Ok(roster)
     }
 
-    /// Verifies an update against the roster a node holds: it must be newer.
+    /// Verifies a roster update against the roster a node holds: it must be newer.
     pub fn verify_update(&self, held: &Roster) -> Result<Roster, RosterError> {
         let roster = self.verify(&held.ministry)?;
         if roster.version <= held.version {
@@ -393,7 +374,7 @@ impl SignedRoster {
     }
 
     /// Parses a signed roster from untrusted JSON bytes, with a size cap.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, RosterError> {
+    pub fn roster_from_json(bytes: &[u8]) -> Result<Self, RosterError> {
         if bytes.len() > MAX_ROSTER_BYTES + 1024 {
             return Err(RosterError::TooLarge(bytes.len()));
         }

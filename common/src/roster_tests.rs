@@ -63,7 +63,7 @@ fn a_signed_roster_verifies_and_round_trips() {
     let s = setup("a_signed_roster_verifies");
     let signed = s.roster.sign(&s.ministry).unwrap();
     let json = serde_json::to_vec(&signed).unwrap();
-    let again = SignedRoster::from_json(&json).unwrap();
+    let again = SignedRoster::roster_from_json(&json).unwrap();
     assert_eq!(again.verify(&s.ministry.id()).unwrap(), s.roster);
 }
 
@@ -82,7 +82,7 @@ fn a_tampered_or_foreign_roster_is_refused() {
         s.roster.sign(&s.hq),
         Err(RosterError::WrongMinistry { .. })
     ));
-    assert!(SignedRoster::from_json(b"{not json").is_err());
+    assert!(SignedRoster::roster_from_json(b"{not json").is_err());
 }
 
 #[test]

@@ -365,6 +365,11 @@ pub fn parse_batch(text: &str, path: &Path) -> Result<Batch, ConfigError> {
             key: key.to_string(),
             problem,
         },
+        // Only signed batches can fail these; a file read here is not signed.
+        other @ (BatchError::BadSignature | BatchError::TooLarge(_)) => ConfigError::Syntax {
+            file: path.to_path_buf(),
+            message: other.to_string(),
+        },
     })
 }
 

@@ -1,7 +1,17 @@
 //! `fedrec`: the node daemon and command-line interface. This file only parses the command line,
 //! sets up logging and hands over to [`cli`], which maps every outcome to an exit code.
+//!
+//! Modules: `cli` (commands) talks to a running daemon through `client`; the daemon (`daemon`)
+//! serves `api` over a `node::Node`, which owns the `store` (RocksDB) and the loaded `records`.
 
+mod api;
 mod cli;
+mod client;
+mod daemon;
+mod metrics;
+mod node;
+mod records;
+mod store;
 mod telemetry;
 
 use clap::Parser;

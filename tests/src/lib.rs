@@ -12,6 +12,10 @@ use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::roster::Roster;
+use fedrec_common::timestamp::Timestamp;
+
+/// The replicas' clock: a fixed instant, so runs replay exactly (2016-03-01 08:00 CST).
+pub const NOW: Timestamp = Timestamp(1_456_790_400_000);
 
 /// Why a replica refused an entry. Everything but `Gap` is quarantined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,7 @@ impl Replica {
             record: RecordId::derive(&self.id(), &topic, seq),
         };
         let (record, change) =
-            RecordDoc::create(&self.id(), batch, recommender, application).expect("create");
+            RecordDoc::create(&self.id(), batch, recommender, application, NOW).expect("create");
         self.docs.insert(doc.clone(), record);
         self.append_local(&doc, change);
         doc
@@ -81,7 +85,7 @@ impl Replica {
     /// Edits a record this replica holds; returns whether anything changed.
     pub fn edit(&mut self, doc: &DocId, application: &Application) -> bool {
         let record = self.docs.get_mut(doc).expect("record held");
-        match record.update(application).expect("update") {
+        match record.update(application, NOW).expect("update") {
             Some(change) => {
                 self.append_local(doc, change);
                 true
@@ -95,7 +99,7 @@ impl Replica {
             .docs
             .get_mut(doc)
             .expect("record held")
-            .submit()
+            .submit(NOW)
             .expect("submit");
         self.append_local(doc, change);
     }

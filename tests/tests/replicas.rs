@@ -8,7 +8,7 @@ use fedrec_common::form::Application;
 use fedrec_common::identity::NodeKey;
 use fedrec_common::ids::{RecommenderId, Topic};
 use fedrec_common::roster::{KeyRole, Recommender, RecommenderKind, Roster};
-use fedrec_tests::{Refusal, Replica, sync};
+use fedrec_tests::{NOW, Refusal, Replica, sync};
 
 const EXAMPLE: &str = include_str!("../../config/examples/application.toml");
 
@@ -174,6 +174,7 @@ fn hostile_entries_are_refused_quarantined_and_not_forwarded() {
         BatchNumber(6),
         &id("shanghai"),
         &other,
+        NOW,
     )
     .unwrap();
     twin.change = change.raw_bytes().to_vec();

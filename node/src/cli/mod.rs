@@ -1,19 +1,33 @@
 //! The command line: the commands, their arguments, and the exit codes a script can rely on.
 //!
-//! Exit codes: 0 success; 1 the command ran and found problems (an invalid application);
-//! 2 the command could not run (bad arguments, unreadable or malformed files).
+//! Exit codes:
+//! - 0: success;
+//! - 1: the command ran and found problems (an invalid application, refused by validation);
+//! - 2: the command could not run or was refused (bad arguments, unreadable or malformed files,
+//!   an unknown record, a forbidden operation);
+//! - 3: no daemon is running for the data directory, or it does not answer;
+//! - 4: the daemon failed while carrying the command out.
 
 mod batch;
+mod node;
 mod record;
+mod roster;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::client::ClientError;
+
 /// The command ran and found what it was asked about to be wrong.
 pub const EXIT_PROBLEMS: u8 = 1;
-/// The command could not run.
+/// The command could not run, or was refused.
 pub const EXIT_USAGE: u8 = 2;
+/// The daemon is not running or does not answer.
+pub const EXIT_NO_DAEMON: u8 = 3;
+/// The daemon failed.
+pub const EXIT_SERVER: u8 = 4;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,31 +42,115 @@ pub struct Cli {
     /// Log debug detail to standard error (RUST_LOG overrides).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The node's data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "FEDREC_DATA",
+        default_value = "fedrec-data",
+        value_name = "DIR"
+    )]
+    pub data: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a node: its data directory, key and configuration.
+    Init(node::InitArgs),
+    /// Run the node daemon until SIGINT or SIGTERM.
+    Run(node::RunArgs),
+    /// Wait until the node's daemon answers (for scripts and service managers).
+    Wait {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout_secs: u64,
+    },
+    /// Show the node: ids, role, feeds, record counts, quarantine.
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Re-verify every stored entry's signature and every feed's hash chain.
+    Verify,
     /// Work with application records (申报表).
     #[command(subcommand)]
     Record(record::RecordCommand),
-    /// Work with batch definitions.
+    /// Submit a record to the ministry (its status becomes submitted).
+    Submit {
+        /// The record id.
+        id: String,
+    },
+    /// Withdraw a submitted record.
+    Withdraw {
+        /// The record id.
+        id: String,
+    },
+    /// The ministry's roster of recommenders and node keys.
+    #[command(subcommand)]
+    Roster(roster::RosterCommand),
+    /// Batch definitions.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
 /// Runs a parsed command and turns its outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let data = cli.data;
     let outcome = match cli.command {
-        Command::Record(command) => record::run(command),
-        Command::Batch(command) => batch::run(command),
+        Command::Init(args) => node::init(&data, args),
+        Command::Run(args) => node::run(&data, args),
+        Command::Wait { timeout_secs } => node::wait(&data, timeout_secs),
+        Command::Status { format } => node::status(&data, format),
+        Command::Verify => node::verify(&data),
+        Command::Record(command) => record::run(&data, command),
+        Command::Submit { id } => record::transition(&data, &id, "submit"),
+        Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),
+        Command::Roster(command) => roster::run(&data, command),
+        Command::Batch(command) => batch::run(&data, command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
-        Err(error) => {
+        Err(error) => ExitCode::from(report(&error)),
+    }
+}
+
+/// Prints an error the way scripts and people both read it, and chooses the exit code.
+fn report(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<ClientError>() {
+        Some(ClientError::Refused {
+            status,
+            message,
+            problems,
+        }) => {
+            eprintln!("refused ({status}): {message}");
+            for problem in problems {
+                eprintln!("  {}: {}", problem.field, problem.problem);
+            }
+            if *status == 422 {
+                EXIT_PROBLEMS
+            } else {
+                EXIT_USAGE
+            }
+        }
+        Some(error @ (ClientError::NotRunning { .. } | ClientError::Unreachable { .. })) => {
+            eprintln!("error: {error}");
+            EXIT_NO_DAEMON
+        }
+        Some(error @ (ClientError::Server(_) | ClientError::Protocol(_))) => {
+            eprintln!("error: {error}");
+            EXIT_SERVER
+        }
+        None => {
             eprintln!("error: {error:#}");
-            ExitCode::from(EXIT_USAGE)
+            EXIT_USAGE
         }
     }
 }

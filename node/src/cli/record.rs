@@ -1,6 +1,9 @@
-//! `fedrec record ...`: the application file — validating it before anything is signed, and
-//! printing a complete example to start from.
+//! `fedrec record ...`, `fedrec submit` and `fedrec withdraw`: the application file (validating
+//! it before anything is signed, printing an example to start from) and the records a node
+//! holds, through its daemon.
 
+use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -9,6 +12,9 @@ use fedrec_common::batch::Batch;
 use fedrec_common::form::Application;
 
 use super::EXIT_PROBLEMS;
+use crate::client::Client;
+use crate::node::{HistoryLine, RecordView};
+use crate::records::RecordSummary;
 
 /// The complete example application shipped with fedrec.
 const EXAMPLE_APPLICATION: &str = include_str!("../../../config/examples/application.toml");
@@ -29,15 +35,65 @@ pub enum RecordCommand {
     },
     /// Print a complete example application to start from.
     Template,
+    /// Create a record from an application file (validated first); prints the record id.
+    New {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Edit a draft record: from a whole application file, or box by box with --set.
+    Edit {
+        /// The record id.
+        id: String,
+        /// The new application file.
+        #[arg(long, value_name = "FILE", conflicts_with = "set")]
+        file: Option<PathBuf>,
+        /// A box and its new value, e.g. plan.targets=... (repeatable).
+        #[arg(long, value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+    /// Show a record's application.
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Toml)]
+        format: ShowFormat,
+    },
+    /// List the records this node holds.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Attach a file (stored once by its BLAKE3 hash) to a draft record.
+    Attach {
+        id: String,
+        /// recommendation_letter (推荐函), proof (证明材料) or extra (另附纸).
+        #[arg(long)]
+        kind: String,
+        file: PathBuf,
+    },
+    /// Show who changed which box when, from the signed entries.
+    History { id: String },
+    /// Write the raw Automerge document to standard output.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Automerge)]
+        format: ExportFormat,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
+pub enum ShowFormat {
+    Toml,
     Json,
 }
 
-pub fn run(command: RecordCommand) -> anyhow::Result<u8> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Automerge,
+}
+
+use super::Format;
+
+pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
     match command {
         RecordCommand::Validate {
             file,
@@ -48,7 +104,143 @@ pub fn run(command: RecordCommand) -> anyhow::Result<u8> {
             print!("{EXAMPLE_APPLICATION}");
             Ok(0)
         }
+        RecordCommand::New { file } => {
+            let application = read_application(&file)?;
+            let client = Client::connect(data)?;
+            let summary: RecordSummary = client.send("POST", "/records", &application)?;
+            println!("{}", summary.id);
+            Ok(0)
+        }
+        RecordCommand::Edit { id, file, set } => {
+            let body = match file {
+                Some(file) => serde_json::json!({ "application": read_application(&file)? }),
+                None if set.is_empty() => {
+                    bail!("give --file FILE or at least one --set PATH=VALUE")
+                }
+                None => {
+                    let mut pairs = BTreeMap::new();
+                    for item in set {
+                        let (path, value) = item
+                            .split_once('=')
+                            .with_context(|| format!("--set '{item}' is not PATH=VALUE"))?;
+                        pairs.insert(path.trim().to_string(), value.to_string());
+                    }
+                    serde_json::json!({ "set": pairs })
+                }
+            };
+            let client = Client::connect(data)?;
+            let summary: RecordSummary = client.send("PATCH", &format!("/records/{id}"), &body)?;
+            println!(
+                "record {} updated ({} entries)",
+                summary.id, summary.entries
+            );
+            Ok(0)
+        }
+        RecordCommand::Show { id, format } => {
+            let view: RecordView = Client::connect(data)?.get(&format!("/records/{id}"))?;
+            match format {
+                ShowFormat::Toml => print!("{}", view.application.to_toml_string()),
+                ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&view)?),
+            }
+            Ok(0)
+        }
+        RecordCommand::List { format } => {
+            let records: Vec<RecordSummary> = Client::connect(data)?.get("/records")?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&records)?);
+                return Ok(0);
+            }
+            if records.is_empty() {
+                println!("no records");
+            }
+            for r in &records {
+                println!(
+                    "{}  batch {}  {:<9}  {}  {}  updated {}",
+                    r.id,
+                    r.batch,
+                    r.status.key(),
+                    r.credit_code,
+                    r.institution,
+                    r.updated_at
+                );
+            }
+            Ok(0)
+        }
+        RecordCommand::Attach { id, kind, file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .with_context(|| format!("{} names no file", file.display()))?;
+            let path = format!(
+                "/records/{id}/attachments?kind={}&name={}",
+                encode(&kind),
+                encode(&name)
+            );
+            let client = Client::connect(data)?;
+            let summary: RecordSummary =
+                client.send_bytes("POST", &path, "application/octet-stream", bytes)?;
+            println!(
+                "attached {name} to record {} ({} attachments)",
+                summary.id, summary.attachments
+            );
+            Ok(0)
+        }
+        RecordCommand::History { id } => {
+            let lines: Vec<HistoryLine> =
+                Client::connect(data)?.get(&format!("/records/{id}/history"))?;
+            for line in lines {
+                println!(
+                    "{}  {}  {}",
+                    line.item.time,
+                    line.author,
+                    line.item.fields.join(", ")
+                );
+            }
+            Ok(0)
+        }
+        RecordCommand::Export {
+            id,
+            format: ExportFormat::Automerge,
+        } => {
+            let bytes = Client::connect(data)?.get_bytes(&format!("/records/{id}/export"))?;
+            std::io::stdout().write_all(&bytes)?;
+            Ok(0)
+        }
     }
+}
+
+/// `fedrec submit ID` and `fedrec withdraw ID`.
+pub fn transition(data: &Path, id: &str, action: &str) -> anyhow::Result<u8> {
+    let client = Client::connect(data)?;
+    let summary: RecordSummary = client.send(
+        "POST",
+        &format!("/records/{id}/{action}"),
+        &serde_json::json!({}),
+    )?;
+    println!("record {} is now {}", summary.id, summary.status.key());
+    Ok(0)
+}
+
+/// Reads an application file; syntax errors name the file.
+fn read_application(file: &Path) -> anyhow::Result<Application> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
+    Application::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn validate(file: &Path, batch_file: Option<&Path>, format: Format) -> anyhow::Result<u8> {

@@ -1,0 +1,319 @@
+//! The local HTTP JSON API (loopback only), which the CLI and the bureau's own programs use.
+//! `docs/openapi.json` describes it and the daemon serves it at `/openapi.json`.
+//!
+//! Handlers parse and check the request, then run the operation on the [`Node`] in a blocking
+//! task (RocksDB writes sync to disk), holding the node's mutex: one writer at a time. Every
+//! refusal is a 4xx with a JSON body `{"error": "...", "problems": [...]}` naming what was wrong.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fedrec_common::form::Application;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::metrics::Metrics;
+use crate::node::{EditRequest, Node, NodeError, RecordFilter, RosterAdd, RosterBundle};
+
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+pub struct Api {
+    pub node: Mutex<Node>,
+    pub metrics: Arc<Metrics>,
+    pub peer_id: String,
+}
+
+/// An API refusal or failure, rendered as a status and a JSON body.
+pub struct ApiError(StatusCode, serde_json::Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(error: NodeError) -> Self {
+        let message = error.to_string();
+        let status = match &error {
+            NodeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            NodeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            NodeError::NotFound(_) => StatusCode::NOT_FOUND,
+            NodeError::Forbidden(_) => StatusCode::FORBIDDEN,
+            NodeError::Conflict(_) => StatusCode::CONFLICT,
+            NodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            NodeError::Store(_) | NodeError::Record(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(%message, "operation failed");
+        }
+        let problems = match error {
+            NodeError::Invalid(problems) => problems,
+            _ => Vec::new(),
+        };
+        ApiError(
+            status,
+            serde_json::json!({ "error": message, "problems": problems }),
+        )
+    }
+}
+
+fn bad_request(message: String) -> ApiError {
+    ApiError(
+        StatusCode::BAD_REQUEST,
+        serde_json::json!({ "error": message, "problems": [] }),
+    )
+}
+
+/// Parses a JSON body, refusing malformed JSON and unknown fields with a message naming them.
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("request body: {e}")))
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+/// Runs `operation` on the node in a blocking task.
+async fn with_node<T: serde::Serialize + Send + 'static>(
+    api: &Arc<Api>,
+    operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
+) -> ApiResult {
+    let api = Arc::clone(api);
+    let result = tokio::task::spawn_blocking(move || {
+        let mut node = api
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        operation(&mut node)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }),
+        )
+    })?;
+    Ok(Json(result?).into_response())
+}
+
+pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
+        .route(
+            "/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .route("/metrics", get(metrics))
+        .route("/status", get(status))
+        .route("/verify", get(verify))
+        .route("/records", get(list).post(create))
+        .route("/records/{id}", get(show).patch(edit))
+        .route("/records/{id}/submit", post(submit))
+        .route("/records/{id}/withdraw", post(withdraw))
+        .route("/records/{id}/attachments", post(attach))
+        .route("/records/{id}/history", get(history))
+        .route("/records/{id}/export", get(export))
+        .route("/attachments/{hash}", get(attachment))
+        .route("/roster", get(roster))
+        .route("/roster/recommenders", post(roster_add))
+        .route("/roster/revoke", post(roster_revoke))
+        .route("/roster/import", post(roster_import))
+        .route("/batches", post(publish_batch))
+        .fallback(|| async {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({ "error": "no such endpoint; see /openapi.json" }),
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(middleware::from_fn_with_state(Arc::clone(&api), observe))
+        .with_state(api)
+}
+
+/// Counts requests and their latency, and logs each at debug level.
+async fn observe(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = next.run(request).await;
+    let micros = started.elapsed().as_micros() as u64;
+    api.metrics
+        .observe_request(response.status().as_u16(), micros);
+    tracing::debug!(%method, %path, status = response.status().as_u16(), micros, "api request");
+    response
+}
+
+async fn metrics(State(api): State<Arc<Api>>) -> ApiResult {
+    let api2 = Arc::clone(&api);
+    let text = tokio::task::spawn_blocking(move || {
+        let node = api2
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let quarantined = node.store().count("quarantine").unwrap_or(0);
+        api2.metrics.render(&node.store().sizes(), quarantined)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+async fn status(State(api): State<Arc<Api>>) -> ApiResult {
+    let peer_id = api.peer_id.clone();
+    with_node(&api, move |node| node.status(peer_id)).await
+}
+
+async fn verify(State(api): State<Arc<Api>>) -> ApiResult {
+    with_node(&api, |node| {
+        node.verify_store()
+            .map(|entries| serde_json::json!({ "verified_entries": entries }))
+    })
+    .await
+}
+
+async fn list(
+    State(api): State<Arc<Api>>,
+    filter: Result<Query<RecordFilter>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(filter) = filter.map_err(|e| bad_request(format!("query: {e}")))?;
+    with_node(&api, move |node| node.records(&filter)).await
+}
+
+async fn attachment(State(api): State<Arc<Api>>, Path(hash): Path<String>) -> ApiResult {
+    let api2 = Arc::clone(&api);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let node = api2
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        node.attachment(&hash)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }),
+        )
+    })??;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn create(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let application: Application = parse(&body)?;
+    let response = with_node(&api, move |node| node.create_record(application)).await?;
+    Ok((StatusCode::CREATED, response).into_response())
+}
+
+async fn show(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
+    with_node(&api, move |node| node.record(&id)).await
+}
+
+async fn edit(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let request: EditRequest = parse(&body)?;
+    if request.application.is_none() && request.set.is_empty() {
+        return Err(bad_request(
+            "request body: give `application` or `set`".into(),
+        ));
+    }
+    with_node(&api, move |node| node.edit_record(&id, request)).await
+}
+
+async fn submit(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
+    with_node(&api, move |node| node.submit(&id)).await
+}
+
+async fn withdraw(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
+    with_node(&api, move |node| node.withdraw(&id)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachQuery {
+    kind: String,
+    name: String,
+}
+
+async fn attach(
+    State(api): State<Arc<Api>>,
+    Path(id): Path<String>,
+    query: Result<Query<AttachQuery>, axum::extract::rejection::QueryRejection>,
+    body: Bytes,
+) -> ApiResult {
+    let Query(query) =
+        query.map_err(|e| bad_request(format!("query: {e}; give ?kind=...&name=...")))?;
+    with_node(&api, move |node| {
+        node.attach(&id, &query.kind, &query.name, &body)
+    })
+    .await
+}
+
+async fn history(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
+    with_node(&api, move |node| node.history(&id)).await
+}
+
+async fn export(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
+    let api2 = Arc::clone(&api);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut node = api2
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        node.export(&id)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }),
+        )
+    })??;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn roster(State(api): State<Arc<Api>>) -> ApiResult {
+    with_node(&api, |node| node.roster_bundle()).await
+}
+
+async fn roster_add(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let request: RosterAdd = parse(&body)?;
+    with_node(&api, move |node| node.roster_add(request)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeRequest {
+    key: String,
+    after: u64,
+}
+
+async fn roster_revoke(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let request: RevokeRequest = parse(&body)?;
+    with_node(&api, move |node| {
+        node.roster_revoke(&request.key, request.after)
+    })
+    .await
+}
+
+async fn roster_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let bundle: RosterBundle = parse(&body)?;
+    with_node(&api, move |node| node.import_bundle(bundle)).await
+}
+
+async fn publish_batch(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| bad_request("batch file is not UTF-8".into()))?;
+    with_node(&api, move |node| node.publish_batch(&text)).await
+}

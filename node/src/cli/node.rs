@@ -1,0 +1,167 @@
+//! `fedrec init`, `run`, `wait`, `status` and `verify`: creating, running and inspecting a node.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use fedrec_config::{Overrides, Role};
+
+use super::{EXIT_NO_DAEMON, Format};
+use crate::client::Client;
+use crate::daemon::{self, InitRequest};
+use crate::node::NodeStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Ministry,
+    Recommender,
+    FieldOffice,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// What the node is for.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// The recommender this node acts for (recommender and field-office nodes), e.g. shanghai.
+    #[arg(long)]
+    recommender: Option<String>,
+    /// A name for people and logs, e.g. 上海市人力资源和社会保障局.
+    #[arg(long)]
+    name: Option<String>,
+    /// A p2p listen address (repeat for several). Default: TCP and QUIC on port 7400.
+    #[arg(long, value_name = "MULTIADDR")]
+    listen: Vec<String>,
+    /// The local API address. Default: 127.0.0.1:7401.
+    #[arg(long, value_name = "HOST:PORT")]
+    api: Option<String>,
+    /// The ministry's address and identity, e.g. /ip4/10.0.0.1/tcp/7400/p2p/12D3KooW...
+    #[arg(long, value_name = "MULTIADDR/p2p/PEER_ID")]
+    ministry: Option<String>,
+    /// Find peers on the LAN by multicast DNS (off by default: it multicasts on every interface).
+    #[arg(long)]
+    mdns: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Serve the API here instead of the configured address.
+    #[arg(long, value_name = "HOST:PORT")]
+    api: Option<String>,
+}
+
+pub fn init(data: &Path, args: InitArgs) -> anyhow::Result<u8> {
+    let role = match args.role {
+        RoleArg::Ministry => Role::Ministry,
+        RoleArg::Recommender => Role::Recommender,
+        RoleArg::FieldOffice => Role::FieldOffice,
+    };
+    let (node_id, peer_id) = daemon::init(InitRequest {
+        role,
+        data: data.to_path_buf(),
+        recommender: args.recommender,
+        name: args.name,
+        listen: (!args.listen.is_empty()).then_some(args.listen),
+        api: args.api,
+        ministry: args.ministry,
+        mdns: args.mdns,
+    })?;
+    println!("created {} node in {}", role.key(), data.display());
+    println!("node id: {node_id}");
+    println!("peer id: {peer_id}");
+    Ok(0)
+}
+
+pub fn run(data: &Path, args: RunArgs) -> anyhow::Result<u8> {
+    let overrides = Overrides {
+        api: args.api,
+        ..Overrides::default()
+    };
+    daemon::run(data, &overrides)?;
+    Ok(0)
+}
+
+pub fn wait(data: &Path, timeout_secs: u64) -> anyhow::Result<u8> {
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    loop {
+        if let Ok(client) = Client::connect(data)
+            && client.get::<serde_json::Value>("/health").is_ok()
+        {
+            println!("daemon for {} answers at {}", data.display(), client.base());
+            return Ok(0);
+        }
+        if Instant::now() >= deadline {
+            eprintln!(
+                "no daemon answered for {} within {timeout_secs} s",
+                data.display()
+            );
+            return Ok(EXIT_NO_DAEMON);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn status(data: &Path, format: Format) -> anyhow::Result<u8> {
+    let client = Client::connect(data)?;
+    let status: NodeStatus = client.get("/status")?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(0);
+    }
+    println!("node:        {} ({})", status.name, status.role);
+    println!("node id:     {}", status.node_id);
+    println!("peer id:     {}", status.peer_id);
+    if let Some(recommender) = &status.recommender {
+        println!("recommender: {recommender}");
+    }
+    match status.roster_version {
+        Some(version) => println!("roster:      version {version}"),
+        None => println!(
+            "roster:      none yet (import the ministry's bundle with `fedrec roster import`)"
+        ),
+    }
+    let batches: Vec<String> = status.batches.iter().map(ToString::to_string).collect();
+    println!(
+        "batches:     {}",
+        if batches.is_empty() {
+            "none".into()
+        } else {
+            batches.join(", ")
+        }
+    );
+    println!("feeds:       {}", status.feeds.len());
+    for feed in &status.feeds {
+        println!(
+            "  {} {:<24} at {}",
+            feed.author.short(),
+            feed.topic.to_string(),
+            feed.seq
+        );
+    }
+    let counts: Vec<String> = status
+        .records
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    println!(
+        "records:     {}",
+        if counts.is_empty() {
+            "none".into()
+        } else {
+            counts.join(", ")
+        }
+    );
+    println!("quarantine:  {}", status.quarantine);
+    Ok(0)
+}
+
+pub fn verify(data: &Path) -> anyhow::Result<u8> {
+    let client = Client::connect(data)?;
+    let answer: serde_json::Value = client.get("/verify")?;
+    let Some(entries) = answer["verified_entries"].as_u64() else {
+        bail!("unexpected answer: {answer}");
+    };
+    println!("{entries} entries verified: every signature and every hash chain holds");
+    Ok(0)
+}

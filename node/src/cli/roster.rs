@@ -1,0 +1,143 @@
+//! `fedrec roster ...`: the ministry keeps the roster; every node imports it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+use fedrec_common::roster::Roster;
+
+use crate::client::Client;
+use crate::node::{RosterAdd, RosterBundle};
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Add a recommender (or rename it), and optionally grant it a node key (ministry).
+    Add {
+        /// The recommender's id, e.g. shanghai.
+        #[arg(long)]
+        recommender: String,
+        /// Its Chinese name, e.g. 上海市人力资源和社会保障局.
+        #[arg(long)]
+        name: String,
+        /// province, department, central_enterprise, association or institute.
+        #[arg(long)]
+        kind: String,
+        /// A node id (as `fedrec init` printed it) to act for this recommender.
+        #[arg(long, value_name = "NODE_ID")]
+        key: Option<String>,
+        /// The key's role: hq or field_office.
+        #[arg(long, default_value = "hq")]
+        role: String,
+    },
+    /// Revoke a key for every entry after a position of its feed (ministry).
+    Revoke {
+        #[arg(long, value_name = "NODE_ID")]
+        key: String,
+        /// Entries the key signed up to this feed position stay valid.
+        #[arg(long)]
+        after: u64,
+    },
+    /// Show the roster this node holds.
+    Show,
+    /// Write the signed roster and batch definitions to a file, for another node.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import a signed roster bundle (checked against the configured ministry key).
+    Import {
+        /// The file `fedrec roster export` wrote.
+        file: PathBuf,
+    },
+}
+
+pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
+    let client = Client::connect(data)?;
+    match command {
+        RosterCommand::Add {
+            recommender,
+            name,
+            kind,
+            key,
+            role,
+        } => {
+            let request = RosterAdd {
+                recommender,
+                name,
+                kind,
+                key,
+                role: Some(role),
+            };
+            let roster: Roster = client.send("POST", "/roster/recommenders", &request)?;
+            println!("roster is now version {}", roster.version);
+            print_roster(&roster);
+        }
+        RosterCommand::Revoke { key, after } => {
+            let roster: Roster = client.send(
+                "POST",
+                "/roster/revoke",
+                &serde_json::json!({ "key": key, "after": after }),
+            )?;
+            println!(
+                "key revoked after position {after}; roster is now version {}",
+                roster.version
+            );
+        }
+        RosterCommand::Show => {
+            let bundle: RosterBundle = client.get("/roster")?;
+            let roster: Roster = serde_json::from_str(&bundle.roster.body)?;
+            println!(
+                "roster version {} (ministry {})",
+                roster.version,
+                roster.ministry.short()
+            );
+            print_roster(&roster);
+        }
+        RosterCommand::Export { out } => {
+            let bundle: RosterBundle = client.get("/roster")?;
+            let text = serde_json::to_string_pretty(&bundle)?;
+            std::fs::write(&out, text)
+                .with_context(|| format!("{}: cannot write", out.display()))?;
+            println!(
+                "wrote the signed roster and {} batch definition(s) to {}",
+                bundle.batches.len(),
+                out.display()
+            );
+        }
+        RosterCommand::Import { file } => {
+            let text =
+                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let bundle: RosterBundle = serde_json::from_slice(&text)
+                .with_context(|| format!("{}: not a roster bundle", file.display()))?;
+            let roster: Roster = client.send("POST", "/roster/import", &bundle)?;
+            println!(
+                "imported roster version {} with {} batch definition(s)",
+                roster.version,
+                bundle.batches.len()
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn print_roster(roster: &Roster) {
+    for recommender in &roster.recommenders {
+        println!(
+            "  {:<20} {} ({:?})",
+            recommender.id.to_string(),
+            recommender.name,
+            recommender.kind
+        );
+        for grant in roster
+            .keys
+            .iter()
+            .filter(|g| g.recommender == recommender.id)
+        {
+            let revoked = grant
+                .revoked_after
+                .map(|n| format!(", revoked after {n}"))
+                .unwrap_or_default();
+            println!("    key {} {:?}{revoked}", grant.key, grant.role);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Creating a node (`fedrec init`) and running it (`fedrec run`).
+//!
+//! A data directory holds `fedrec.toml` (the configuration, commented), `node.key` (the secret
+//! key, mode 0600, never logged), `db/` (RocksDB), `daemon.lock` (held while a daemon runs) and,
+//! while one runs, `daemon.json` (its process id and API address, which the CLI reads).
+//!
+//! Start-up order: lock the directory (a second daemon is refused here), read the key and the
+//! configuration, open the database, bind the API, then publish `daemon.json`. Shutdown on
+//! SIGINT or SIGTERM runs in reverse: stop accepting, finish requests in flight, remove
+//! `daemon.json`, close the database, release the lock.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, bail};
+use fedrec_common::identity::{NodeId, NodeKey};
+use fedrec_config::{NodeConfig, Overrides, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::api::{self, Api};
+use crate::metrics::Metrics;
+use crate::node::Node;
+use crate::store::Store;
+
+pub const CONFIG_FILE: &str = "fedrec.toml";
+pub const KEY_FILE: &str = "node.key";
+pub const LOCK_FILE: &str = "daemon.lock";
+pub const DAEMON_FILE: &str = "daemon.json";
+pub const DB_DIR: &str = "db";
+
+/// What a running daemon publishes for the CLI.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DaemonInfo {
+    pub pid: u32,
+    pub api: String,
+}
+
+/// The libp2p peer id derived from the node's key.
+pub fn peer_id(key: &NodeKey) -> String {
+    let mut secret = key.secret_bytes();
+    match libp2p_identity::Keypair::ed25519_from_bytes(&mut secret) {
+        Ok(keypair) => keypair.public().to_peer_id().to_string(),
+        Err(_) => "unavailable".into(),
+    }
+}
+
+/// The node id inside an ed25519 libp2p peer id (such ids embed the public key).
+pub fn node_id_of_peer(peer: &str) -> anyhow::Result<NodeId> {
+    let peer: libp2p_identity::PeerId = peer
+        .parse()
+        .with_context(|| format!("'{peer}' is not a libp2p peer id"))?;
+    let multihash = peer.as_ref();
+    let public = libp2p_identity::PublicKey::try_decode_protobuf(multihash.digest())
+        .with_context(|| format!("peer id {peer} does not embed its public key"))?;
+    let ed25519 = public
+        .try_into_ed25519()
+        .with_context(|| format!("peer id {peer} is not an ed25519 key"))?;
+    Ok(NodeId::from_bytes(ed25519.to_bytes())?)
+}
+
+/// What `fedrec init` was asked for.
+pub struct InitRequest {
+    pub role: Role,
+    pub data: PathBuf,
+    pub recommender: Option<String>,
+    pub name: Option<String>,
+    pub listen: Option<Vec<String>>,
+    pub api: Option<String>,
+    pub ministry: Option<String>,
+    pub mdns: bool,
+}
+
+/// Creates a data directory, key and configuration; on the ministry also the empty roster.
+/// Returns the node id and peer id.
+pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
+    let data = &request.data;
+    let key_path = data.join(KEY_FILE);
+    if key_path.exists() {
+        bail!(
+            "{} already exists: refusing to overwrite a node key (move it away to start over)",
+            key_path.display()
+        );
+    }
+    std::fs::create_dir_all(data).with_context(|| format!("{}: cannot create", data.display()))?;
+    let key = NodeKey::generate();
+    let config_text = config_text(&request, &key)?;
+    // Check the configuration before writing anything, so a bad flag leaves no half-made node.
+    let config_path = data.join(CONFIG_FILE);
+    fedrec_config::resolve(&config_text, &config_path, |_| None, &Overrides::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&key_path)
+        .with_context(|| format!("{}: cannot create", key_path.display()))?;
+    file.write_all(format!("{}\n", key.to_secret_hex()).as_bytes())?;
+    file.sync_all()?;
+    std::fs::write(&config_path, config_text)
+        .with_context(|| format!("{}: cannot write", config_path.display()))?;
+    if request.role == Role::Ministry {
+        let config = load_config(data, &Overrides::default())?;
+        let store = Store::open(&data.join(DB_DIR))?;
+        Node::new(key_from(data)?, config, store, Arc::default()).init_roster()?;
+    }
+    Ok((key.id(), peer_id(&key)))
+}
+
+fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Result<String> {
+    let quote = |s: &str| toml_string(s);
+    let name = request.name.clone().unwrap_or_else(|| match request.role {
+        Role::Ministry => "人力资源社会保障部专业技术人员管理司继续教育处".into(),
+        _ => request.recommender.clone().unwrap_or_default(),
+    });
+    let listen = request
+        .listen
+        .clone()
+        .unwrap_or_else(fedrec_config::default_listen);
+    let mut text = format!(
+        "# fedrec node configuration, written by `fedrec init`.\n\
+         # Settings resolve as: defaults, this file, environment (FEDREC_API, FEDREC_LISTEN,\n\
+         # FEDREC_MDNS), then command-line flags. Unknown keys are errors.\n\n\
+         # What this node is: ministry, recommender or field-office.\nrole = {}\n\n\
+         # A name for people and logs.\nname = {}\n\n",
+        quote(request.role.key()),
+        quote(&name)
+    );
+    if let Some(recommender) = &request.recommender {
+        text += &format!(
+            "# The recommender this node acts for, as the ministry's roster names it.\nrecommender = {}\n\n",
+            quote(recommender)
+        );
+    }
+    text += "# Where the key, the database and the attachments live (relative to this file).\ndata_dir = \".\"\n\n";
+    text += &format!(
+        "# p2p listen addresses (multiaddrs): peers connect here.\nlisten = [{}]\n\n",
+        listen
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    text += &format!(
+        "# The local HTTP API for the CLI and the bureau's programs. It has no authentication,\n# so it accepts loopback addresses only.\napi = {}\n\n",
+        quote(request.api.as_deref().unwrap_or(fedrec_config::DEFAULT_API))
+    );
+    text += &format!(
+        "# Find peers on the LAN by multicast DNS (it multicasts on every interface).\nmdns = {}\n\n",
+        request.mdns
+    );
+    text += "# Batch definition files this node may validate against before the ministry's arrive.\nbatch_files = []\n\n";
+    text += &format!(
+        "# Largest attachment stored, in bytes.\nmax_attachment_bytes = {}\n\n",
+        fedrec_config::DEFAULT_MAX_ATTACHMENT_BYTES
+    );
+    text += &format!(
+        "# Seconds between anti-entropy sync rounds.\nsync_interval_secs = {}\n",
+        fedrec_config::DEFAULT_SYNC_INTERVAL_SECS
+    );
+    match (&request.ministry, request.role) {
+        (Some(_), Role::Ministry) => bail!("--ministry is for recommender and field-office nodes"),
+        (None, Role::Recommender | Role::FieldOffice) => {
+            bail!(
+                "--ministry MULTIADDR/p2p/PEER_ID is required: the ministry's address and identity are this node's trust root"
+            )
+        }
+        (None, Role::Ministry) => {}
+        (Some(address), _) => {
+            let peer = address
+                .rsplit_once("/p2p/")
+                .map(|(_, peer)| peer)
+                .with_context(|| format!("--ministry '{address}' must end in /p2p/PEER_ID"))?;
+            let ministry_key = node_id_of_peer(peer)?;
+            if ministry_key == key.id() {
+                bail!("--ministry names this node itself");
+            }
+            text += &format!(
+                "\n# The ministry: its address and its key, the trust root every roster is checked against.\n[ministry]\naddress = {}\nkey = {}\n",
+                quote(address),
+                quote(&ministry_key.to_hex())
+            );
+        }
+    }
+    Ok(text)
+}
+
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+pub fn load_config(data: &Path, overrides: &Overrides) -> anyhow::Result<NodeConfig> {
+    let path = data.join(CONFIG_FILE);
+    if !path.exists() {
+        bail!(
+            "{} does not exist: create the node with `fedrec init --data {}`",
+            path.display(),
+            data.display()
+        );
+    }
+    let overrides = Overrides {
+        data_dir: Some(data.to_path_buf()),
+        ..overrides.clone()
+    };
+    Ok(fedrec_config::load(&path, &overrides)?)
+}
+
+pub fn key_from(data: &Path) -> anyhow::Result<NodeKey> {
+    let path = data.join(KEY_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read the node key", path.display()))?;
+    NodeKey::from_secret_hex(&text).with_context(|| format!("{}: not a node key", path.display()))
+}
+
+/// Holds the data directory's lock for the daemon's lifetime.
+fn lock(data: &Path) -> anyhow::Result<File> {
+    let path = data.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("{}: cannot open", path.display()))?;
+    if file.try_lock().is_err() {
+        let running = std::fs::read_to_string(data.join(DAEMON_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str::<DaemonInfo>(&text).ok())
+            .map(|info| format!(" (pid {}, API {})", info.pid, info.api))
+            .unwrap_or_default();
+        bail!(
+            "another fedrec daemon is already running on {}{running}",
+            data.display()
+        );
+    }
+    Ok(file)
+}
+
+/// Runs the daemon until SIGINT or SIGTERM.
+pub fn run(data: &Path, overrides: &Overrides) -> anyhow::Result<()> {
+    let _lock = lock(data)?;
+    let config = load_config(data, overrides)?;
+    let key = key_from(data)?;
+    let peer = peer_id(&key);
+    let span = tracing::info_span!("node", name = %config.name, id = %key.id().short());
+    let _entered = span.enter();
+    let store = Store::open(&data.join(DB_DIR))
+        .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
+    let metrics = Arc::new(Metrics::default());
+    let max_body = usize::try_from(config.max_attachment_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    let api_address = config.api;
+    let role = config.role;
+    let node = Node::new(key, config, store, Arc::clone(&metrics));
+    let state = Arc::new(Api {
+        node: Mutex::new(node),
+        metrics,
+        peer_id: peer.clone(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(api_address)
+            .await
+            .with_context(|| format!("cannot listen on {api_address} for the API"))?;
+        let bound = listener.local_addr()?;
+        publish_daemon_info(data, &bound.to_string())?;
+        tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
+        let served = axum::serve(listener, api::router(Arc::clone(&state), max_body))
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        let _ = std::fs::remove_file(data.join(DAEMON_FILE));
+        served.context("API server failed")
+    })?;
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// Writes `daemon.json` atomically (write, sync, rename).
+fn publish_daemon_info(data: &Path, api: &str) -> anyhow::Result<()> {
+    let info = DaemonInfo {
+        pid: std::process::id(),
+        api: api.to_string(),
+    };
+    let temporary = data.join(format!("{DAEMON_FILE}.tmp"));
+    let mut file = File::create(&temporary)?;
+    file.write_all(serde_json::to_string(&info)?.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, data.join(DAEMON_FILE))?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(stream) => stream,
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM; stop the daemon with SIGINT");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+        _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+    }
+}

@@ -1,0 +1,87 @@
+//! Counters for operators, served at `/metrics` in the Prometheus text format together with
+//! RocksDB's sizes per column family.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub entries_written: AtomicU64,
+    pub verification_failures: AtomicU64,
+    pub api_requests: AtomicU64,
+    pub api_client_errors: AtomicU64,
+    pub api_server_errors: AtomicU64,
+    pub api_latency_micros: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe_request(&self, status: u16, micros: u64) {
+        self.api_requests.fetch_add(1, Ordering::Relaxed);
+        self.api_latency_micros.fetch_add(micros, Ordering::Relaxed);
+        match status {
+            400..=499 => self.api_client_errors.fetch_add(1, Ordering::Relaxed),
+            500..=599 => self.api_server_errors.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+
+    /// The exposition text, with `sizes` as (column family, bytes).
+    pub fn render(&self, sizes: &[(&str, u64)], quarantined: u64) -> String {
+        let mut out = String::new();
+        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        };
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        counter(
+            &mut out,
+            "fedrec_entries_written_total",
+            "Signed entries this node wrote.",
+            load(&self.entries_written),
+        );
+        counter(
+            &mut out,
+            "fedrec_verification_failures_total",
+            "Entries refused by verification.",
+            load(&self.verification_failures),
+        );
+        counter(
+            &mut out,
+            "fedrec_api_requests_total",
+            "API requests answered.",
+            load(&self.api_requests),
+        );
+        counter(
+            &mut out,
+            "fedrec_api_client_errors_total",
+            "API requests answered 4xx.",
+            load(&self.api_client_errors),
+        );
+        counter(
+            &mut out,
+            "fedrec_api_server_errors_total",
+            "API requests answered 5xx.",
+            load(&self.api_server_errors),
+        );
+        let seconds = load(&self.api_latency_micros) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "# HELP fedrec_api_request_seconds Time spent answering API requests.\n# TYPE fedrec_api_request_seconds summary\nfedrec_api_request_seconds_sum {seconds}\nfedrec_api_request_seconds_count {}",
+            load(&self.api_requests)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedrec_quarantined_entries Refused input kept as evidence.\n# TYPE fedrec_quarantined_entries gauge\nfedrec_quarantined_entries {quarantined}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedrec_rocksdb_bytes Bytes per column family (SST files and memtables).\n# TYPE fedrec_rocksdb_bytes gauge"
+        );
+        for (family, bytes) in sizes {
+            let _ = writeln!(out, "fedrec_rocksdb_bytes{{cf=\"{family}\"}} {bytes}");
+        }
+        out
+    }
+}

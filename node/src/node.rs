@@ -1,0 +1,822 @@
+//! The node: its key, configuration, store, roster and batches, and every operation the API
+//! offers. One `Node` value owns the database's writes; the API holds it behind a mutex, so
+//! operations are serialised and each one is a single synced write batch.
+//!
+//! Each write follows the same path: check the request (validation comes from `common`), make the
+//! Automerge change on the loaded document, wrap it in this node's next feed entry, sign it,
+//! and commit entry, feed head, snapshot, summary and indexes together. Only then is the
+//! document put back in the cache and the caller answered.
+
+use std::collections::BTreeMap;
+
+use fedrec_common::batch::Batch;
+use fedrec_common::feed::{Entry, verify_chain, verify_many};
+use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
+use fedrec_common::identity::{NodeId, NodeKey};
+use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
+use fedrec_common::record::{HistoryItem, RecordDoc, RecordError};
+use fedrec_common::roster::{KeyRole, Recommender, RecommenderKind, Roster, SignedRoster};
+use fedrec_common::signed::SignedText;
+use fedrec_common::timestamp::Timestamp;
+use fedrec_config::{NodeConfig, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Metrics;
+use crate::records::{DocCache, RecordSummary};
+use crate::store::{Store, StoreError};
+
+/// Documents kept loaded at once.
+const CACHE_CAPACITY: usize = 64;
+
+/// Why an operation was refused; each maps to one HTTP status and CLI exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the application has {} problem(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{what} is {size} bytes; the limit is {limit}")]
+    TooLarge { what: String, size: u64, limit: u64 },
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("record document: {0}")]
+    Record(RecordError),
+}
+
+impl From<RecordError> for NodeError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::Frozen | RecordError::Transition { .. } => {
+                NodeError::Conflict(error.to_string())
+            }
+            other => NodeError::Record(other),
+        }
+    }
+}
+
+/// How an edit is given: a whole application, or single boxes by dotted path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditRequest {
+    #[serde(default)]
+    pub application: Option<Application>,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+/// A record as the API shows it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecordView {
+    pub summary: RecordSummary,
+    pub application: Application,
+}
+
+/// One line of a record's history, with the author named from the roster.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HistoryLine {
+    #[serde(flatten)]
+    pub item: HistoryItem,
+    pub author: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FeedStatus {
+    pub author: NodeId,
+    pub topic: Topic,
+    pub seq: u64,
+}
+
+/// What `fedrec status` shows.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct NodeStatus {
+    pub node_id: NodeId,
+    pub peer_id: String,
+    pub role: String,
+    pub name: String,
+    pub recommender: Option<RecommenderId>,
+    pub roster_version: Option<u64>,
+    pub batches: Vec<u32>,
+    pub feeds: Vec<FeedStatus>,
+    pub records: BTreeMap<String, u64>,
+    pub quarantine: u64,
+    pub loaded_documents: usize,
+}
+
+/// The roster and batch definitions as they travel between nodes before any network exists.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterBundle {
+    pub roster: SignedRoster,
+    pub batches: Vec<SignedText>,
+}
+
+pub struct Node {
+    key: NodeKey,
+    config: NodeConfig,
+    store: Store,
+    cache: DocCache,
+    pub metrics: std::sync::Arc<Metrics>,
+}
+
+/// The current time, read once per operation and passed into the pure core.
+pub fn now() -> Timestamp {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    Timestamp::from_millis(millis)
+}
+
+impl Node {
+    pub fn new(
+        key: NodeKey,
+        config: NodeConfig,
+        store: Store,
+        metrics: std::sync::Arc<Metrics>,
+    ) -> Self {
+        Self {
+            key,
+            config,
+            store,
+            cache: DocCache::new(CACHE_CAPACITY),
+            metrics,
+        }
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.key.id()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The ministry's key: this node's own on the ministry, the configured trust root elsewhere.
+    fn ministry_key(&self) -> NodeId {
+        match &self.config.ministry {
+            Some(peer) => peer.key,
+            None => self.key.id(),
+        }
+    }
+
+    pub fn roster(&self) -> Result<Option<Roster>, NodeError> {
+        let signed: Option<SignedRoster> = self.store.meta("roster")?;
+        match signed {
+            None => Ok(None),
+            Some(signed) => signed.verify(&self.ministry_key()).map(Some).map_err(|e| {
+                NodeError::Store(StoreError::Corrupt {
+                    what: "roster".into(),
+                    problem: e.to_string(),
+                })
+            }),
+        }
+    }
+
+    /// Batch definitions: those the ministry signed, then the configured files for batches the
+    /// ministry has not published here yet.
+    pub fn batches(&self) -> Result<BTreeMap<u32, Batch>, NodeError> {
+        let mut batches = BTreeMap::new();
+        for path in &self.config.batch_files {
+            if let Ok(batch) = fedrec_config::load_batch(path) {
+                batches.insert(batch.number.0, batch);
+            }
+        }
+        for name in self.store.meta_keys("batch/")? {
+            let signed: Option<SignedText> = self.store.meta(&name)?;
+            if let Some(batch) =
+                signed.and_then(|s| Batch::verify_signed(&s, &self.ministry_key()).ok())
+            {
+                batches.insert(batch.number.0, batch);
+            }
+        }
+        Ok(batches)
+    }
+
+    fn batch_for(&self, application: &Application) -> Result<Batch, NodeError> {
+        self.batches()?.remove(&application.batch).ok_or_else(|| {
+            NodeError::Invalid(vec![FieldError {
+                field: "batch".into(),
+                problem: format!(
+                    "this node holds no definition of batch {}; import the ministry's roster bundle or add a batch file",
+                    application.batch
+                ),
+            }])
+        })
+    }
+
+    fn own_recommender(&self) -> Result<RecommenderId, NodeError> {
+        match (self.config.role, &self.config.recommender) {
+            (Role::Ministry, _) => Err(NodeError::Forbidden(
+                "the ministry node does not write recommenders' records".into(),
+            )),
+            (_, Some(id)) => Ok(id.clone()),
+            (_, None) => Err(NodeError::Forbidden(
+                "this node acts for no recommender".into(),
+            )),
+        }
+    }
+
+    fn validate(&self, application: &Application) -> Result<(), NodeError> {
+        let batch = self.batch_for(application)?;
+        let problems = application.validate(&batch);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(NodeError::Invalid(problems))
+        }
+    }
+
+    /// Creates a record from a valid application; returns its summary.
+    pub fn create_record(&mut self, application: Application) -> Result<RecordSummary, NodeError> {
+        let recommender = self.own_recommender()?;
+        self.validate(&application)?;
+        let now = now();
+        let topic = Topic::Recommender(recommender.clone());
+        let seq = self.next_seq(&topic)?;
+        let batch = fedrec_common::batch::BatchNumber(application.batch);
+        let doc = DocId::Record {
+            batch,
+            recommender: recommender.clone(),
+            record: RecordId::derive(&self.id(), &topic, seq),
+        };
+        let (record, change) =
+            RecordDoc::create(&self.id(), batch, &recommender, &application, now)?;
+        self.write(doc, record, change, &application, None, now)
+    }
+
+    /// Applies an edit to a draft; returns the summary, unchanged if nothing differed.
+    pub fn edit_record(&mut self, id: &str, edit: EditRequest) -> Result<RecordSummary, NodeError> {
+        let (summary, mut record) = self.load_own(id)?;
+        let mut application = match edit.application {
+            Some(application) => application,
+            None => record.application()?,
+        };
+        for (path, value) in &edit.set {
+            application
+                .set_from_text(path, value)
+                .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        }
+        if application.batch != summary.batch.0 {
+            return Err(NodeError::BadRequest(format!(
+                "record {id} belongs to batch {}; a record cannot move to batch {}",
+                summary.batch, application.batch
+            )));
+        }
+        let current = record.application()?;
+        // Attachments keep their stored content when an edit names the same file.
+        for attachment in &mut application.attachments {
+            if attachment.blake3.is_none()
+                && let Some(stored) = current
+                    .attachments
+                    .iter()
+                    .find(|a| a.file == attachment.file && a.kind == attachment.kind)
+            {
+                attachment.blake3.clone_from(&stored.blake3);
+                attachment.size = stored.size;
+            }
+        }
+        self.validate(&application)?;
+        let now = now();
+        match record.update(&application, now)? {
+            None => {
+                self.cache.put(summary.doc.clone(), record);
+                Ok(summary)
+            }
+            Some(change) => self.write(
+                summary.doc.clone(),
+                record,
+                change,
+                &application,
+                Some(&summary),
+                now,
+            ),
+        }
+    }
+
+    pub fn submit(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
+        let (summary, mut record) = self.load_own(id)?;
+        let application = record.application()?;
+        self.validate(&application)?;
+        let now = now();
+        let change = record.submit(now)?;
+        self.write(
+            summary.doc.clone(),
+            record,
+            change,
+            &application,
+            Some(&summary),
+            now,
+        )
+    }
+
+    pub fn withdraw(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
+        let (summary, mut record) = self.load_own(id)?;
+        let application = record.application()?;
+        let now = now();
+        let change = record.withdraw(now)?;
+        self.write(
+            summary.doc.clone(),
+            record,
+            change,
+            &application,
+            Some(&summary),
+            now,
+        )
+    }
+
+    /// Stores a file (once per content) and lists it on the record.
+    pub fn attach(
+        &mut self,
+        id: &str,
+        kind: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<RecordSummary, NodeError> {
+        let limit = self.config.max_attachment_bytes;
+        if bytes.len() as u64 > limit {
+            return Err(NodeError::TooLarge {
+                what: format!("attachment {name}"),
+                size: bytes.len() as u64,
+                limit,
+            });
+        }
+        if AttachmentKind::parse(kind).is_none() {
+            return Err(NodeError::BadRequest(format!(
+                "attachment kind '{kind}' is not recommendation_letter, proof or extra"
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(NodeError::BadRequest(format!("attachment {name} is empty")));
+        }
+        let (summary, mut record) = self.load_own(id)?;
+        let mut application = record.application()?;
+        let hash = *blake3::hash(bytes).as_bytes();
+        let attachment = Attachment {
+            kind: kind.to_string(),
+            file: name.to_string(),
+            blake3: Some(hex::encode(hash)),
+            size: Some(bytes.len() as u64),
+        };
+        match application.attachments.iter_mut().find(|a| a.file == name) {
+            Some(existing) => *existing = attachment,
+            None => application.attachments.push(attachment),
+        }
+        self.validate(&application)?;
+        let now = now();
+        let Some(change) = record.update(&application, now)? else {
+            self.cache.put(summary.doc.clone(), record);
+            return Ok(summary);
+        };
+        let store_bytes = !self.store.has_attachment(&hash)?;
+        self.write_with(
+            summary.doc.clone(),
+            record,
+            change,
+            &application,
+            Some(&summary),
+            now,
+            |batch| {
+                if store_bytes {
+                    batch.attachment(&hash, bytes);
+                }
+            },
+        )
+    }
+
+    pub fn record(&mut self, id: &str) -> Result<RecordView, NodeError> {
+        let (summary, record) = self.load(id)?;
+        let application = record.application()?;
+        self.cache.put(summary.doc.clone(), record);
+        Ok(RecordView {
+            summary,
+            application,
+        })
+    }
+
+    /// Record summaries, optionally only those under one index value (batch, recommender or
+    /// credit code). Reads the indexes only, never a document.
+    pub fn records(&self, filter: &RecordFilter) -> Result<Vec<RecordSummary>, NodeError> {
+        let selections = [
+            ("by_batch", filter.batch.map(|b| b.to_string())),
+            ("by_recommender", filter.recommender.clone()),
+            (
+                "by_code",
+                filter
+                    .credit_code
+                    .as_ref()
+                    .map(|c| c.trim().to_ascii_uppercase()),
+            ),
+        ];
+        let mut chosen: Option<std::collections::BTreeSet<String>> = None;
+        for (index, value) in selections {
+            if let Some(value) = value {
+                let ids: std::collections::BTreeSet<String> =
+                    self.store.indexed(index, &value)?.into_iter().collect();
+                chosen = Some(match chosen {
+                    None => ids,
+                    Some(previous) => previous.intersection(&ids).cloned().collect(),
+                });
+            }
+        }
+        match chosen {
+            None => Ok(self.store.records()?),
+            Some(ids) => {
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    records.extend(self.store.record(&id)?);
+                }
+                Ok(records)
+            }
+        }
+    }
+
+    /// A stored attachment's bytes, by BLAKE3 hash.
+    pub fn attachment(&self, hash: &str) -> Result<Vec<u8>, NodeError> {
+        let bytes: [u8; 32] = hex::decode(hash)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                NodeError::BadRequest(format!("'{hash}' is not a BLAKE3 hash (64 hex digits)"))
+            })?;
+        self.store
+            .attachment(&bytes)?
+            .ok_or_else(|| NodeError::NotFound(format!("no attachment {hash} on this node")))
+    }
+
+    pub fn history(&mut self, id: &str) -> Result<Vec<HistoryLine>, NodeError> {
+        let (summary, mut record) = self.load(id)?;
+        let items = record.history()?;
+        self.cache.put(summary.doc.clone(), record);
+        let roster = self.roster()?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let author = self.describe_actor(&item.actor, roster.as_ref());
+                HistoryLine { item, author }
+            })
+            .collect())
+    }
+
+    fn describe_actor(&self, actor: &str, roster: Option<&Roster>) -> String {
+        let Ok(id) = actor.parse::<NodeId>() else {
+            return format!("unknown actor {actor}");
+        };
+        if id == self.id() {
+            return format!("{} (this node)", self.config.name);
+        }
+        if id == self.ministry_key() {
+            return "the ministry".into();
+        }
+        match roster.and_then(|r| r.grant(&id).map(|g| (g, r.recommender(&g.recommender)))) {
+            Some((grant, Some(recommender))) => format!(
+                "{} {} ({})",
+                recommender.name,
+                match grant.role {
+                    KeyRole::Hq => "HQ",
+                    KeyRole::FieldOffice => "field office",
+                },
+                id.short()
+            ),
+            _ => format!("node {}", id.short()),
+        }
+    }
+
+    /// The raw Automerge document, loadable by any Automerge implementation.
+    pub fn export(&mut self, id: &str) -> Result<Vec<u8>, NodeError> {
+        let (summary, mut record) = self.load(id)?;
+        let bytes = record.save();
+        self.cache.put(summary.doc.clone(), record);
+        Ok(bytes)
+    }
+
+    pub fn status(&self, peer_id: String) -> Result<NodeStatus, NodeError> {
+        let mut records = BTreeMap::new();
+        for summary in self.store.records()? {
+            *records.entry(summary.status.key().to_string()).or_insert(0) += 1;
+        }
+        Ok(NodeStatus {
+            node_id: self.id(),
+            peer_id,
+            role: self.config.role.key().into(),
+            name: self.config.name.clone(),
+            recommender: self.config.recommender.clone(),
+            roster_version: self.roster()?.map(|r| r.version),
+            batches: self.batches()?.into_keys().collect(),
+            feeds: self
+                .store
+                .heads()?
+                .into_iter()
+                .map(|(author, topic, head)| FeedStatus {
+                    author,
+                    topic,
+                    seq: head.seq,
+                })
+                .collect(),
+            records,
+            quarantine: self.store.count("quarantine")?,
+            loaded_documents: self.cache.len(),
+        })
+    }
+
+    /// Re-verifies every stored feed: signatures (batch fast path, as each entry was verified or
+    /// signed here once already) and hash chains. Returns the number of entries checked.
+    pub fn verify_store(&self) -> Result<u64, NodeError> {
+        let mut checked = 0;
+        for (author, topic, head) in self.store.heads()? {
+            let entries = self.store.feed(&author, &topic)?;
+            if entries.len() as u64 != head.seq || entries.last().map(|e| e.id()) != Some(head.id) {
+                return Err(NodeError::Conflict(format!(
+                    "feed ({}, {topic}) holds {} entries but its head says {}",
+                    author.short(),
+                    entries.len(),
+                    head.seq
+                )));
+            }
+            verify_chain(&entries).map_err(|e| {
+                NodeError::Conflict(format!("feed ({}, {topic}): {e}", author.short()))
+            })?;
+            for (entry, result) in entries.iter().zip(verify_many(&entries)) {
+                result.map_err(|e| {
+                    NodeError::Conflict(format!(
+                        "entry {} of ({}, {topic}): {e}",
+                        entry.entry.seq,
+                        author.short()
+                    ))
+                })?;
+            }
+            checked += entries.len() as u64;
+        }
+        Ok(checked)
+    }
+
+    // --- the ministry's roster and batches ---
+
+    fn ministry_only(&self, what: &str) -> Result<(), NodeError> {
+        if self.config.role == Role::Ministry {
+            Ok(())
+        } else {
+            Err(NodeError::Forbidden(format!(
+                "only the ministry node can {what}"
+            )))
+        }
+    }
+
+    /// Signs and stores a new roster (ministry).
+    fn store_roster(&self, roster: &Roster) -> Result<(), NodeError> {
+        let signed = roster
+            .sign(&self.key)
+            .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        let mut batch = self.store.batch();
+        batch.meta("roster", &signed);
+        batch.commit()?;
+        Ok(())
+    }
+
+    /// Creates the empty roster when the ministry is initialised.
+    pub fn init_roster(&self) -> Result<(), NodeError> {
+        self.ministry_only("create the roster")?;
+        if self.roster()?.is_none() {
+            self.store_roster(&Roster::new(self.id()))?;
+        }
+        Ok(())
+    }
+
+    /// Adds or renames a recommender and optionally grants it a key (ministry).
+    pub fn roster_add(&self, request: RosterAdd) -> Result<Roster, NodeError> {
+        self.ministry_only("change the roster")?;
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        let id: RecommenderId = request
+            .recommender
+            .parse()
+            .map_err(|e: fedrec_common::ids::IdError| NodeError::BadRequest(e.to_string()))?;
+        let kind = RecommenderKind::parse(&request.kind).ok_or_else(|| {
+            NodeError::BadRequest(format!(
+                "kind '{}' is not province, department, central_enterprise, association or institute",
+                request.kind
+            ))
+        })?;
+        let bad = |e: fedrec_common::roster::RosterError| NodeError::BadRequest(e.to_string());
+        roster
+            .add_recommender(Recommender {
+                id: id.clone(),
+                name: request.name,
+                kind,
+            })
+            .map_err(bad)?;
+        if let Some(key) = request.key {
+            let key: NodeId =
+                key.parse()
+                    .map_err(|e: fedrec_common::identity::IdentityError| {
+                        NodeError::BadRequest(e.to_string())
+                    })?;
+            let role = match request.role.as_deref().unwrap_or("hq") {
+                "hq" => KeyRole::Hq,
+                "field_office" | "field-office" => KeyRole::FieldOffice,
+                other => {
+                    return Err(NodeError::BadRequest(format!(
+                        "role '{other}' is not hq or field_office"
+                    )));
+                }
+            };
+            roster.add_key(key, id, role).map_err(bad)?;
+        }
+        self.store_roster(&roster)?;
+        Ok(roster)
+    }
+
+    /// Revokes a key after a position of its feed (ministry).
+    pub fn roster_revoke(&self, key: &str, after: u64) -> Result<Roster, NodeError> {
+        self.ministry_only("change the roster")?;
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        let key: NodeId = key
+            .parse()
+            .map_err(|e: fedrec_common::identity::IdentityError| {
+                NodeError::BadRequest(e.to_string())
+            })?;
+        roster
+            .revoke(&key, after)
+            .map_err(|e| NodeError::NotFound(e.to_string()))?;
+        self.store_roster(&roster)?;
+        Ok(roster)
+    }
+
+    /// Signs and stores a batch definition from its file text (ministry).
+    pub fn publish_batch(&self, text: &str) -> Result<Batch, NodeError> {
+        self.ministry_only("publish batches")?;
+        let batch = Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        let mut write = self.store.batch();
+        write.meta(
+            &format!("batch/{:06}", batch.number.0),
+            &batch.sign(&self.key),
+        );
+        write.commit()?;
+        Ok(batch)
+    }
+
+    pub fn roster_bundle(&self) -> Result<RosterBundle, NodeError> {
+        let roster: SignedRoster = self
+            .store
+            .meta("roster")?
+            .ok_or_else(|| NodeError::NotFound("this node holds no roster yet".into()))?;
+        let mut batches = Vec::new();
+        for name in self.store.meta_keys("batch/")? {
+            if let Some(signed) = self.store.meta::<SignedText>(&name)? {
+                batches.push(signed);
+            }
+        }
+        Ok(RosterBundle { roster, batches })
+    }
+
+    /// Verifies a bundle against the configured ministry key and stores it; returns the roster.
+    pub fn import_bundle(&self, bundle: RosterBundle) -> Result<Roster, NodeError> {
+        let ministry = self.ministry_key();
+        let roster = bundle
+            .roster
+            .verify(&ministry)
+            .map_err(|e| NodeError::Forbidden(format!("roster refused: {e}")))?;
+        if let Some(held) = self.roster()?
+            && held.version > roster.version
+        {
+            return Err(NodeError::Conflict(format!(
+                "this node already holds roster version {}, newer than the bundle's {}",
+                held.version, roster.version
+            )));
+        }
+        let mut write = self.store.batch();
+        for signed in &bundle.batches {
+            let batch = Batch::verify_signed(signed, &ministry)
+                .map_err(|e| NodeError::Forbidden(format!("batch definition refused: {e}")))?;
+            write.meta(&format!("batch/{:06}", batch.number.0), signed);
+        }
+        write.meta("roster", &bundle.roster);
+        write.commit()?;
+        Ok(roster)
+    }
+
+    // --- internals ---
+
+    fn next_seq(&self, topic: &Topic) -> Result<u64, NodeError> {
+        Ok(self
+            .store
+            .head(&self.id(), topic)?
+            .map_or(1, |head| head.seq + 1))
+    }
+
+    /// Loads a record by id: from the cache, else from its snapshot.
+    fn load(&mut self, id: &str) -> Result<(RecordSummary, RecordDoc), NodeError> {
+        if id.parse::<RecordId>().is_err() {
+            return Err(NodeError::BadRequest(format!(
+                "'{id}' is not a record id (16 hex digits)"
+            )));
+        }
+        let summary = self
+            .store
+            .record(id)?
+            .ok_or_else(|| NodeError::NotFound(format!("no record {id} on this node")))?;
+        if let Some(record) = self.cache.take(&summary.doc) {
+            return Ok((summary, record));
+        }
+        let bytes = self
+            .store
+            .snapshot(&summary.doc.to_string())?
+            .ok_or_else(|| NodeError::NotFound(format!("record {id} has no stored document")))?;
+        let record = RecordDoc::load(&bytes, &self.id())?;
+        Ok((summary, record))
+    }
+
+    /// Loads a record this node may edit.
+    fn load_own(&mut self, id: &str) -> Result<(RecordSummary, RecordDoc), NodeError> {
+        let recommender = self.own_recommender()?;
+        let (summary, record) = self.load(id)?;
+        if summary.recommender != recommender {
+            let doc = summary.doc.clone();
+            self.cache.put(doc, record);
+            return Err(NodeError::Forbidden(format!(
+                "record {id} belongs to recommender {}; this node acts for {recommender}",
+                summary.recommender
+            )));
+        }
+        Ok((summary, record))
+    }
+
+    fn write(
+        &mut self,
+        doc: DocId,
+        record: RecordDoc,
+        change: automerge::Change,
+        application: &Application,
+        previous: Option<&RecordSummary>,
+        now: Timestamp,
+    ) -> Result<RecordSummary, NodeError> {
+        self.write_with(doc, record, change, application, previous, now, |_| {})
+    }
+
+    /// Signs `change` as this node's next entry and commits everything it implies at once.
+    #[allow(clippy::too_many_arguments)]
+    fn write_with(
+        &mut self,
+        doc: DocId,
+        mut record: RecordDoc,
+        change: automerge::Change,
+        application: &Application,
+        previous: Option<&RecordSummary>,
+        now: Timestamp,
+        extra: impl FnOnce(&mut crate::store::Batch<'_>),
+    ) -> Result<RecordSummary, NodeError> {
+        let topic = doc.topic();
+        let head = self.store.head(&self.id(), &topic)?;
+        let signed = Entry {
+            author: self.id(),
+            topic,
+            seq: head.map_or(1, |h| h.seq + 1),
+            prev: head.map(|h| h.id),
+            doc: doc.clone(),
+            change: change.raw_bytes().to_vec(),
+        }
+        .sign(&self.key);
+        let summary =
+            RecordSummary::after_write(previous, &doc, &record, application, self.id(), now)
+                .ok_or_else(|| NodeError::BadRequest(format!("{doc} is not a record")))?;
+        let snapshot = record.save();
+        let mut batch = self.store.batch();
+        batch.entry(&signed);
+        batch.snapshot(&doc.to_string(), &snapshot);
+        batch.record(&summary, previous);
+        extra(&mut batch);
+        // On failure the document is dropped, not cached: the next read reloads what is on disk.
+        batch.commit()?;
+        self.metrics
+            .entries_written
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(record = %summary.id, seq = signed.entry.seq, status = summary.status.key(), "entry written");
+        self.cache.put(doc, record);
+        Ok(summary)
+    }
+}
+
+/// Which records a listing shows.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordFilter {
+    pub batch: Option<u32>,
+    pub recommender: Option<String>,
+    pub credit_code: Option<String>,
+}
+
+/// A request to add a recommender (and optionally a key) to the roster.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterAdd {
+    pub recommender: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}

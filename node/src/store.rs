@@ -1,0 +1,410 @@
+//! The node's storage: one RocksDB database with a column family per kind of data.
+//!
+//! | column family | key | value |
+//! |---|---|---|
+//! | `entries` | author (32 bytes), topic, 0x00, seq (8 bytes, big-endian) | the signed entry, encoded |
+//! | `heads` | author, topic | the feed's head (JSON) |
+//! | `snapshots` | document id | the Automerge document, saved |
+//! | `records` | record id | the record's summary (JSON): what listings and rules need |
+//! | `by_batch`, `by_recommender`, `by_code` | batch / recommender / credit code, `/`, record id | empty |
+//! | `quarantine` | arrival counter (8 bytes) | refused input with its reason and sender (JSON) |
+//! | `attachments` | BLAKE3 hash (32 bytes) | the file's bytes, stored once however often attached |
+//! | `meta` | name | schema version, signed roster, signed batches |
+//!
+//! Everything one operation derives (entry, head, snapshot, summary, indexes, attachment) is
+//! written in one [`WriteBatch`] with the WAL synced before the caller acknowledges anything, so
+//! a crash leaves either all of it or none.
+
+use std::path::Path;
+
+use fedrec_common::feed::{FeedHead, SignedEntry};
+use fedrec_common::identity::NodeId;
+use fedrec_common::ids::Topic;
+use rocksdb::{ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::records::RecordSummary;
+
+/// Bumped when the layout changes; a database of another version is refused, not misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const COLUMN_FAMILIES: [&str; 11] = [
+    "entries",
+    "heads",
+    "snapshots",
+    "records",
+    "by_batch",
+    "by_recommender",
+    "by_code",
+    "quarantine",
+    "attachments",
+    "meta",
+    "equivocations",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] rocksdb::Error),
+    #[error("database holds schema version {found}; this fedrec reads version {SCHEMA_VERSION}")]
+    Schema { found: String },
+    #[error("stored {what} is corrupt: {problem}")]
+    Corrupt { what: String, problem: String },
+}
+
+pub struct Store {
+    db: DB,
+}
+
+/// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
+/// feed's key is a prefix of another's.
+pub fn feed_key(author: &NodeId, topic: &Topic) -> Vec<u8> {
+    let mut key = author.as_bytes().to_vec();
+    key.extend_from_slice(topic.to_string().as_bytes());
+    key.push(0);
+    key
+}
+
+fn entry_key(author: &NodeId, topic: &Topic, seq: u64) -> Vec<u8> {
+    let mut key = feed_key(author, topic);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn index_key(value: &str, record: &str) -> Vec<u8> {
+    format!("{value}/{record}").into_bytes()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and checks its schema version.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        // zstd is the codec that compresses long Chinese text well.
+        options.set_compression_type(rocksdb::DBCompressionType::Zstd);
+        options.set_keep_log_file_num(5);
+        let families = COLUMN_FAMILIES.iter().map(|name| {
+            let mut cf_options = Options::default();
+            cf_options.set_compression_type(rocksdb::DBCompressionType::Zstd);
+            ColumnFamilyDescriptor::new(*name, cf_options)
+        });
+        let db = DB::open_cf_descriptors(&options, path, families)?;
+        let store = Self { db };
+        match store.get_raw("meta", b"schema_version")? {
+            None => {
+                let mut batch = WriteBatch::default();
+                batch.put_cf(
+                    store.cf("meta"),
+                    b"schema_version",
+                    SCHEMA_VERSION.to_string(),
+                );
+                store.commit(batch)?;
+            }
+            Some(found) if found == SCHEMA_VERSION.to_string().as_bytes() => {}
+            Some(found) => {
+                return Err(StoreError::Schema {
+                    found: String::from_utf8_lossy(&found).into_owned(),
+                });
+            }
+        }
+        Ok(store)
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        // Every name used is in COLUMN_FAMILIES, all of which `open` creates.
+        self.db
+            .cf_handle(name)
+            .unwrap_or_else(|| panic!("column family {name} missing: open() creates them all"))
+    }
+
+    /// Writes a batch and syncs the WAL before returning: the point at which a write may be
+    /// acknowledged.
+    pub fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options)?;
+        Ok(())
+    }
+
+    fn get_raw(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(cf), key)?)
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, cf: &str, key: &[u8]) -> Result<Option<T>, StoreError> {
+        match self.get_raw(cf, key)? {
+            None => Ok(None),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt {
+                        what: format!("{cf}/{}", String::from_utf8_lossy(key)),
+                        problem: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    pub fn head(&self, author: &NodeId, topic: &Topic) -> Result<Option<FeedHead>, StoreError> {
+        self.get_json("heads", &feed_key(author, topic))
+    }
+
+    /// Every feed this node holds, with its head.
+    pub fn heads(&self) -> Result<Vec<(NodeId, Topic, FeedHead)>, StoreError> {
+        let mut heads = Vec::new();
+        for item in self.db.iterator_cf(self.cf("heads"), IteratorMode::Start) {
+            let (key, value) = item?;
+            let corrupt = |problem: &str| StoreError::Corrupt {
+                what: "heads".into(),
+                problem: problem.to_string(),
+            };
+            let author_bytes: [u8; 32] = key
+                .get(..32)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| corrupt("short key"))?;
+            let author = NodeId::from_bytes(author_bytes).map_err(|e| corrupt(&e.to_string()))?;
+            let topic_text = std::str::from_utf8(&key[32..key.len() - 1])
+                .map_err(|_| corrupt("topic not UTF-8"))?;
+            let topic: Topic = topic_text.parse().map_err(|_| corrupt("bad topic"))?;
+            let head: FeedHead =
+                serde_json::from_slice(&value).map_err(|e| corrupt(&e.to_string()))?;
+            heads.push((author, topic, head));
+        }
+        Ok(heads)
+    }
+
+    /// The entries of one feed, in order.
+    pub fn feed(&self, author: &NodeId, topic: &Topic) -> Result<Vec<SignedEntry>, StoreError> {
+        let prefix = feed_key(author, topic);
+        let mut entries = Vec::new();
+        let iter = self.db.iterator_cf(
+            self.cf("entries"),
+            IteratorMode::From(&prefix, rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (key, value) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            entries.push(
+                SignedEntry::decode(&value).map_err(|e| StoreError::Corrupt {
+                    what: "entry".into(),
+                    problem: e.to_string(),
+                })?,
+            );
+        }
+        Ok(entries)
+    }
+
+    pub fn snapshot(&self, doc: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_raw("snapshots", doc.as_bytes())
+    }
+
+    pub fn record(&self, id: &str) -> Result<Option<RecordSummary>, StoreError> {
+        self.get_json("records", id.as_bytes())
+    }
+
+    /// Every record summary, in record-id order; reads the index only, never a document.
+    pub fn records(&self) -> Result<Vec<RecordSummary>, StoreError> {
+        let mut records = Vec::new();
+        for item in self.db.iterator_cf(self.cf("records"), IteratorMode::Start) {
+            let (key, value) = item?;
+            records.push(
+                serde_json::from_slice(&value).map_err(|e| StoreError::Corrupt {
+                    what: format!("records/{}", String::from_utf8_lossy(&key)),
+                    problem: e.to_string(),
+                })?,
+            );
+        }
+        Ok(records)
+    }
+
+    /// Record ids under `value` in an index (`by_batch`, `by_recommender`, `by_code`).
+    pub fn indexed(&self, index: &str, value: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("{value}/").into_bytes();
+        let mut ids = Vec::new();
+        let iter = self.db.iterator_cf(
+            self.cf(index),
+            IteratorMode::From(&prefix, rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (key, _) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            ids.push(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
+        }
+        Ok(ids)
+    }
+
+    pub fn meta<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        self.get_json("meta", name.as_bytes())
+    }
+
+    pub fn meta_keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        let iter = self.db.iterator_cf(
+            self.cf("meta"),
+            IteratorMode::From(prefix.as_bytes(), rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (key, _) = item?;
+            if !key.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            keys.push(String::from_utf8_lossy(&key).into_owned());
+        }
+        Ok(keys)
+    }
+
+    pub fn has_attachment(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .get_pinned_cf(self.cf("attachments"), hash)?
+            .is_some())
+    }
+
+    pub fn attachment(&self, hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_raw("attachments", hash)
+    }
+
+    pub fn count(&self, cf: &str) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
+            item?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Bytes on disk per column family (SST files plus memtables), for metrics.
+    pub fn sizes(&self) -> Vec<(&'static str, u64)> {
+        COLUMN_FAMILIES
+            .iter()
+            .map(|name| {
+                let cf = self.cf(name);
+                let sst = self
+                    .db
+                    .property_int_value_cf(cf, "rocksdb.total-sst-files-size")
+                    .ok()
+                    .flatten();
+                let mem = self
+                    .db
+                    .property_int_value_cf(cf, "rocksdb.cur-size-all-mem-tables")
+                    .ok()
+                    .flatten();
+                (*name, sst.unwrap_or(0) + mem.unwrap_or(0))
+            })
+            .collect()
+    }
+
+    /// A new set of writes to commit together.
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            store: self,
+            batch: WriteBatch::default(),
+        }
+    }
+}
+
+/// Writes that commit together, or not at all.
+pub struct Batch<'a> {
+    store: &'a Store,
+    batch: WriteBatch,
+}
+
+impl Batch<'_> {
+    fn put_json<T: Serialize>(&mut self, cf: &str, key: &[u8], value: &T) {
+        // The values written are plain data structs, which always serialise.
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.batch.put_cf(self.store.cf(cf), key, bytes);
+    }
+
+    /// An entry and the feed head it makes.
+    pub fn entry(&mut self, signed: &SignedEntry) {
+        let entry = &signed.entry;
+        self.batch.put_cf(
+            self.store.cf("entries"),
+            entry_key(&entry.author, &entry.topic, entry.seq),
+            signed.encode(),
+        );
+        let head = FeedHead {
+            seq: entry.seq,
+            id: signed.id(),
+        };
+        self.put_json("heads", &feed_key(&entry.author, &entry.topic), &head);
+    }
+
+    pub fn snapshot(&mut self, doc: &str, bytes: &[u8]) {
+        self.batch
+            .put_cf(self.store.cf("snapshots"), doc.as_bytes(), bytes);
+    }
+
+    /// A record's summary and its index entries, replacing those of `previous`.
+    pub fn record(&mut self, summary: &RecordSummary, previous: Option<&RecordSummary>) {
+        let id = summary.id.to_string();
+        if let Some(old) = previous {
+            self.batch
+                .delete_cf(self.store.cf("by_code"), index_key(&old.credit_code, &id));
+        }
+        self.put_json("records", id.as_bytes(), summary);
+        let empty: &[u8] = &[];
+        self.batch.put_cf(
+            self.store.cf("by_batch"),
+            index_key(&summary.batch.to_string(), &id),
+            empty,
+        );
+        self.batch.put_cf(
+            self.store.cf("by_recommender"),
+            index_key(summary.recommender.as_str(), &id),
+            empty,
+        );
+        self.batch.put_cf(
+            self.store.cf("by_code"),
+            index_key(&summary.credit_code, &id),
+            empty,
+        );
+    }
+
+    pub fn attachment(&mut self, hash: &[u8; 32], bytes: &[u8]) {
+        self.batch.put_cf(self.store.cf("attachments"), hash, bytes);
+    }
+
+    pub fn meta<T: Serialize>(&mut self, name: &str, value: &T) {
+        self.put_json("meta", name.as_bytes(), value);
+    }
+
+    /// Syncs the batch to disk.
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.store.commit(self.batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_keys_never_prefix_each_other() {
+        let author = fedrec_common::identity::NodeKey::for_test("feed keys").id();
+        let short = feed_key(&author, &"recommender:ab".parse().unwrap());
+        let long = feed_key(&author, &"recommender:abc".parse().unwrap());
+        assert!(!long.starts_with(&short) && !short.starts_with(&long));
+    }
+
+    #[test]
+    fn a_database_of_another_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let mut batch = WriteBatch::default();
+            batch.put_cf(store.cf("meta"), b"schema_version", b"99");
+            store.commit(batch).unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::Schema { .. })
+        ));
+    }
+}

@@ -1,0 +1,284 @@
+//! Test harness: starts real `fedrec` daemons on loopback (API on port 0, so tests never
+//! collide), waits for them with a deadline, runs CLI commands against them, and stops them
+//! with SIGTERM or SIGKILL.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const FEDREC: &str = env!("CARGO_BIN_EXE_fedrec");
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Runs `fedrec --data DATA ARGS...`.
+pub fn fedrec(data: &Path, args: &[&str]) -> Output {
+    Command::new(FEDREC)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("fedrec runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs a command that must succeed and returns its standard output.
+pub fn ok(data: &Path, args: &[&str]) -> String {
+    let output = fedrec(data, args);
+    assert!(
+        output.status.success(),
+        "fedrec {args:?} failed: {}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+pub fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A ministry and a recommender node, initialised, with the roster moved across.
+pub struct Pair {
+    pub dir: tempfile::TempDir,
+    pub ministry: PathBuf,
+    pub shanghai: PathBuf,
+}
+
+pub fn node_id(init_output: &str) -> String {
+    init_output
+        .lines()
+        .find_map(|l| l.strip_prefix("node id: "))
+        .expect("node id printed")
+        .to_string()
+}
+
+pub fn peer_id(init_output: &str) -> String {
+    init_output
+        .lines()
+        .find_map(|l| l.strip_prefix("peer id: "))
+        .expect("peer id printed")
+        .to_string()
+}
+
+/// Initialises a ministry and a Shanghai recommender; starts the ministry to sign the roster and
+/// batch 6, moves them to Shanghai, and leaves both stopped.
+pub fn pair() -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let ministry = dir.path().join("ministry");
+    let shanghai = dir.path().join("shanghai");
+    let m = ok(
+        &ministry,
+        &[
+            "init",
+            "--role",
+            "ministry",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--api",
+            "127.0.0.1:0",
+        ],
+    );
+    let ministry_addr = format!("/ip4/127.0.0.1/tcp/7400/p2p/{}", peer_id(&m));
+    let s = ok(
+        &shanghai,
+        &[
+            "init",
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海市人力资源和社会保障局",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--api",
+            "127.0.0.1:0",
+            "--ministry",
+            &ministry_addr,
+        ],
+    );
+    let mut daemon = Daemon::start(&ministry);
+    ok(
+        &ministry,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海市人力资源和社会保障局",
+            "--kind",
+            "province",
+            "--key",
+            &node_id(&s),
+        ],
+    );
+    let batch = workspace().join("config/examples/batch-6.toml");
+    ok(&ministry, &["batch", "publish", batch.to_str().unwrap()]);
+    let bundle = dir.path().join("roster.json");
+    ok(
+        &ministry,
+        &["roster", "export", "--out", bundle.to_str().unwrap()],
+    );
+    daemon.terminate();
+    let mut recommender = Daemon::start(&shanghai);
+    ok(&shanghai, &["roster", "import", bundle.to_str().unwrap()]);
+    recommender.terminate();
+    Pair {
+        dir,
+        ministry,
+        shanghai,
+    }
+}
+
+/// A running `fedrec run` process.
+pub struct Daemon {
+    pub data: PathBuf,
+    child: Option<Child>,
+    pub api: String,
+}
+
+impl Daemon {
+    pub fn start(data: &Path) -> Self {
+        let _ = std::fs::remove_file(data.join("daemon.json"));
+        let child = Command::new(FEDREC)
+            .arg("--data")
+            .arg(data)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("daemon starts");
+        let info = data.join("daemon.json");
+        wait_until(
+            "the daemon to publish daemon.json",
+            Duration::from_secs(30),
+            || info.exists(),
+        );
+        let text = std::fs::read_to_string(&info).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let api = format!("http://{}", value["api"].as_str().unwrap());
+        Self {
+            data: data.to_path_buf(),
+            child: Some(child),
+            api,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("daemon running");
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not stop after SIG{signal}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the daemon cleanly and checks it exited with success.
+    pub fn terminate(&mut self) {
+        let status = self.signal("TERM");
+        assert!(
+            status.success(),
+            "daemon exited with {status} after SIGTERM"
+        );
+    }
+
+    /// Kills the daemon without warning.
+    pub fn kill(&mut self) {
+        self.signal("KILL");
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An HTTP client for the daemon's API that returns status and JSON body, never an error.
+pub fn http(method: &str, url: &str, body: Option<(&str, Vec<u8>)>) -> (u16, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let result = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("PATCH", Some((content_type, bytes))) => agent
+            .patch(url)
+            .header("content-type", content_type)
+            .send(&bytes[..]),
+        (_, Some((content_type, bytes))) => agent
+            .post(url)
+            .header("content-type", content_type)
+            .send(&bytes[..]),
+        (_, None) => agent.post(url).send_empty(),
+    };
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_vec()
+                .unwrap_or_default();
+            (status, body)
+        }
+        Err(error) => (0, error.to_string().into_bytes()),
+    }
+}
+
+pub fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null)
+}
+
+/// The shipped example application, with another institution name.
+pub fn application_named(name: &str) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(workspace().join("config/examples/application.toml")).unwrap();
+    let mut application: serde_json::Value = toml::from_str(&text).unwrap();
+    application["applicant"]["name"] = serde_json::Value::String(name.into());
+    application
+}
