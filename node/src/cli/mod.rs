@@ -59,6 +59,11 @@ pub struct Cli {
 pub enum Command {
     /// Create a node: its data directory, key and configuration.
     Init(node::InitArgs),
+    /// Print this node's id (its public key), or with --peer its libp2p peer id.
+    Id {
+        #[arg(long)]
+        peer: bool,
+    },
     /// Run the node daemon until SIGINT or SIGTERM.
     Run(node::RunArgs),
     /// Wait until the node's daemon answers (for scripts and service managers).
@@ -106,6 +111,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let data = cli.data;
     let outcome = match cli.command {
         Command::Init(args) => node::init(&data, args),
+        Command::Id { peer } => node::id(&data, peer),
         Command::Run(args) => node::run(&data, args),
         Command::Wait { timeout_secs } => node::wait(&data, timeout_secs),
         Command::Status { format } => node::status(&data, format),

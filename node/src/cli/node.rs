@@ -73,6 +73,16 @@ pub fn init(data: &Path, args: InitArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+pub fn id(data: &Path, peer: bool) -> anyhow::Result<u8> {
+    let key = daemon::key_from(data)?;
+    if peer {
+        println!("{}", daemon::peer_id(&key));
+    } else {
+        println!("{}", key.id());
+    }
+    Ok(0)
+}
+
 pub fn run(data: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let overrides = Overrides {
         api: args.api,

@@ -1,0 +1,76 @@
+//! README.md's "Run a ministry and a bureau's node" commands, run as written by a new user
+//! would run them (API ports moved to 0 so parallel tests never collide).
+
+mod support;
+
+use std::process::Command;
+
+use support::workspace;
+
+const MARKER: &str = "<!-- readme-test:";
+
+/// The shell block that follows the marker comment in README.md.
+fn readme_block() -> String {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let after = &readme[readme
+        .find(MARKER)
+        .expect("README.md has the readme-test marker")..];
+    let start = after
+        .find("```sh\n")
+        .expect("a sh block follows the marker")
+        + "```sh\n".len();
+    let end = after[start..].find("\n```").expect("the block ends");
+    after[start..start + end].to_string()
+}
+
+#[test]
+fn the_readme_commands_work_for_a_new_user() {
+    let script = readme_block()
+        .replace("127.0.0.1:7401", "127.0.0.1:0")
+        .replace("127.0.0.1:7411", "127.0.0.1:0");
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(workspace().join("config"), dir.path().join("config")).unwrap();
+    let bin = std::path::Path::new(support::FEDREC).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("bash")
+        .arg("-euo")
+        .arg("pipefail")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env_remove("FEDREC_DATA")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the README's commands failed:\n{stdout}\n{stderr}"
+    );
+    for expected in [
+        "is now submitted",
+        "published batch 6",
+        "imported roster version",
+        "1 submitted",
+        "entries verified",
+        "plan.targets",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "'{expected}' missing from the README run:\n{stdout}"
+        );
+    }
+    assert!(
+        !dir.path().join("ministry/daemon.json").exists(),
+        "the ministry stopped cleanly"
+    );
+    assert!(
+        !dir.path().join("shanghai/daemon.json").exists(),
+        "the bureau's node stopped cleanly"
+    );
+}
