@@ -12,7 +12,9 @@
 //! - [`roster`]: the ministry-signed roster and who may write and read what;
 //! - [`record`]: application records as Automerge documents;
 //! - [`rules`]: the verdicts the ministry enforces on merge;
-//! - [`signed`]: texts the ministry signs (roster, batch definitions).
+//! - [`signed`]: texts the ministry signs (roster, batch definitions);
+//! - [`sync`]: the sync protocol's messages, framing and round planning;
+//! - [`ingest`]: the checks every entry from elsewhere passes before it is stored.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -23,8 +25,10 @@ pub mod feed;
 pub mod form;
 pub mod identity;
 pub mod ids;
+pub mod ingest;
 pub mod record;
 pub mod roster;
 pub mod rules;
 pub mod signed;
+pub mod sync;
 pub mod timestamp;

@@ -153,6 +153,11 @@ impl RecordDoc {
         guarded(|| self.doc.merge(&mut other.doc).map(|_| ()))
     }
 
+    /// Whether the document holds the change with this hash.
+    pub fn has_change(&mut self, hash: &automerge::ChangeHash) -> bool {
+        self.doc.get_change_by_hash(hash).is_some()
+    }
+
     pub fn heads(&mut self) -> Vec<automerge::ChangeHash> {
         self.doc.get_heads()
     }

@@ -1,7 +1,8 @@
 //! fedrec-config: a node's typed configuration, and the batch files it names.
 //!
 //! Settings are resolved in one place, [`resolve`], in this order: built-in defaults, then the
-//! node's TOML file, then environment variables (`FEDREC_API`, `FEDREC_LISTEN`, `FEDREC_MDNS`),
+//! node's TOML file, then environment variables (`FEDREC_API`, `FEDREC_LISTEN`, `FEDREC_MDNS`,
+//! `FEDREC_SYNC_INTERVAL_SECS`),
 //! then command-line flags. Unknown keys are errors; every error names the file, the key and
 //! the problem. Reading files is done here, at the edge; the checks themselves are pure.
 
@@ -74,6 +75,8 @@ pub struct NodeConfig {
     pub api: SocketAddr,
     /// The ministry (every node but the ministry itself).
     pub ministry: Option<MinistryPeer>,
+    /// Other nodes to keep connected, as MULTIADDR/p2p/PEER_ID (a field office names its HQ).
+    pub peers: Vec<String>,
     /// Batch definition files, resolved against the config file's folder.
     pub batch_files: Vec<PathBuf>,
     /// Find peers on the LAN by multicast DNS. Off unless asked for: it multicasts on every
@@ -94,6 +97,7 @@ struct ConfigFile {
     listen: Option<Vec<String>>,
     api: Option<String>,
     ministry: Option<MinistryFile>,
+    peers: Option<Vec<String>>,
     batch_files: Option<Vec<PathBuf>>,
     mdns: Option<bool>,
     max_attachment_bytes: Option<u64>,
@@ -288,9 +292,27 @@ pub fn resolve(
             "must be more than 0".into(),
         ));
     }
-    let sync_interval_secs = file
-        .sync_interval_secs
-        .unwrap_or(DEFAULT_SYNC_INTERVAL_SECS);
+    let peers = file.peers.unwrap_or_default();
+    for peer in &peers {
+        check_multiaddr(peer).map_err(|problem| invalid("peers", problem))?;
+        if !peer.contains("/p2p/") {
+            return Err(invalid(
+                "peers",
+                format!("'{peer}' must end in /p2p/PEER_ID, so the node knows whom it reaches"),
+            ));
+        }
+    }
+    let sync_interval_secs = match env("FEDREC_SYNC_INTERVAL_SECS") {
+        Some(text) => text.parse().map_err(|_| {
+            invalid(
+                "sync_interval_secs",
+                format!("FEDREC_SYNC_INTERVAL_SECS='{text}' is not a number of seconds"),
+            )
+        })?,
+        None => file
+            .sync_interval_secs
+            .unwrap_or(DEFAULT_SYNC_INTERVAL_SECS),
+    };
     if !(1..=86_400).contains(&sync_interval_secs) {
         return Err(invalid(
             "sync_interval_secs",
@@ -310,6 +332,7 @@ pub fn resolve(
         listen,
         api,
         ministry,
+        peers,
         batch_files: file
             .batch_files
             .unwrap_or_default()

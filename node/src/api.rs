@@ -28,6 +28,8 @@ pub struct Api {
     pub node: Mutex<Node>,
     pub metrics: Arc<Metrics>,
     pub peer_id: String,
+    /// Told after every successful write, so peers hear of it at once.
+    pub net: crate::net::NetHandle,
 }
 
 /// An API refusal or failure, rendered as a status and a JSON body.
@@ -123,6 +125,9 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
         .route("/records/{id}/history", get(history))
         .route("/records/{id}/export", get(export))
         .route("/attachments/{hash}", get(attachment))
+        .route("/heads", get(heads))
+        .route("/bundle/export", post(bundle_export))
+        .route("/bundle/import", post(bundle_import))
         .route("/roster", get(roster))
         .route("/roster/recommenders", post(roster_add))
         .route("/roster/revoke", post(roster_revoke))
@@ -144,6 +149,9 @@ async fn observe(State(api): State<Arc<Api>>, request: Request, next: Next) -> R
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let response = next.run(request).await;
+    if method != axum::http::Method::GET && response.status().is_success() {
+        api.net.notify();
+    }
     let micros = started.elapsed().as_micros() as u64;
     api.metrics
         .observe_request(response.status().as_u16(), micros);
@@ -173,7 +181,14 @@ async fn metrics(State(api): State<Arc<Api>>) -> ApiResult {
 
 async fn status(State(api): State<Arc<Api>>) -> ApiResult {
     let peer_id = api.peer_id.clone();
-    with_node(&api, move |node| node.status(peer_id)).await
+    let peers = api.net.peers().await;
+    with_node(&api, move |node| {
+        node.status(peer_id).map(|mut status| {
+            status.peers = peers;
+            status
+        })
+    })
+    .await
 }
 
 async fn verify(State(api): State<Arc<Api>>) -> ApiResult {
@@ -316,4 +331,36 @@ async fn publish_batch(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| bad_request("batch file is not UTF-8".into()))?;
     with_node(&api, move |node| node.publish_batch(&text)).await
+}
+
+async fn heads(State(api): State<Arc<Api>>) -> ApiResult {
+    with_node(&api, |node| node.all_heads()).await
+}
+
+async fn bundle_export(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let since: Vec<fedrec_common::sync::FeedPosition> = if body.is_empty() {
+        Vec::new()
+    } else {
+        parse(&body)?
+    };
+    let api2 = Arc::clone(&api);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let node = api2
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        node.export_bundle(&since)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": e.to_string() }),
+        )
+    })??;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn bundle_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    with_node(&api, move |node| node.import_bundle_file(&body)).await
 }

@@ -109,6 +109,30 @@ impl Client {
         self.send_bytes(method, path, "application/json", bytes)
     }
 
+    /// Sends a body and returns the raw answer (for binary downloads).
+    pub fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let result = match method {
+            "PATCH" => self
+                .agent
+                .patch(url)
+                .header("content-type", content_type)
+                .send(&body[..]),
+            _ => self
+                .agent
+                .post(url)
+                .header("content-type", content_type)
+                .send(&body[..]),
+        };
+        self.finish(result)
+    }
+
     pub fn send_bytes<T: DeserializeOwned>(
         &self,
         method: &str,

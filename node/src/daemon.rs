@@ -22,8 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{self, Api};
 use crate::metrics::Metrics;
+use crate::net;
 use crate::node::Node;
 use crate::store::Store;
+use tracing::Instrument;
 
 pub const CONFIG_FILE: &str = "fedrec.toml";
 pub const KEY_FILE: &str = "node.key";
@@ -70,6 +72,7 @@ pub struct InitRequest {
     pub listen: Option<Vec<String>>,
     pub api: Option<String>,
     pub ministry: Option<String>,
+    pub peers: Vec<String>,
     pub mdns: bool,
 }
 
@@ -150,6 +153,15 @@ fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Result<String> {
     text += &format!(
         "# Find peers on the LAN by multicast DNS (it multicasts on every interface).\nmdns = {}\n\n",
         request.mdns
+    );
+    text += &format!(
+        "# Other nodes to keep connected, as MULTIADDR/p2p/PEER_ID (a field office names its HQ).\npeers = [{}]\n\n",
+        request
+            .peers
+            .iter()
+            .map(|a| quote(a))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     text += "# Batch definition files this node may validate against before the ministry's arrive.\nbatch_files = []\n\n";
     text += &format!(
@@ -254,17 +266,29 @@ pub fn run(data: &Path, overrides: &Overrides) -> anyhow::Result<()> {
         .saturating_add(64 * 1024);
     let api_address = config.api;
     let role = config.role;
+    let net_config = net_config(&config)?;
+    let network_key = NodeKey::from_seed(key.secret_bytes());
     let node = Node::new(key, config, store, Arc::clone(&metrics));
+    let (net, commands) = net::channel();
     let state = Arc::new(Api {
         node: Mutex::new(node),
         metrics,
         peer_id: peer.clone(),
+        net,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
         .build()?;
     runtime.block_on(async {
+        // Start order: network, then the API. Stop order: the API, then the network.
+        let (stop_network, network_stopped) = tokio::sync::watch::channel(false);
+        let network = tokio::spawn({
+            let state = Arc::clone(&state);
+            let span = tracing::info_span!("net");
+            async move { net::run(&network_key, net_config, state, commands, network_stopped).await }
+                .instrument(span)
+        });
         let listener = tokio::net::TcpListener::bind(api_address)
             .await
             .with_context(|| format!("cannot listen on {api_address} for the API"))?;
@@ -275,10 +299,45 @@ pub fn run(data: &Path, overrides: &Overrides) -> anyhow::Result<()> {
             .with_graceful_shutdown(shutdown_signal())
             .await;
         let _ = std::fs::remove_file(data.join(DAEMON_FILE));
+        let _ = stop_network.send(true);
+        match network.await {
+            Ok(Err(error)) => tracing::error!(%error, "network failed"),
+            Err(error) => tracing::error!(%error, "network task panicked"),
+            Ok(Ok(())) => {}
+        }
         served.context("API server failed")
     })?;
     tracing::info!("daemon stopped");
     Ok(())
+}
+
+/// The network's settings from the node's configuration: listen addresses, and the ministry and
+/// configured peers to keep dialling.
+fn net_config(config: &NodeConfig) -> anyhow::Result<net::NetConfig> {
+    let parse = |text: &str| -> anyhow::Result<libp2p::Multiaddr> {
+        text.parse()
+            .with_context(|| format!("'{text}' is not a multiaddr"))
+    };
+    let listen = config
+        .listen
+        .iter()
+        .map(|a| parse(a))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut dial = Vec::new();
+    if let Some(ministry) = &config.ministry
+        && ministry.address.contains("/p2p/")
+    {
+        dial.push(parse(&ministry.address)?);
+    }
+    for peer in &config.peers {
+        dial.push(parse(peer)?);
+    }
+    Ok(net::NetConfig {
+        listen,
+        dial,
+        mdns: config.mdns,
+        sync_interval: std::time::Duration::from_secs(config.sync_interval_secs),
+    })
 }
 
 /// Writes `daemon.json` atomically (write, sync, rename).

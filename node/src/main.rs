@@ -9,8 +9,10 @@ mod cli;
 mod client;
 mod daemon;
 mod metrics;
+mod net;
 mod node;
 mod records;
+mod replicate;
 mod store;
 mod telemetry;
 

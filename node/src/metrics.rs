@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use fedrec_common::ingest::RefusalKind;
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub entries_written: AtomicU64,
@@ -12,9 +14,34 @@ pub struct Metrics {
     pub api_client_errors: AtomicU64,
     pub api_server_errors: AtomicU64,
     pub api_latency_micros: AtomicU64,
+    pub peers_gated: AtomicU64,
+    pub sync_rounds: AtomicU64,
+    pub bad_frames: AtomicU64,
+    pub entries_received: AtomicU64,
+    refusals: [AtomicU64; 11],
 }
 
+const REFUSAL_KINDS: [RefusalKind; 11] = [
+    RefusalKind::Oversized,
+    RefusalKind::Malformed,
+    RefusalKind::BadSignature,
+    RefusalKind::WrongActor,
+    RefusalKind::BadChange,
+    RefusalKind::RefusedAuthor,
+    RefusalKind::Unauthorised,
+    RefusalKind::Revoked,
+    RefusalKind::BrokenChain,
+    RefusalKind::Equivocation,
+    RefusalKind::ApplyFailed,
+];
+
 impl Metrics {
+    pub fn count_refusal(&self, kind: RefusalKind) {
+        if let Some(index) = REFUSAL_KINDS.iter().position(|k| *k == kind) {
+            self.refusals[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     pub fn observe_request(&self, status: u16, micros: u64) {
         self.api_requests.fetch_add(1, Ordering::Relaxed);
         self.api_latency_micros.fetch_add(micros, Ordering::Relaxed);
@@ -65,6 +92,42 @@ impl Metrics {
             "API requests answered 5xx.",
             load(&self.api_server_errors),
         );
+        counter(
+            &mut out,
+            "fedrec_peers_gated_total",
+            "Connections from peers outside the roster, closed.",
+            load(&self.peers_gated),
+        );
+        counter(
+            &mut out,
+            "fedrec_sync_rounds_total",
+            "Sync rounds started.",
+            load(&self.sync_rounds),
+        );
+        counter(
+            &mut out,
+            "fedrec_bad_frames_total",
+            "Sync messages that failed to decode or arrive.",
+            load(&self.bad_frames),
+        );
+        counter(
+            &mut out,
+            "fedrec_entries_received_total",
+            "Entries from other nodes accepted.",
+            load(&self.entries_received),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedrec_entries_refused_total Entries from other nodes refused, by reason.\n# TYPE fedrec_entries_refused_total counter"
+        );
+        for (kind, count) in REFUSAL_KINDS.iter().zip(&self.refusals) {
+            let _ = writeln!(
+                out,
+                "fedrec_entries_refused_total{{reason=\"{}\"}} {}",
+                kind.key(),
+                load(count)
+            );
+        }
         let seconds = load(&self.api_latency_micros) as f64 / 1e6;
         let _ = writeln!(
             out,

@@ -106,6 +106,9 @@ pub struct NodeStatus {
     pub records: BTreeMap<String, u64>,
     pub quarantine: u64,
     pub loaded_documents: usize,
+    /// Connected peers (filled in by the API from the network loop).
+    #[serde(default)]
+    pub peers: Vec<crate::net::PeerInfo>,
 }
 
 /// The roster and batch definitions as they travel between nodes before any network exists.
@@ -157,7 +160,7 @@ impl Node {
     }
 
     /// The ministry's key: this node's own on the ministry, the configured trust root elsewhere.
-    fn ministry_key(&self) -> NodeId {
+    pub(crate) fn ministry_key(&self) -> NodeId {
         match &self.config.ministry {
             Some(peer) => peer.key,
             None => self.key.id(),
@@ -520,6 +523,7 @@ impl Node {
             records,
             quarantine: self.store.count("quarantine")?,
             loaded_documents: self.cache.len(),
+            peers: Vec::new(),
         })
     }
 
@@ -552,6 +556,24 @@ impl Node {
             checked += entries.len() as u64;
         }
         Ok(checked)
+    }
+
+    /// The node ids of the peers named in the configuration.
+    pub(crate) fn configured_peers(&self) -> Vec<NodeId> {
+        self.config
+            .peers
+            .iter()
+            .filter_map(|address| address.rsplit_once("/p2p/"))
+            .filter_map(|(_, peer)| crate::daemon::node_id_of_peer(peer).ok())
+            .collect()
+    }
+
+    pub(crate) fn cache_take(&mut self, doc: &DocId) -> Option<RecordDoc> {
+        self.cache.take(doc)
+    }
+
+    pub(crate) fn cache_put(&mut self, doc: DocId, record: RecordDoc) {
+        self.cache.put(doc, record);
     }
 
     // --- the ministry's roster and batches ---

@@ -9,7 +9,9 @@
 //! | `by_batch`, `by_recommender`, `by_code` | batch / recommender / credit code, `/`, record id | empty |
 //! | `quarantine` | arrival counter (8 bytes) | refused input with its reason and sender (JSON) |
 //! | `attachments` | BLAKE3 hash (32 bytes) | the file's bytes, stored once however often attached |
-//! | `meta` | name | schema version, signed roster, signed batches |
+//! | `meta` | name | schema version, signed roster, signed batches, refused authors |
+//! | `equivocations` | author, topic, 0x00, seq | both entries signed for that position (JSON) |
+//! | `pending` | document id, 0x00, entry id | an Automerge change waiting for its dependencies |
 //!
 //! Everything one operation derives (entry, head, snapshot, summary, indexes, attachment) is
 //! written in one [`WriteBatch`] with the WAL synced before the caller acknowledges anything, so
@@ -29,7 +31,7 @@ use crate::records::RecordSummary;
 /// Bumped when the layout changes; a database of another version is refused, not misread.
 pub const SCHEMA_VERSION: u32 = 1;
 
-const COLUMN_FAMILIES: [&str; 11] = [
+const COLUMN_FAMILIES: [&str; 12] = [
     "entries",
     "heads",
     "snapshots",
@@ -41,6 +43,7 @@ const COLUMN_FAMILIES: [&str; 11] = [
     "attachments",
     "meta",
     "equivocations",
+    "pending",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,8 @@ pub enum StoreError {
 
 pub struct Store {
     db: DB,
+    /// The next quarantine key: arrival order, continuing after what is stored.
+    quarantine_counter: std::sync::atomic::AtomicU64,
 }
 
 /// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
@@ -91,7 +96,25 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, cf_options)
         });
         let db = DB::open_cf_descriptors(&options, path, families)?;
-        let store = Self { db };
+        let mut store = Self {
+            db,
+            quarantine_counter: std::sync::atomic::AtomicU64::new(0),
+        };
+        let next = match store
+            .db
+            .iterator_cf(store.cf("quarantine"), IteratorMode::End)
+            .next()
+        {
+            Some(item) => {
+                let (key, _) = item?;
+                key.get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .map_or(0, u64::from_be_bytes)
+                    + 1
+            }
+            None => 0,
+        };
+        store.quarantine_counter = std::sync::atomic::AtomicU64::new(next);
         match store.get_raw("meta", b"schema_version")? {
             None => {
                 let mut batch = WriteBatch::default();
@@ -195,6 +218,106 @@ impl Store {
             );
         }
         Ok(entries)
+    }
+
+    /// The entry at one position of a feed.
+    pub fn entry_at(
+        &self,
+        author: &NodeId,
+        topic: &Topic,
+        seq: u64,
+    ) -> Result<Option<SignedEntry>, StoreError> {
+        match self.get_raw("entries", &entry_key(author, topic, seq))? {
+            None => Ok(None),
+            Some(bytes) => SignedEntry::decode(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    what: "entry".into(),
+                    problem: e.to_string(),
+                }),
+        }
+    }
+
+    /// Entries of one feed from `from_seq` on, stopping at `max_bytes` (but always at least one
+    /// entry) or `max_entries`.
+    pub fn feed_from(
+        &self,
+        author: &NodeId,
+        topic: &Topic,
+        from_seq: u64,
+        max_bytes: usize,
+        max_entries: usize,
+    ) -> Result<Vec<SignedEntry>, StoreError> {
+        let prefix = feed_key(author, topic);
+        let start = entry_key(author, topic, from_seq);
+        let mut entries = Vec::new();
+        let mut bytes = 0;
+        let iter = self.db.iterator_cf(
+            self.cf("entries"),
+            IteratorMode::From(&start, rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (key, value) = item?;
+            if !key.starts_with(&prefix)
+                || entries.len() >= max_entries
+                || (!entries.is_empty() && bytes + value.len() > max_bytes)
+            {
+                break;
+            }
+            bytes += value.len();
+            entries.push(
+                SignedEntry::decode(&value).map_err(|e| StoreError::Corrupt {
+                    what: "entry".into(),
+                    problem: e.to_string(),
+                })?,
+            );
+        }
+        Ok(entries)
+    }
+
+    /// Changes parked for a document until their dependencies arrive.
+    pub fn pending(
+        &self,
+        doc: &str,
+    ) -> Result<Vec<(fedrec_common::identity::Hash32, automerge::Change)>, StoreError> {
+        let mut prefix = doc.as_bytes().to_vec();
+        prefix.push(0);
+        let mut parked = Vec::new();
+        let iter = self.db.iterator_cf(
+            self.cf("pending"),
+            IteratorMode::From(&prefix, rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (key, value) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let id: [u8; 32] = key[prefix.len()..]
+                .try_into()
+                .map_err(|_| StoreError::Corrupt {
+                    what: "pending".into(),
+                    problem: "bad key".into(),
+                })?;
+            // Parked changes were verified before they were parked.
+            let change =
+                automerge::Change::try_from(&value[..]).map_err(|e| StoreError::Corrupt {
+                    what: "pending".into(),
+                    problem: e.to_string(),
+                })?;
+            parked.push((fedrec_common::identity::Hash32(id), change));
+        }
+        Ok(parked)
+    }
+
+    /// A record's summary found by its document id.
+    pub fn record_by_doc(
+        &self,
+        doc: &fedrec_common::ids::DocId,
+    ) -> Result<Option<RecordSummary>, StoreError> {
+        match doc {
+            fedrec_common::ids::DocId::Record { record, .. } => self.record(&record.to_string()),
+            _ => Ok(None),
+        }
     }
 
     pub fn snapshot(&self, doc: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -369,6 +492,48 @@ impl Batch<'_> {
 
     pub fn attachment(&mut self, hash: &[u8; 32], bytes: &[u8]) {
         self.batch.put_cf(self.store.cf("attachments"), hash, bytes);
+    }
+
+    /// Both entries an author signed for one position: the evidence of equivocation.
+    pub fn equivocation(
+        &mut self,
+        author: &NodeId,
+        topic: &Topic,
+        seq: u64,
+        first: Option<&SignedEntry>,
+        second: &SignedEntry,
+    ) {
+        let evidence = serde_json::json!({
+            "first": first.map(|e| hex::encode(e.encode())),
+            "second": hex::encode(second.encode()),
+        });
+        self.put_json("equivocations", &entry_key(author, topic, seq), &evidence);
+    }
+
+    fn pending_key(doc: &str, id: &fedrec_common::identity::Hash32) -> Vec<u8> {
+        let mut key = doc.as_bytes().to_vec();
+        key.push(0);
+        key.extend_from_slice(&id.0);
+        key
+    }
+
+    pub fn park(&mut self, doc: &str, id: &fedrec_common::identity::Hash32, change: &[u8]) {
+        self.batch
+            .put_cf(self.store.cf("pending"), Self::pending_key(doc, id), change);
+    }
+
+    pub fn unpark(&mut self, doc: &str, id: &fedrec_common::identity::Hash32) {
+        self.batch
+            .delete_cf(self.store.cf("pending"), Self::pending_key(doc, id));
+    }
+
+    /// A refused entry with its reason, under the next arrival number.
+    pub fn quarantine<T: Serialize>(&mut self, item: &T) {
+        let counter = self
+            .store
+            .quarantine_counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.put_json("quarantine", &counter.to_be_bytes(), item);
     }
 
     pub fn meta<T: Serialize>(&mut self, name: &str, value: &T) {

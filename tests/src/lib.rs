@@ -1,15 +1,17 @@
 //! fedrec-tests: a harness of in-memory replicas that exchange signed entries through the same
-//! pure checks the daemon runs (decode, verify, authorise, chain, apply), with no disk and no
-//! network. Multi-node tests use it to show convergence, relaying and refusal of hostile input;
-//! the daemon-level tests that start real `fedrec` processes arrive with the daemon.
+//! pure checks the daemon runs (`common::ingest`: decode, verify, authorise, chain; then apply),
+//! with no disk and no network. Multi-node tests use it to show convergence, relaying and refusal
+//! of hostile input quickly and deterministically; the tests that start real `fedrec` processes
+//! live with the binary, in `node/tests/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use fedrec_common::batch::BatchNumber;
-use fedrec_common::feed::{Appended, ChainError, Entry, Feed, SignedEntry};
+use fedrec_common::feed::{Appended, Entry, Feed, SignedEntry};
 use fedrec_common::form::Application;
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
+use fedrec_common::ingest::{self, FeedState, Outcome, RefusalKind};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::roster::Roster;
 use fedrec_common::timestamp::Timestamp;
@@ -17,18 +19,22 @@ use fedrec_common::timestamp::Timestamp;
 /// The replicas' clock: a fixed instant, so runs replay exactly (2016-03-01 08:00 CST).
 pub const NOW: Timestamp = Timestamp(1_456_790_400_000);
 
-/// Why a replica refused an entry. Everything but `Gap` is quarantined.
+/// Why a replica did not take an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    Malformed(String),
-    Unverified(String),
-    Unauthorised(String),
-    /// The entry is ahead of what the replica holds: not wrong, just early.
+    /// The entry is ahead of what the replica holds: not wrong, just early. Not quarantined.
     Gap,
-    Equivocation,
-    RefusedAuthor,
-    BrokenChain(String),
-    Apply(String),
+    /// Refused by the ingest checks, and quarantined.
+    Refused(RefusalKind, String),
+}
+
+impl Refusal {
+    pub fn kind(&self) -> Option<RefusalKind> {
+        match self {
+            Refusal::Gap => None,
+            Refusal::Refused(kind, _) => Some(*kind),
+        }
+    }
 }
 
 /// A replica of one node: its key, its roster, its feeds and its merged documents.
@@ -157,48 +163,52 @@ impl Replica {
         result
     }
 
+    /// The same checks the daemon runs (`common::ingest`), then the chain and the document.
     fn check_and_store(&mut self, bytes: &[u8]) -> Result<Appended, Refusal> {
-        let signed = SignedEntry::decode(bytes).map_err(|e| Refusal::Malformed(e.to_string()))?;
-        let change = signed
-            .verify()
-            .map_err(|e| Refusal::Unverified(e.to_string()))?;
-        let entry = &signed.entry;
-        if self.refused_authors.contains(&entry.author) {
-            return Err(Refusal::RefusedAuthor);
-        }
-        self.roster
-            .may_write(&entry.author, &entry.doc, entry.seq)
-            .map_err(|e| Refusal::Unauthorised(e.to_string()))?;
-        let key = (entry.author, entry.topic.clone());
-        let doc_id = entry.doc.clone();
-        // Apply to a copy first, so a change Automerge refuses leaves the document untouched.
-        let mut record = self
-            .docs
-            .get(&doc_id)
-            .cloned()
-            .unwrap_or_else(|| RecordDoc::empty(&self.key.id()));
-        let feed = self
-            .feeds
-            .entry(key.clone())
-            .or_insert_with(|| Feed::new(key.0, key.1.clone()));
-        let mut extended = feed.clone();
-        let appended = match extended.append(signed) {
-            Ok(appended) => appended,
-            Err(ChainError::Gap { .. }) => return Err(Refusal::Gap),
-            Err(ChainError::Equivocation(evidence)) => {
-                self.refused_authors.insert(evidence.author);
-                return Err(Refusal::Equivocation);
-            }
-            Err(other) => return Err(Refusal::BrokenChain(other.to_string())),
+        let refused = |r: ingest::Refusal| Refusal::Refused(r.kind, r.reason);
+        let signed = ingest::decode(bytes).map_err(refused)?;
+        let key = (signed.entry.author, signed.entry.topic.clone());
+        let seq = signed.entry.seq;
+        let feed = self.feeds.get(&key);
+        let held = |n: u64| {
+            feed.and_then(|f| f.entries().get((n as usize).checked_sub(1)?))
+                .map(SignedEntry::id)
         };
-        if appended == Appended::New {
-            record
-                .apply([change])
-                .map_err(|e| Refusal::Apply(e.to_string()))?;
-            *feed = extended;
-            self.docs.insert(doc_id, record);
+        let state = FeedState {
+            head: feed.and_then(Feed::head),
+            held_at_seq: held(seq),
+            held_before: if seq > 1 { held(seq - 1) } else { None },
+        };
+        match ingest::check(signed, &self.roster, &self.refused_authors, &state) {
+            Outcome::Accept(accepted) => {
+                let (signed, change) = *accepted;
+                let doc_id = signed.entry.doc.clone();
+                // Apply to a copy first, so a change Automerge refuses leaves the document untouched.
+                let mut record = self
+                    .docs
+                    .get(&doc_id)
+                    .cloned()
+                    .unwrap_or_else(|| RecordDoc::empty(&self.key.id()));
+                record
+                    .apply([change])
+                    .map_err(|e| Refusal::Refused(RefusalKind::ApplyFailed, e.to_string()))?;
+                let feed = self
+                    .feeds
+                    .entry(key.clone())
+                    .or_insert_with(|| Feed::new(key.0, key.1.clone()));
+                feed.append(signed)
+                    .map_err(|e| Refusal::Refused(RefusalKind::BrokenChain, e.to_string()))?;
+                self.docs.insert(doc_id, record);
+                Ok(Appended::New)
+            }
+            Outcome::Duplicate => Ok(Appended::Duplicate),
+            Outcome::Early { .. } => Err(Refusal::Gap),
+            Outcome::Equivocation(second, refusal) => {
+                self.refused_authors.insert(second.entry.author);
+                Err(refused(refusal))
+            }
+            Outcome::Refuse(refusal) => Err(refused(refusal)),
         }
-        Ok(appended)
     }
 
     /// Every entry this replica holds that `peer` may read, in feed order: what it offers a peer,

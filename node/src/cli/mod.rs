@@ -9,6 +9,7 @@
 //! - 4: the daemon failed while carrying the command out.
 
 mod batch;
+mod bundle;
 mod node;
 mod record;
 mod roster;
@@ -98,6 +99,9 @@ pub enum Command {
     /// Batch definitions.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Carry signed entries on a file, for a node with no network at all.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,6 +125,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),
         Command::Roster(command) => roster::run(&data, command),
         Command::Batch(command) => batch::run(&data, command),
+        Command::Bundle(command) => bundle::run(&data, command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -39,6 +39,10 @@ pub struct InitArgs {
     /// The ministry's address and identity, e.g. /ip4/10.0.0.1/tcp/7400/p2p/12D3KooW...
     #[arg(long, value_name = "MULTIADDR/p2p/PEER_ID")]
     ministry: Option<String>,
+    /// Another node to keep connected, MULTIADDR/p2p/PEER_ID (repeat for several): a field
+    /// office names its HQ here.
+    #[arg(long, value_name = "MULTIADDR/p2p/PEER_ID")]
+    peer: Vec<String>,
     /// Find peers on the LAN by multicast DNS (off by default: it multicasts on every interface).
     #[arg(long)]
     mdns: bool,
@@ -65,6 +69,7 @@ pub fn init(data: &Path, args: InitArgs) -> anyhow::Result<u8> {
         listen: (!args.listen.is_empty()).then_some(args.listen),
         api: args.api,
         ministry: args.ministry,
+        peers: args.peer,
         mdns: args.mdns,
     })?;
     println!("created {} node in {}", role.key(), data.display());
@@ -163,6 +168,15 @@ pub fn status(data: &Path, format: Format) -> anyhow::Result<u8> {
         }
     );
     println!("quarantine:  {}", status.quarantine);
+    println!("peers:       {}", status.peers.len());
+    for peer in &status.peers {
+        let node = peer.node_id.map(|id| id.short()).unwrap_or_default();
+        println!(
+            "  {} (node {node}), last round {}",
+            peer.peer_id,
+            peer.last_round.as_deref().unwrap_or("none yet")
+        );
+    }
     Ok(0)
 }
 

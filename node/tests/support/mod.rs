@@ -167,6 +167,8 @@ impl Daemon {
             .arg("--data")
             .arg(data)
             .arg("run")
+            // Short anti-entropy rounds, so tests wait seconds, not minutes, for a missed push.
+            .env("FEDREC_SYNC_INTERVAL_SECS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -281,4 +283,38 @@ pub fn application_named(name: &str) -> serde_json::Value {
     let mut application: serde_json::Value = toml::from_str(&text).unwrap();
     application["applicant"]["name"] = serde_json::Value::String(name.into());
     application
+}
+
+/// A TCP port free on loopback right now (the OS picks it; the listener is closed at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `fedrec record list --format json` on a node, as (id, status) pairs.
+pub fn records(data: &Path) -> Vec<(String, String)> {
+    let output = fedrec(data, &["record", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|r| {
+                    (
+                        r["id"].as_str().unwrap_or_default().to_string(),
+                        r["status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A record's application as JSON, or Null if the node does not hold it.
+pub fn application(data: &Path, id: &str) -> serde_json::Value {
+    let output = fedrec(data, &["record", "show", id, "--format", "json"]);
+    json(&output.stdout)["application"].clone()
 }

@@ -1,0 +1,364 @@
+//! The checks every entry from another node passes before it is stored, merged or forwarded:
+//! size cap and decoding, signature (`verify_strict`) and actor, authors refused for
+//! equivocation, roster authorisation for the document and feed position, and the feed's hash
+//! chain. The caller supplies what it holds of that feed; this module only decides.
+//!
+//! Applying the change to the document (under `catch_unwind`) is the last check and the
+//! caller's, because it needs the document.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::feed::{FeedHead, MAX_CHANGE_BYTES, SignedEntry};
+use crate::identity::{Hash32, NodeId};
+use crate::roster::Roster;
+
+/// Largest encoded entry accepted from elsewhere.
+pub const MAX_ENTRY_BYTES: usize = MAX_CHANGE_BYTES + 4096;
+
+/// Why an entry was refused. Each kind is counted separately in metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    Oversized,
+    Malformed,
+    BadSignature,
+    WrongActor,
+    BadChange,
+    RefusedAuthor,
+    Unauthorised,
+    Revoked,
+    BrokenChain,
+    Equivocation,
+    ApplyFailed,
+}
+
+impl RefusalKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            RefusalKind::Oversized => "oversized",
+            RefusalKind::Malformed => "malformed",
+            RefusalKind::BadSignature => "bad_signature",
+            RefusalKind::WrongActor => "wrong_actor",
+            RefusalKind::BadChange => "bad_change",
+            RefusalKind::RefusedAuthor => "refused_author",
+            RefusalKind::Unauthorised => "unauthorised",
+            RefusalKind::Revoked => "revoked",
+            RefusalKind::BrokenChain => "broken_chain",
+            RefusalKind::Equivocation => "equivocation",
+            RefusalKind::ApplyFailed => "apply_failed",
+        }
+    }
+}
+
+/// A refused entry, as kept in quarantine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub reason: String,
+}
+
+/// What a node holds of the feed an entry claims to extend.
+#[derive(Debug, Clone, Default)]
+pub struct FeedState {
+    pub head: Option<FeedHead>,
+    /// The id of the entry held at the entry's position, if the node holds one there.
+    pub held_at_seq: Option<Hash32>,
+    /// The id of the entry held just before the entry's position, if any.
+    pub held_before: Option<Hash32>,
+}
+
+/// The decision on one entry.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Verified and next in its feed: apply the change and store.
+    Accept(Box<(SignedEntry, automerge::Change)>),
+    /// Already held: nothing to do.
+    Duplicate,
+    /// Valid so far but ahead of what is held: not wrong, just early; fetch the gap.
+    Early { head: u64, seq: u64 },
+    /// Refused: quarantine it with the reason.
+    Refuse(Refusal),
+    /// A second, different entry for a position already held: keep both as evidence and refuse
+    /// the author from now on.
+    Equivocation(SignedEntry, Refusal),
+}
+
+fn refuse(kind: RefusalKind, reason: impl Into<String>) -> Outcome {
+    Outcome::Refuse(Refusal {
+        kind,
+        reason: reason.into(),
+    })
+}
+
+/// Decodes an entry's bytes, or says why not. The author is returned when it could be read, so
+/// the caller can look up the feed state before calling [`check`].
+pub fn decode(bytes: &[u8]) -> Result<SignedEntry, Refusal> {
+    if bytes.len() > MAX_ENTRY_BYTES {
+        return Err(Refusal {
+            kind: RefusalKind::Oversized,
+            reason: format!("entry of {} bytes exceeds {MAX_ENTRY_BYTES}", bytes.len()),
+        });
+    }
+    SignedEntry::decode(bytes).map_err(|e| Refusal {
+        kind: match e {
+            crate::feed::EntryError::TooLarge { .. } => RefusalKind::Oversized,
+            _ => RefusalKind::Malformed,
+        },
+        reason: e.to_string(),
+    })
+}
+
+/// Decides on a decoded entry from elsewhere.
+pub fn check(
+    signed: SignedEntry,
+    roster: &Roster,
+    refused_authors: &BTreeSet<NodeId>,
+    feed: &FeedState,
+) -> Outcome {
+    let entry = &signed.entry;
+    if refused_authors.contains(&entry.author) {
+        return refuse(
+            RefusalKind::RefusedAuthor,
+            format!("author {} equivocated and is refused", entry.author.short()),
+        );
+    }
+    let change = match signed.verify() {
+        Ok(change) => change,
+        Err(error) => {
+            let kind = match error {
+                crate::feed::EntryError::BadSignature(_) => RefusalKind::BadSignature,
+                crate::feed::EntryError::WrongActor { .. } => RefusalKind::WrongActor,
+                crate::feed::EntryError::BadChange(_) => RefusalKind::BadChange,
+                crate::feed::EntryError::TooLarge { .. } => RefusalKind::Oversized,
+                _ => RefusalKind::Malformed,
+            };
+            return refuse(kind, error.to_string());
+        }
+    };
+    if let Err(error) = roster.may_write(&entry.author, &entry.doc, entry.seq) {
+        let kind = match error {
+            crate::roster::AuthError::Revoked { .. } => RefusalKind::Revoked,
+            _ => RefusalKind::Unauthorised,
+        };
+        return refuse(kind, error.to_string());
+    }
+    let id = signed.id();
+    if let Some(held) = feed.held_at_seq {
+        if held == id {
+            return Outcome::Duplicate;
+        }
+        let reason = format!(
+            "author {} signed two different entries for position {} of {}",
+            entry.author.short(),
+            entry.seq,
+            entry.topic
+        );
+        return Outcome::Equivocation(
+            signed,
+            Refusal {
+                kind: RefusalKind::Equivocation,
+                reason,
+            },
+        );
+    }
+    let head_seq = feed.head.map_or(0, |h| h.seq);
+    if entry.seq > head_seq + 1 {
+        return Outcome::Early {
+            head: head_seq,
+            seq: entry.seq,
+        };
+    }
+    if entry.prev != feed.held_before {
+        return refuse(
+            RefusalKind::BrokenChain,
+            format!(
+                "entry {} of {} does not follow the entry held before it",
+                entry.seq, entry.topic
+            ),
+        );
+    }
+    Outcome::Accept(Box::new((signed, change)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::BatchNumber;
+    use crate::feed::Entry;
+    use crate::form::Application;
+    use crate::identity::NodeKey;
+    use crate::ids::{DocId, RecordId, Topic};
+    use crate::record::RecordDoc;
+    use crate::roster::{KeyRole, Recommender, RecommenderKind};
+    use crate::timestamp::Timestamp;
+
+    struct World {
+        roster: Roster,
+        hq: NodeKey,
+        entries: Vec<SignedEntry>,
+    }
+
+    fn world() -> World {
+        let ministry = NodeKey::for_test("ingest: ministry");
+        let hq = NodeKey::for_test("ingest: hq");
+        let mut roster = Roster::new(ministry.id());
+        roster
+            .add_recommender(Recommender {
+                id: "shanghai".parse().unwrap(),
+                name: "上海".into(),
+                kind: RecommenderKind::Province,
+            })
+            .unwrap();
+        roster
+            .add_key(hq.id(), "shanghai".parse().unwrap(), KeyRole::Hq)
+            .unwrap();
+        let topic = Topic::Recommender("shanghai".parse().unwrap());
+        let doc = DocId::Record {
+            batch: BatchNumber(6),
+            recommender: "shanghai".parse().unwrap(),
+            record: RecordId::derive(&hq.id(), &topic, 1),
+        };
+        let mut application = Application {
+            batch: 6,
+            ..Application::default()
+        };
+        let (mut record, first) = RecordDoc::create(
+            &hq.id(),
+            BatchNumber(6),
+            &"shanghai".parse().unwrap(),
+            &application,
+            Timestamp(0),
+        )
+        .unwrap();
+        application.applicant.name = "单位".into();
+        let second = record.update(&application, Timestamp(1)).unwrap().unwrap();
+        let one = Entry {
+            author: hq.id(),
+            topic: topic.clone(),
+            seq: 1,
+            prev: None,
+            doc: doc.clone(),
+            change: first.raw_bytes().to_vec(),
+        }
+        .sign(&hq);
+        let two = Entry {
+            author: hq.id(),
+            topic,
+            seq: 2,
+            prev: Some(one.id()),
+            doc,
+            change: second.raw_bytes().to_vec(),
+        }
+        .sign(&hq);
+        World {
+            roster,
+            hq,
+            entries: vec![one, two],
+        }
+    }
+
+    fn state(held: &[&SignedEntry], seq: u64) -> FeedState {
+        FeedState {
+            head: held.last().map(|e| FeedHead {
+                seq: e.entry.seq,
+                id: e.id(),
+            }),
+            held_at_seq: held.iter().find(|e| e.entry.seq == seq).map(|e| e.id()),
+            held_before: held.iter().find(|e| e.entry.seq + 1 == seq).map(|e| e.id()),
+        }
+    }
+
+    #[test]
+    fn each_kind_of_entry_gets_its_outcome() {
+        let w = world();
+        let none = BTreeSet::new();
+        let [one, two] = [&w.entries[0], &w.entries[1]];
+        assert!(matches!(
+            check(one.clone(), &w.roster, &none, &state(&[], 1)),
+            Outcome::Accept(..)
+        ));
+        assert!(matches!(
+            check(one.clone(), &w.roster, &none, &state(&[one], 1)),
+            Outcome::Duplicate
+        ));
+        assert!(matches!(
+            check(two.clone(), &w.roster, &none, &state(&[], 2)),
+            Outcome::Early { head: 0, seq: 2 }
+        ));
+        assert!(matches!(
+            check(two.clone(), &w.roster, &none, &state(&[one], 2)),
+            Outcome::Accept(..)
+        ));
+
+        let mut fork = two.entry.clone();
+        fork.change = one.entry.change.clone();
+        let fork = fork.sign(&w.hq);
+        assert!(matches!(
+            check(fork, &w.roster, &none, &state(&[one, two], 2)),
+            Outcome::Equivocation(..)
+        ));
+
+        let mut relinked = two.entry.clone();
+        relinked.prev = Some(Hash32::of(b"elsewhere"));
+        let relinked = relinked.sign(&w.hq);
+        assert!(matches!(
+            check(relinked, &w.roster, &none, &state(&[one], 2)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::BrokenChain,
+                ..
+            })
+        ));
+
+        let refused: BTreeSet<NodeId> = [w.hq.id()].into();
+        assert!(matches!(
+            check(one.clone(), &w.roster, &refused, &state(&[], 1)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::RefusedAuthor,
+                ..
+            })
+        ));
+
+        let mut revoked = w.roster.clone();
+        revoked.revoke(&w.hq.id(), 1).unwrap();
+        assert!(matches!(
+            check(two.clone(), &revoked, &none, &state(&[one], 2)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::Revoked,
+                ..
+            })
+        ));
+
+        let stranger = NodeKey::for_test("ingest: stranger");
+        let mut foreign = one.entry.clone();
+        foreign.author = stranger.id();
+        let foreign = foreign.sign(&stranger);
+        assert!(matches!(
+            check(foreign, &w.roster, &none, &state(&[], 1)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::WrongActor,
+                ..
+            })
+        ));
+
+        let mut forged = one.clone();
+        forged.signature[3] ^= 1;
+        assert!(matches!(
+            check(forged, &w.roster, &none, &state(&[], 1)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::BadSignature,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn undecodable_and_oversized_bytes_are_refused() {
+        assert_eq!(decode(b"garbage").unwrap_err().kind, RefusalKind::Malformed);
+        assert_eq!(
+            decode(&vec![0u8; MAX_ENTRY_BYTES + 1]).unwrap_err().kind,
+            RefusalKind::Oversized
+        );
+    }
+}

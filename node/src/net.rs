@@ -1,0 +1,470 @@
+//! The network: one event loop owns the libp2p swarm (TCP and QUIC, noise, yamux; identify,
+//! ping, optional mDNS; the `/fedrec/sync/1` request-response protocol). The rest of the node
+//! talks to it through a [`NetHandle`].
+//!
+//! Task tree: `run` spawns nothing long-lived besides the loop itself; every database operation
+//! the loop needs (answering a request, planning a round, ingesting entries) runs in a blocking
+//! task on the [`Node`], and its result comes back to the loop over the `internal` channel, so
+//! the loop never blocks on disk.
+//!
+//! Gating: as soon as a connection is established the peer's key (carried in its peer id) is
+//! checked against the roster; a peer the roster does not know is disconnected before any sync
+//! message of its is processed, and counted. Requests from such a peer are refused too, in case
+//! one races the disconnect.
+//!
+//! Rounds start on a timer (anti-entropy), when a peer connects, and right after this node
+//! writes or learns new entries (the push notice), so edits travel at once when peers are up.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fedrec_common::identity::{NodeId, NodeKey};
+use fedrec_common::sync::{self, Request, Response};
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, identify, mdns, noise, ping, tcp, yamux};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::api::Api;
+use crate::daemon::node_id_of_peer;
+
+/// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides.
+#[derive(Clone, Default)]
+pub struct SyncCodec;
+
+async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
+    let mut length = [0u8; 4];
+    io.read_exact(&mut length).await?;
+    let length = sync::check_frame_length(u32::from_be_bytes(length))
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    let mut body = vec![0u8; length];
+    io.read_exact(&mut body).await?;
+    Ok(body)
+}
+
+async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
+    io: &mut T,
+    body: Vec<u8>,
+) -> std::io::Result<()> {
+    let length = u32::try_from(body.len())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "frame too large"))?;
+    io.write_all(&length.to_be_bytes()).await?;
+    io.write_all(&body).await?;
+    io.close().await
+}
+
+fn invalid(error: sync::WireError) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())
+}
+
+impl request_response::Codec for SyncCodec {
+    type Protocol = StreamProtocol;
+    type Request = Request;
+    type Response = Response;
+
+    async fn read_request<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Request> {
+        sync::decode(&read_frame(io).await?).map_err(invalid)
+    }
+
+    async fn read_response<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Response> {
+        sync::decode(&read_frame(io).await?).map_err(invalid)
+    }
+
+    async fn write_request<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        request: Request,
+    ) -> std::io::Result<()> {
+        write_frame(io, sync::encode(&request).map_err(invalid)?).await
+    }
+
+    async fn write_response<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        response: Response,
+    ) -> std::io::Result<()> {
+        write_frame(io, sync::encode(&response).map_err(invalid)?).await
+    }
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    sync: request_response::Behaviour<SyncCodec>,
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+/// What the network is told to do.
+pub enum Command {
+    /// This node wrote entries: tell connected peers now.
+    Notify,
+    /// The peers connected now, for `status`.
+    Peers(oneshot::Sender<Vec<PeerInfo>>),
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PeerInfo {
+    pub peer_id: String,
+    pub node_id: Option<NodeId>,
+    pub last_round: Option<String>,
+}
+
+/// The rest of the node's way to the network loop.
+#[derive(Clone)]
+pub struct NetHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl NetHandle {
+    /// Tells the loop this node has new entries. Never blocks: if the loop is busy, the periodic
+    /// round carries them instead.
+    pub fn notify(&self) {
+        let _ = self.tx.try_send(Command::Notify);
+    }
+
+    pub async fn peers(&self) -> Vec<PeerInfo> {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Command::Peers(tx)).await.is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+}
+
+pub struct NetConfig {
+    pub listen: Vec<Multiaddr>,
+    /// Peers to keep connected: the ministry, and any others configured (a field office's HQ).
+    pub dial: Vec<Multiaddr>,
+    pub mdns: bool,
+    pub sync_interval: Duration,
+}
+
+/// Results of blocking work, delivered back to the loop.
+enum Internal {
+    Respond(request_response::ResponseChannel<Response>, Response),
+    /// Requests to send to a peer as the next steps of a round.
+    Send(PeerId, Vec<Request>),
+    /// New entries arrived: start rounds with the other peers (store and forward).
+    Learned(PeerId),
+}
+
+/// A dial target with its backoff.
+struct Target {
+    address: Multiaddr,
+    peer: Option<PeerId>,
+    next_attempt: Instant,
+    backoff: Duration,
+}
+
+pub fn channel() -> (NetHandle, mpsc::Receiver<Command>) {
+    let (tx, rx) = mpsc::channel(64);
+    (NetHandle { tx }, rx)
+}
+
+/// Builds the swarm and runs the loop until `shutdown` fires.
+pub async fn run(
+    key: &NodeKey,
+    config: NetConfig,
+    api: Arc<Api>,
+    mut commands: mpsc::Receiver<Command>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut secret = key.secret_bytes();
+    let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
+    let local_peer = keypair.public().to_peer_id();
+    let mdns_enabled = config.mdns;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )?
+        .with_quic()
+        .with_behaviour(|key| {
+            let protocol = StreamProtocol::new(sync::PROTOCOL);
+            let rr_config = request_response::Config::default()
+                .with_request_timeout(Duration::from_secs(60))
+                .with_max_concurrent_streams(64);
+            let mdns = if mdns_enabled {
+                Some(mdns::tokio::Behaviour::new(
+                    mdns::Config::default(),
+                    key.public().to_peer_id(),
+                )?)
+            } else {
+                None
+            };
+            Ok(Behaviour {
+                sync: request_response::Behaviour::with_codec(
+                    SyncCodec,
+                    [(protocol, ProtocolSupport::Full)],
+                    rr_config,
+                ),
+                identify: identify::Behaviour::new(identify::Config::new(
+                    "/fedrec/1.0.0".into(),
+                    key.public(),
+                )),
+                ping: ping::Behaviour::new(ping::Config::new()),
+                mdns: Toggle::from(mdns),
+            })
+        })?
+        // A federation keeps its few connections open; periodic rounds keep them busy anyway.
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .build();
+    for address in &config.listen {
+        swarm.listen_on(address.clone())?;
+    }
+    let mut targets: Vec<Target> = config
+        .dial
+        .iter()
+        .map(|address| Target {
+            address: address.clone(),
+            peer: peer_of(address),
+            next_attempt: Instant::now(),
+            backoff: Duration::from_millis(250),
+        })
+        .collect();
+    let (internal_tx, mut internal) = mpsc::channel::<Internal>(256);
+    let mut pending: HashMap<OutboundRequestId, PeerId> = HashMap::new();
+    let mut authorised: HashSet<PeerId> = HashSet::new();
+    let mut last_round: HashMap<PeerId, Instant> = HashMap::new();
+    let mut tick = tokio::time::interval(config.sync_interval);
+    let mut redial = tokio::time::interval(Duration::from_millis(250));
+    tracing::info!(peer = %local_peer, "network up");
+
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tick.tick() => {
+                for peer in authorised.clone() {
+                    start_round(&api, peer, &internal_tx);
+                    last_round.insert(peer, Instant::now());
+                }
+            }
+            _ = redial.tick() => {
+                let now = Instant::now();
+                for target in &mut targets {
+                    let connected = target.peer.is_some_and(|p| swarm.is_connected(&p));
+                    if connected || target.next_attempt > now {
+                        continue;
+                    }
+                    tracing::debug!(address = %target.address, "dialling");
+                    let _ = swarm.dial(target.address.clone());
+                    target.next_attempt = now + target.backoff;
+                    target.backoff = (target.backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+            Some(command) = commands.recv() => match command {
+                Command::Notify => {
+                    for peer in authorised.clone() {
+                        start_round(&api, peer, &internal_tx);
+                    }
+                }
+                Command::Peers(reply) => {
+                    let peers = swarm.connected_peers().map(|peer| PeerInfo {
+                        peer_id: peer.to_string(),
+                        node_id: node_id_of_peer(&peer.to_string()).ok(),
+                        last_round: last_round.get(peer).map(|t| format!("{} s ago", t.elapsed().as_secs())),
+                    }).collect();
+                    let _ = reply.send(peers);
+                }
+            },
+            Some(message) = internal.recv() => match message {
+                Internal::Respond(channel, response) => {
+                    let _ = swarm.behaviour_mut().sync.send_response(channel, response);
+                }
+                Internal::Send(peer, requests) => {
+                    if authorised.contains(&peer) {
+                        for request in requests {
+                            let id = swarm.behaviour_mut().sync.send_request(&peer, request);
+                            pending.insert(id, peer);
+                        }
+                    }
+                }
+                Internal::Learned(from) => {
+                    for peer in authorised.iter().filter(|p| **p != from).copied().collect::<Vec<_>>() {
+                        start_round(&api, peer, &internal_tx);
+                    }
+                }
+            },
+            event = swarm.select_next_some() => match event {
+                SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                    if admit(&api, &peer_id) {
+                        if authorised.insert(peer_id) {
+                            tracing::info!(peer = %peer_id, "peer connected");
+                            start_round(&api, peer_id, &internal_tx);
+                        }
+                        for target in targets.iter_mut().filter(|t| t.peer == Some(peer_id)) {
+                            target.backoff = Duration::from_millis(250);
+                        }
+                    } else {
+                        tracing::warn!(peer = %peer_id, "peer not in the roster: disconnected");
+                        api.metrics.peers_gated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let _ = swarm.disconnect_peer_id(peer_id);
+                    }
+                }
+                SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                    authorised.remove(&peer_id);
+                    tracing::debug!(peer = %peer_id, "peer disconnected");
+                }
+                SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
+                SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                    for (peer, address) in found {
+                        swarm.add_peer_address(peer, address.clone());
+                        let _ = swarm.dial(address);
+                    }
+                }
+                SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
+                    handle_sync_event(event, &api, &authorised, &mut pending, &internal_tx);
+                }
+                _ => {}
+            },
+        }
+    }
+    tracing::info!("network down");
+    Ok(())
+}
+
+/// The peer id at the end of a multiaddr, if it names one.
+fn peer_of(address: &Multiaddr) -> Option<PeerId> {
+    address.iter().find_map(|protocol| match protocol {
+        libp2p::multiaddr::Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+/// Whether the roster (or, before any roster, the trust root) lets this peer sync with us.
+fn admit(api: &Arc<Api>, peer: &PeerId) -> bool {
+    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
+        return false;
+    };
+    let node = api
+        .node
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    node.admits(&node_id)
+}
+
+fn handle_sync_event(
+    event: request_response::Event<Request, Response>,
+    api: &Arc<Api>,
+    authorised: &HashSet<PeerId>,
+    pending: &mut HashMap<OutboundRequestId, PeerId>,
+    internal: &mpsc::Sender<Internal>,
+) {
+    match event {
+        request_response::Event::Message { peer, message, .. } => match message {
+            request_response::Message::Request {
+                request, channel, ..
+            } => {
+                let internal = internal.clone();
+                if !authorised.contains(&peer) {
+                    let refusal = Response::Refused {
+                        reason: "this node does not sync with peers outside the roster".into(),
+                    };
+                    let _ = internal.try_send(Internal::Respond(channel, refusal));
+                    return;
+                }
+                let api = Arc::clone(api);
+                tokio::task::spawn_blocking(move || {
+                    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
+                        return;
+                    };
+                    let (response, learned) = {
+                        let mut node = api
+                            .node
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        node.answer(&node_id, request)
+                    };
+                    let _ = internal.blocking_send(Internal::Respond(channel, response));
+                    if learned {
+                        let _ = internal.blocking_send(Internal::Learned(peer));
+                    }
+                });
+            }
+            request_response::Message::Response {
+                request_id,
+                response,
+            } => {
+                let Some(peer) = pending.remove(&request_id) else {
+                    return;
+                };
+                let api = Arc::clone(api);
+                let internal = internal.clone();
+                tokio::task::spawn_blocking(move || {
+                    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
+                        return;
+                    };
+                    let (next, learned) = {
+                        let mut node = api
+                            .node
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        node.on_response(&node_id, response)
+                    };
+                    if !next.is_empty() {
+                        let _ = internal.blocking_send(Internal::Send(peer, next));
+                    }
+                    if learned {
+                        let _ = internal.blocking_send(Internal::Learned(peer));
+                    }
+                });
+            }
+        },
+        request_response::Event::OutboundFailure {
+            peer,
+            request_id,
+            error,
+            ..
+        } => {
+            pending.remove(&request_id);
+            tracing::debug!(%peer, %error, "sync request failed");
+        }
+        request_response::Event::InboundFailure { peer, error, .. } => {
+            tracing::debug!(%peer, %error, "inbound sync request failed");
+            api.metrics
+                .bad_frames
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        request_response::Event::ResponseSent { .. } => {}
+    }
+}
+
+/// Starts a round with `peer`: computes this node's digest for it and sends it.
+fn start_round(api: &Arc<Api>, peer: PeerId, internal: &mpsc::Sender<Internal>) {
+    let api = Arc::clone(api);
+    let internal = internal.clone();
+    tokio::task::spawn_blocking(move || {
+        let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
+            return;
+        };
+        let request = {
+            let node = api
+                .node
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            node.digest_for(&node_id)
+        };
+        if let Ok(request) = request {
+            api.metrics
+                .sync_rounds
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let _ = internal.blocking_send(Internal::Send(peer, vec![request]));
+        }
+    });
+}

@@ -1,0 +1,559 @@
+//! The node's side of replication: what it tells a peer (digest, heads, entries, roster), and
+//! how it takes in entries from elsewhere (network or bundle file) through the checks of
+//! `common::ingest` into the store.
+//!
+//! An accepted entry is written with everything derived from it (feed head, document snapshot,
+//! record summary and indexes) in one synced batch per message. A refused one goes to the
+//! `quarantine` family with its reason and sender and is never applied or offered onward; an
+//! equivocation keeps both entries in `equivocations` and refuses the author from then on.
+//! A change whose Automerge dependencies have not arrived yet (a field office's edit of a record
+//! its HQ created, reaching the ministry before the creation) is stored in its feed and parked in
+//! `pending` until the document can take it.
+
+use std::collections::BTreeSet;
+
+use fedrec_common::feed::SignedEntry;
+use fedrec_common::identity::NodeId;
+use fedrec_common::ids::{DocId, Topic};
+use fedrec_common::ingest::{self, FeedState, Outcome, Refusal, RefusalKind};
+use fedrec_common::record::RecordDoc;
+use fedrec_common::roster::Roster;
+use fedrec_common::sync::{self, FeedPosition, Request, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::node::{Node, NodeError, RosterBundle, now};
+use crate::records::RecordSummary;
+
+/// What one batch of incoming entries came to.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestReport {
+    pub accepted: u32,
+    pub duplicates: u32,
+    pub early: u32,
+    pub refused: u32,
+}
+
+/// A quarantined entry: why, from whom, when, and its bytes (hex) as evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Quarantined {
+    pub kind: RefusalKind,
+    pub reason: String,
+    pub from: String,
+    pub at: fedrec_common::timestamp::Timestamp,
+    pub bytes_hex: String,
+}
+
+impl Node {
+    /// Whether a peer with this key may sync with this node at all.
+    pub fn admits(&self, peer: &NodeId) -> bool {
+        if *peer == self.ministry_key() {
+            return true;
+        }
+        match self.roster() {
+            Ok(Some(roster)) => roster
+                .grant(peer)
+                .is_some_and(|g| g.revoked_after.is_none()),
+            // Before any roster, the peers the operator configured may bring the ministry's
+            // signed roster (it is verified against the ministry key, whoever carries it).
+            _ => self.configured_peers().contains(peer),
+        }
+    }
+
+    /// Heads of every feed this node holds that `peer` may read.
+    pub fn shared_heads(&self, peer: &NodeId) -> Result<Vec<FeedPosition>, NodeError> {
+        let Some(roster) = self.roster()? else {
+            return Ok(Vec::new());
+        };
+        let heads: Vec<FeedPosition> = self
+            .store()
+            .heads()?
+            .into_iter()
+            .map(|(author, topic, head)| FeedPosition {
+                author,
+                topic,
+                seq: head.seq,
+                head: head.id,
+            })
+            .collect();
+        Ok(sync::shared_with(&heads, &roster, peer))
+    }
+
+    fn roster_version(&self) -> u64 {
+        self.roster().ok().flatten().map_or(0, |r| r.version)
+    }
+
+    /// The first message of a round with `peer`.
+    pub fn digest_for(&self, peer: &NodeId) -> Result<Request, NodeError> {
+        let heads = self.shared_heads(peer)?;
+        Ok(Request::Digest {
+            digest: sync::digest(&heads),
+            feeds: heads.len() as u32,
+            roster_version: self.roster_version(),
+        })
+    }
+
+    /// Answers a peer's request; also says whether it taught this node anything new.
+    pub fn answer(&mut self, peer: &NodeId, request: Request) -> (Response, bool) {
+        let result = match request {
+            Request::Digest {
+                digest,
+                roster_version,
+                ..
+            } => self.shared_heads(peer).map(|heads| {
+                if sync::digest(&heads) == digest && roster_version == self.roster_version() {
+                    (Response::InSync, false)
+                } else {
+                    (
+                        Response::Heads {
+                            heads,
+                            roster_version: self.roster_version(),
+                        },
+                        false,
+                    )
+                }
+            }),
+            Request::Fetch {
+                author,
+                topic,
+                from_seq,
+            } => self
+                .entries_for(peer, &author, &topic, from_seq)
+                .map(|r| (r, false)),
+            Request::Push { entries } => {
+                let report = self.ingest(peer, entries);
+                Ok((
+                    Response::Ack {
+                        accepted: report.accepted,
+                        duplicates: report.duplicates,
+                        refused: report.refused,
+                    },
+                    report.accepted > 0,
+                ))
+            }
+            Request::Roster => self.roster_bundle().map(|bundle| {
+                (
+                    Response::Roster {
+                        roster: bundle.roster,
+                        batches: bundle.batches,
+                    },
+                    false,
+                )
+            }),
+        };
+        result.unwrap_or_else(|error| {
+            (
+                Response::Refused {
+                    reason: error.to_string(),
+                },
+                false,
+            )
+        })
+    }
+
+    /// One chunk of a feed's entries from `from_seq`, if `peer` may read the feed.
+    fn entries_for(
+        &self,
+        peer: &NodeId,
+        author: &NodeId,
+        topic: &Topic,
+        from_seq: u64,
+    ) -> Result<Response, NodeError> {
+        let roster = self
+            .roster()?
+            .ok_or_else(|| NodeError::Forbidden("no roster yet".into()))?;
+        if !roster.may_read(peer, topic) {
+            return Err(NodeError::Forbidden(format!("peer may not read {topic}")));
+        }
+        let entries = self.store().feed_from(
+            author,
+            topic,
+            from_seq.max(1),
+            sync::CHUNK_BYTES,
+            sync::CHUNK_ENTRIES,
+        )?;
+        let last = entries.last().map_or(0, |e| e.entry.seq);
+        let head = self.store().head(author, topic)?.map_or(0, |h| h.seq);
+        Ok(Response::Entries {
+            entries: entries.iter().map(SignedEntry::encode).collect(),
+            more: last < head && !entries.is_empty(),
+        })
+    }
+
+    /// Handles a peer's answer; returns the next requests of the round, and whether this node
+    /// learned new entries.
+    pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, bool) {
+        match response {
+            Response::InSync | Response::Ack { .. } => (Vec::new(), false),
+            Response::Refused { reason } => {
+                tracing::debug!(peer = %peer.short(), %reason, "peer refused a request");
+                (Vec::new(), false)
+            }
+            Response::Heads {
+                heads,
+                roster_version,
+            } => {
+                let mut next = Vec::new();
+                // The roster is signed by the ministry, so any peer may carry a newer one.
+                if roster_version > self.roster_version() {
+                    next.push(Request::Roster);
+                }
+                match self.round_plan(peer, &heads) {
+                    Ok(mut requests) => next.append(&mut requests),
+                    Err(error) => tracing::warn!(%error, "cannot plan a sync round"),
+                }
+                (next, false)
+            }
+            Response::Entries { entries, more } => {
+                let last = entries
+                    .last()
+                    .and_then(|bytes| SignedEntry::decode(bytes).ok());
+                let report = self.ingest(peer, entries);
+                let mut next = Vec::new();
+                if more
+                    && report.refused == 0
+                    && let Some(last) = last
+                {
+                    next.push(Request::Fetch {
+                        author: last.entry.author,
+                        topic: last.entry.topic,
+                        from_seq: last.entry.seq + 1,
+                    });
+                }
+                (next, report.accepted > 0)
+            }
+            Response::Roster { roster, batches } => {
+                match self.import_bundle(RosterBundle { roster, batches }) {
+                    Ok(roster) => {
+                        tracing::info!(version = roster.version, "roster updated from the ministry")
+                    }
+                    Err(error) => tracing::warn!(%error, "roster from the network refused"),
+                }
+                (Vec::new(), false)
+            }
+        }
+    }
+
+    /// Fetches what the peer has ahead; pushes what it lacks.
+    fn round_plan(
+        &self,
+        peer: &NodeId,
+        remote: &[FeedPosition],
+    ) -> Result<Vec<Request>, NodeError> {
+        let roster = self.roster()?;
+        let local = self.shared_heads(peer)?;
+        // Only fetch feeds this node may read itself.
+        let remote: Vec<FeedPosition> = remote
+            .iter()
+            .filter(|p| {
+                roster
+                    .as_ref()
+                    .is_some_and(|r| r.may_read(&self.id(), &p.topic))
+            })
+            .cloned()
+            .collect();
+        let plan = sync::plan(&local, &remote);
+        let mut requests: Vec<Request> = plan
+            .fetch
+            .into_iter()
+            .map(|(author, topic, from_seq)| Request::Fetch {
+                author,
+                topic,
+                from_seq,
+            })
+            .collect();
+        for (author, topic, from_seq) in plan.push {
+            let mut from = from_seq;
+            loop {
+                let entries = self.store().feed_from(
+                    &author,
+                    &topic,
+                    from,
+                    sync::CHUNK_BYTES,
+                    sync::CHUNK_ENTRIES,
+                )?;
+                let Some(last) = entries.last().map(|e| e.entry.seq) else {
+                    break;
+                };
+                requests.push(Request::Push {
+                    entries: entries.iter().map(SignedEntry::encode).collect(),
+                });
+                from = last + 1;
+            }
+        }
+        Ok(requests)
+    }
+
+    /// Takes in entries from elsewhere: every check, then one synced write for what passed.
+    pub fn ingest(&mut self, from: &NodeId, entries: Vec<Vec<u8>>) -> IngestReport {
+        let mut report = IngestReport::default();
+        let roster = match self.roster() {
+            Ok(Some(roster)) => roster,
+            _ => {
+                report.refused = entries.len() as u32;
+                return report;
+            }
+        };
+        for bytes in entries {
+            match self.ingest_one(&roster, &bytes) {
+                Ok(Taken::Accepted) => report.accepted += 1,
+                Ok(Taken::Duplicate) => report.duplicates += 1,
+                Ok(Taken::Early) => report.early += 1,
+                Ok(Taken::Refused(refusal)) => {
+                    report.refused += 1;
+                    self.quarantine(from, refusal, &bytes);
+                }
+                Err(error) => {
+                    report.refused += 1;
+                    tracing::warn!(%error, "entry could not be stored");
+                }
+            }
+        }
+        let counter = |n: u32| u64::from(n);
+        self.metrics.entries_received.fetch_add(
+            counter(report.accepted),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if report.accepted > 0 {
+            tracing::debug!(from = %from.short(), accepted = report.accepted, "entries ingested");
+        }
+        report
+    }
+
+    fn refused_authors(&self) -> Result<BTreeSet<NodeId>, NodeError> {
+        Ok(self
+            .store()
+            .meta_keys("refused/")?
+            .iter()
+            .filter_map(|key| key.strip_prefix("refused/")?.parse().ok())
+            .collect())
+    }
+
+    fn ingest_one(&mut self, roster: &Roster, bytes: &[u8]) -> Result<Taken, NodeError> {
+        let signed = match ingest::decode(bytes) {
+            Ok(signed) => signed,
+            Err(refusal) => return Ok(Taken::Refused(refusal)),
+        };
+        let (author, topic, seq) = (
+            signed.entry.author,
+            signed.entry.topic.clone(),
+            signed.entry.seq,
+        );
+        if !roster.may_read(&self.id(), &topic) {
+            return Ok(Taken::Refused(Refusal {
+                kind: RefusalKind::Unauthorised,
+                reason: format!("this node may not hold entries of {topic}"),
+            }));
+        }
+        let state = FeedState {
+            head: self.store().head(&author, &topic)?,
+            held_at_seq: self.store().entry_at(&author, &topic, seq)?.map(|e| e.id()),
+            held_before: match seq {
+                0 | 1 => None,
+                _ => self
+                    .store()
+                    .entry_at(&author, &topic, seq - 1)?
+                    .map(|e| e.id()),
+            },
+        };
+        let outcome = ingest::check(signed, roster, &self.refused_authors()?, &state);
+        match outcome {
+            Outcome::Accept(accepted) => Ok(match self.store_remote(&accepted.0, accepted.1) {
+                Ok(()) => Taken::Accepted,
+                Err(refusal) => Taken::Refused(refusal),
+            }),
+            Outcome::Equivocation(second, refusal) => {
+                let first = self.store().entry_at(&author, &topic, seq)?;
+                let mut batch = self.store().batch();
+                batch.equivocation(&author, &topic, seq, first.as_ref(), &second);
+                batch.meta(&format!("refused/{author}"), &refusal.reason);
+                batch.commit()?;
+                tracing::warn!(author = %author.short(), seq, "equivocation: both entries kept, author refused");
+                Ok(Taken::Refused(refusal))
+            }
+            Outcome::Duplicate => Ok(Taken::Duplicate),
+            Outcome::Early { .. } => Ok(Taken::Early),
+            Outcome::Refuse(refusal) => Ok(Taken::Refused(refusal)),
+        }
+    }
+
+    /// Applies an accepted entry's change to its document and writes everything at once.
+    fn store_remote(
+        &mut self,
+        signed: &SignedEntry,
+        change: automerge::Change,
+    ) -> Result<(), Refusal> {
+        let apply_failed = |reason: String| Refusal {
+            kind: RefusalKind::ApplyFailed,
+            reason,
+        };
+        let doc = signed.entry.doc.clone();
+        let loaded = match &doc {
+            DocId::Record { .. } => Some(
+                self.load_doc(&doc)
+                    .map_err(|e| apply_failed(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        let mut batch = self.store().batch();
+        batch.entry(signed);
+        if let Some(mut record) = loaded {
+            let mut parked = self
+                .store()
+                .pending(&doc.to_string())
+                .map_err(|e| apply_failed(e.to_string()))?;
+            parked.push((signed.id(), change));
+            // Apply every parked change whose dependencies are now all present, until none is.
+            loop {
+                let ready: Vec<usize> = (0..parked.len())
+                    .filter(|&i| parked[i].1.deps().iter().all(|dep| record.has_change(dep)))
+                    .collect();
+                if ready.is_empty() {
+                    break;
+                }
+                for index in ready.into_iter().rev() {
+                    let (id, change) = parked.remove(index);
+                    record
+                        .apply([change])
+                        .map_err(|e| apply_failed(e.to_string()))?;
+                    batch.unpark(&doc.to_string(), &id);
+                }
+            }
+            for (id, change) in &parked {
+                batch.park(&doc.to_string(), id, change.raw_bytes());
+            }
+            batch.snapshot(&doc.to_string(), &record.save());
+            if let Ok(application) = record.application() {
+                let previous = self.store().record_by_doc(&doc).ok().flatten();
+                if let Some(summary) = RecordSummary::after_write(
+                    previous.as_ref(),
+                    &doc,
+                    &record,
+                    &application,
+                    signed.entry.author,
+                    now(),
+                ) {
+                    batch.record(&summary, previous.as_ref());
+                }
+            }
+            batch.commit().map_err(|e| apply_failed(e.to_string()))?;
+            self.cache_put(doc, record);
+            return Ok(());
+        }
+        batch.commit().map_err(|e| apply_failed(e.to_string()))
+    }
+
+    fn quarantine(&self, from: &NodeId, refusal: Refusal, bytes: &[u8]) {
+        self.metrics
+            .verification_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.count_refusal(refusal.kind);
+        tracing::warn!(from = %from.short(), kind = refusal.kind.key(), reason = %refusal.reason, "entry refused and quarantined");
+        let item = Quarantined {
+            kind: refusal.kind,
+            reason: refusal.reason,
+            from: from.to_hex(),
+            at: now(),
+            bytes_hex: hex::encode(&bytes[..bytes.len().min(64 * 1024)]),
+        };
+        let mut batch = self.store().batch();
+        batch.quarantine(&item);
+        if let Err(error) = batch.commit() {
+            tracing::error!(%error, "cannot write to quarantine");
+        }
+    }
+
+    /// Loads a document for a remote change: from the cache, its snapshot, or empty.
+    fn load_doc(&mut self, doc: &DocId) -> Result<RecordDoc, NodeError> {
+        if let Some(record) = self.cache_take(doc) {
+            return Ok(record);
+        }
+        match self.store().snapshot(&doc.to_string())? {
+            Some(bytes) => Ok(RecordDoc::load(&bytes, &self.id())?),
+            None => Ok(RecordDoc::empty(&self.id())),
+        }
+    }
+
+    /// Heads of every feed held: what a bundle for this node may skip (`--since`).
+    pub fn all_heads(&self) -> Result<Vec<FeedPosition>, NodeError> {
+        Ok(self
+            .store()
+            .heads()?
+            .into_iter()
+            .map(|(author, topic, head)| FeedPosition {
+                author,
+                topic,
+                seq: head.seq,
+                head: head.id,
+            })
+            .collect())
+    }
+
+    /// Every entry this node holds past `since` (a receiving node's heads), as a bundle file.
+    pub fn export_bundle(&self, since: &[FeedPosition]) -> Result<Vec<u8>, NodeError> {
+        let mut out = BUNDLE_MAGIC.to_vec();
+        for (author, topic, _) in self.store().heads()? {
+            let from = since
+                .iter()
+                .find(|p| p.author == author && p.topic == topic)
+                .map_or(1, |p| p.seq + 1);
+            for entry in self
+                .store()
+                .feed_from(&author, &topic, from, usize::MAX, usize::MAX)?
+            {
+                let bytes = entry.encode();
+                out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+                out.extend_from_slice(&bytes);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Verifies and merges a bundle file exactly like entries from the network.
+    pub fn import_bundle_file(&mut self, bytes: &[u8]) -> Result<IngestReport, NodeError> {
+        let entries = parse_bundle(bytes).map_err(NodeError::BadRequest)?;
+        let own = self.id();
+        Ok(self.ingest(&own, entries))
+    }
+}
+
+/// The first bytes of a bundle file.
+pub const BUNDLE_MAGIC: &[u8] = b"fedrec-bundle/1\n";
+
+/// Splits a bundle file into entries, refusing a file that lies about its lengths.
+pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut rest = bytes
+        .strip_prefix(BUNDLE_MAGIC)
+        .ok_or("not a fedrec bundle (wrong header)")?;
+    let mut entries = Vec::new();
+    while !rest.is_empty() {
+        let Some((length, tail)) = rest.split_first_chunk::<4>() else {
+            return Err(format!("bundle truncated after {} entries", entries.len()));
+        };
+        let length = u32::from_be_bytes(*length) as usize;
+        if length > ingest::MAX_ENTRY_BYTES {
+            return Err(format!(
+                "entry {} claims {length} bytes, above the {}-byte cap",
+                entries.len() + 1,
+                ingest::MAX_ENTRY_BYTES
+            ));
+        }
+        if tail.len() < length {
+            return Err(format!(
+                "entry {} is truncated: {length} bytes announced, {} present",
+                entries.len() + 1,
+                tail.len()
+            ));
+        }
+        entries.push(tail[..length].to_vec());
+        rest = &tail[length..];
+    }
+    Ok(entries)
+}
+
+/// What became of one incoming entry.
+enum Taken {
+    Accepted,
+    Duplicate,
+    Early,
+    Refused(Refusal),
+}

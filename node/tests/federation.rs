@@ -1,0 +1,434 @@
+//! Federation over real processes on loopback: a ministry, Shanghai's HQ and its field office,
+//! MIIT's HQ, and a stranger the roster does not know. The field office works while its only
+//! peer (its HQ) is down, then reaches the ministry through its HQ; concurrent edits converge;
+//! nobody receives what it may not read; the stranger is cut off and counted.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use support::*;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Node {
+    data: PathBuf,
+    port: u16,
+}
+
+fn address(port: u16, data: &std::path::Path) -> String {
+    format!(
+        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
+        ok(data, &["id", "--peer"]).trim()
+    )
+}
+
+fn init(dir: &std::path::Path, name: &str, args: &[&str]) -> Node {
+    let data = dir.join(name);
+    let port = free_port();
+    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
+    all.extend_from_slice(args);
+    ok(&data, &all);
+    Node { data, port }
+}
+
+fn roster_version(data: &std::path::Path) -> Option<u64> {
+    let output = fedrec(data, &["status", "--format", "json"]);
+    json(&output.stdout)["roster_version"].as_u64()
+}
+
+fn holds(data: &std::path::Path, id: &str) -> bool {
+    records(data).iter().any(|(held, _)| held == id)
+}
+
+#[test]
+fn records_reach_everyone_allowed_and_no_one_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = address(ministry.port, &ministry.data);
+    let unreachable_ministry =
+        ministry_address.replace(&format!("/tcp/{}/", ministry.port), "/tcp/1/");
+    let shanghai = init(
+        dir.path(),
+        "shanghai",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海市人社局",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let shanghai_address = address(shanghai.port, &shanghai.data);
+    // The field office cannot reach the ministry at all: only its HQ.
+    let field = init(
+        dir.path(),
+        "field",
+        &[
+            "--role",
+            "field-office",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "浦东外勤点",
+            "--ministry",
+            &unreachable_ministry,
+            "--peer",
+            &shanghai_address,
+        ],
+    );
+    let miit = init(
+        dir.path(),
+        "miit",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "miit",
+            "--name",
+            "工业和信息化部",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let stranger = init(
+        dir.path(),
+        "stranger",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "冒名者",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+
+    let _ministry_daemon = Daemon::start(&ministry.data);
+    let key = |node: &Node| ok(&node.data, &["id"]).trim().to_string();
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海市人力资源和社会保障局",
+            "--kind",
+            "province",
+            "--key",
+            &key(&shanghai),
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海市人力资源和社会保障局",
+            "--kind",
+            "province",
+            "--key",
+            &key(&field),
+            "--role",
+            "field_office",
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "miit",
+            "--name",
+            "工业和信息化部",
+            "--kind",
+            "department",
+            "--key",
+            &key(&miit),
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "batch",
+            "publish",
+            workspace()
+                .join("config/examples/batch-6.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let version = roster_version(&ministry.data).unwrap();
+
+    // Everyone but the stranger gets the roster over the network, the field office through HQ.
+    let mut shanghai_daemon = Daemon::start(&shanghai.data);
+    let _miit_daemon = Daemon::start(&miit.data);
+    let mut field_daemon = Daemon::start(&field.data);
+    let _stranger_daemon = Daemon::start(&stranger.data);
+    for node in [&shanghai, &miit, &field] {
+        wait_until("the roster to arrive", WAIT, || {
+            roster_version(&node.data) == Some(version)
+        });
+    }
+
+    let example = workspace().join("config/examples/application.toml");
+    let example = example.to_str().unwrap();
+    let from_hq = ok(&shanghai.data, &["record", "new", "--file", example])
+        .trim()
+        .to_string();
+    wait_until("the HQ's record to reach the field office", WAIT, || {
+        holds(&field.data, &from_hq)
+    });
+
+    // HQ goes down: the field office is offline. It edits HQ's record and creates its own.
+    shanghai_daemon.terminate();
+    ok(
+        &field.data,
+        &[
+            "record",
+            "edit",
+            &from_hq,
+            "--set",
+            "applicant.contact=外勤李老师",
+        ],
+    );
+    let from_field = ok(&field.data, &["record", "new", "--file", example])
+        .trim()
+        .to_string();
+    ok(
+        &field.data,
+        &[
+            "record",
+            "edit",
+            &from_field,
+            "--set",
+            "plan.targets=外勤离线修订的目标",
+        ],
+    );
+    let from_miit = ok(&miit.data, &["record", "new", "--file", example])
+        .trim()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(1500)); // a round or more passes with HQ down
+    assert!(
+        !holds(&ministry.data, &from_field),
+        "the field office has no way to the ministry yet"
+    );
+
+    // HQ comes back; it edits its record concurrently with the field office's offline edit.
+    field_daemon.terminate();
+    let _shanghai_daemon = Daemon::start(&shanghai.data);
+    ok(
+        &shanghai.data,
+        &[
+            "record",
+            "edit",
+            &from_hq,
+            "--set",
+            "recommender.contact=总部张处长",
+        ],
+    );
+    let _field_daemon = Daemon::start(&field.data);
+    wait_until(
+        "the field office's work to reach the ministry through HQ",
+        WAIT,
+        || {
+            holds(&ministry.data, &from_field)
+                && application(&ministry.data, &from_hq)["applicant"]["contact"] == "外勤李老师"
+                && application(&ministry.data, &from_hq)["recommender"]["contact"] == "总部张处长"
+        },
+    );
+    wait_until("every Shanghai node to converge", WAIT, || {
+        [&from_hq, &from_field].iter().all(|id| {
+            let at_ministry = application(&ministry.data, id);
+            application(&shanghai.data, id) == at_ministry
+                && application(&field.data, id) == at_ministry
+        })
+    });
+    assert_eq!(
+        application(&ministry.data, &from_field)["plan"]["targets"],
+        "外勤离线修订的目标"
+    );
+    wait_until("MIIT's record to reach the ministry", WAIT, || {
+        holds(&ministry.data, &from_miit)
+    });
+
+    // Who sees what: MIIT and Shanghai never receive each other's records.
+    assert!(!holds(&miit.data, &from_hq) && !holds(&miit.data, &from_field));
+    assert!(!holds(&shanghai.data, &from_miit) && !holds(&field.data, &from_miit));
+
+    // The stranger was cut off before any sync, and counted; it holds no roster.
+    let (_, metrics) = http("GET", &format!("{}/metrics", _ministry_daemon.api), None);
+    let metrics = String::from_utf8_lossy(&metrics);
+    let gated = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("fedrec_peers_gated_total "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(gated >= 1, "the stranger was not counted:\n{metrics}");
+    assert_eq!(roster_version(&stranger.data), None);
+    for node in [&ministry, &shanghai, &field, &miit] {
+        assert!(ok(&node.data, &["verify"]).contains("entries verified"));
+        let status = json(&fedrec(&node.data, &["status", "--format", "json"]).stdout);
+        assert_eq!(
+            status["quarantine"],
+            0,
+            "{}: nothing honest was refused",
+            node.data.display()
+        );
+    }
+}
+
+#[test]
+fn a_bundle_carries_a_field_offices_work_without_any_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = address(ministry.port, &ministry.data);
+    let nowhere = ministry_address.replace(&format!("/tcp/{}/", ministry.port), "/tcp/1/");
+    let field = init(
+        dir.path(),
+        "field",
+        &[
+            "--role",
+            "field-office",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "外勤点",
+            "--ministry",
+            &nowhere,
+        ],
+    );
+    let ministry_daemon = Daemon::start(&ministry.data);
+    let field_key = ok(&field.data, &["id"]).trim().to_string();
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--kind",
+            "province",
+            "--key",
+            &field_key,
+            "--role",
+            "field_office",
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "batch",
+            "publish",
+            workspace()
+                .join("config/examples/batch-6.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let roster = dir.path().join("roster.json");
+    ok(
+        &ministry.data,
+        &["roster", "export", "--out", roster.to_str().unwrap()],
+    );
+    let _field_daemon = Daemon::start(&field.data);
+    ok(&field.data, &["roster", "import", roster.to_str().unwrap()]);
+    let id = ok(
+        &field.data,
+        &[
+            "record",
+            "new",
+            "--file",
+            workspace()
+                .join("config/examples/application.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(
+        &field.data,
+        &["record", "edit", &id, "--set", "plan.targets=离线编辑"],
+    );
+
+    // The ministry says what it holds; the field office exports only what it lacks.
+    let heads = dir.path().join("heads.json");
+    ok(
+        &ministry.data,
+        &["bundle", "heads", "--out", heads.to_str().unwrap()],
+    );
+    let bundle = dir.path().join("field.bundle");
+    assert!(
+        ok(
+            &field.data,
+            &[
+                "bundle",
+                "export",
+                "--out",
+                bundle.to_str().unwrap(),
+                "--since",
+                heads.to_str().unwrap()
+            ]
+        )
+        .contains("wrote 2 signed entries")
+    );
+    let imported = ok(
+        &ministry.data,
+        &["bundle", "import", bundle.to_str().unwrap()],
+    );
+    assert!(imported.contains("2 new, 0 already held"), "{imported}");
+    assert_eq!(
+        application(&ministry.data, &id)["plan"]["targets"],
+        "离线编辑"
+    );
+    assert!(
+        ok(
+            &ministry.data,
+            &["bundle", "import", bundle.to_str().unwrap()]
+        )
+        .contains("0 new, 2 already held")
+    );
+
+    // A tampered bundle: every entry is refused, quarantined, and nothing changes.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 1;
+    let tampered = dir.path().join("tampered.bundle");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let outcome = ok(
+        &ministry.data,
+        &["bundle", "import", tampered.to_str().unwrap()],
+    );
+    assert!(outcome.contains("1 refused"), "{outcome}");
+    let truncated = dir.path().join("truncated.bundle");
+    std::fs::write(&truncated, &bytes[..bytes.len() - 3]).unwrap();
+    let refused = fedrec(
+        &ministry.data,
+        &["bundle", "import", truncated.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("truncated"),
+        "{}",
+        stderr(&refused)
+    );
+    let status = json(&fedrec(&ministry.data, &["status", "--format", "json"]).stdout);
+    assert_eq!(status["quarantine"], 1);
+    drop(ministry_daemon);
+}
