@@ -432,3 +432,98 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
     assert_eq!(status["quarantine"], 1);
     drop(ministry_daemon);
 }
+
+#[test]
+fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = address(ministry.port, &ministry.data);
+    let hq = init(
+        dir.path(),
+        "hq",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let ministry_daemon = Daemon::start(&ministry.data);
+    let key = ok(&hq.data, &["id"]).trim().to_string();
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--kind",
+            "province",
+            "--key",
+            &key,
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "batch",
+            "publish",
+            workspace()
+                .join("config/examples/batch-6.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+
+    // Garbage, a lying length prefix, a flood of half-open connections.
+    let payloads: Vec<Vec<u8>> = vec![
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+        vec![0xff; 4096],
+        u32::MAX.to_be_bytes().to_vec(),
+        b"\x13/multistream/1.0.0\n".to_vec(),
+        (0..=255u8).cycle().take(70_000).collect(),
+    ];
+    let mut held = Vec::new();
+    for round in 0..20 {
+        for payload in &payloads {
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", ministry.port)) {
+                let _ = stream.write_all(payload);
+                if round % 2 == 0 {
+                    held.push(stream); // keep some open
+                }
+            }
+        }
+    }
+    let (status, _) = http("GET", &format!("{}/health", ministry_daemon.api), None);
+    assert_eq!(status, 200, "the ministry still answers");
+    drop(held);
+
+    let _hq_daemon = Daemon::start(&hq.data);
+    wait_until("the roster to reach HQ", WAIT, || {
+        roster_version(&hq.data).is_some()
+    });
+    let id = ok(
+        &hq.data,
+        &[
+            "record",
+            "new",
+            "--file",
+            workspace()
+                .join("config/examples/application.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    )
+    .trim()
+    .to_string();
+    wait_until("an honest record to reach the ministry", WAIT, || {
+        holds(&ministry.data, &id)
+    });
+}

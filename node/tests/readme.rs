@@ -44,6 +44,8 @@ fn the_readme_commands_work_for_a_new_user() {
         .current_dir(dir.path())
         .env("PATH", path)
         .env_remove("FEDREC_DATA")
+        // Listen on loopback ports the OS picks, so the run never needs the README's fixed ports.
+        .env("FEDREC_LISTEN", "/ip4/127.0.0.1/tcp/0")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
