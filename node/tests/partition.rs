@@ -230,8 +230,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
         );
     }
     eprintln!(
-        "partition test: {} records, {} acknowledged states, all converged",
-        acknowledged.len(),
+        "partition test: {edits} acknowledged writes on {} records, all converged",
         acknowledged.len()
     );
 }
