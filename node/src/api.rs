@@ -50,10 +50,11 @@ impl From<NodeError> for ApiError {
             NodeError::NotFound(_) => StatusCode::NOT_FOUND,
             NodeError::Forbidden(_) => StatusCode::FORBIDDEN,
             NodeError::Conflict(_) => StatusCode::CONFLICT,
+            NodeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             NodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             NodeError::Store(_) | NodeError::Record(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(%message, "operation failed");
         }
         let problems = match error {
@@ -106,10 +107,7 @@ async fn with_node<T: serde::Serialize + Send + 'static>(
 
 pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
     Router::new()
-        .route(
-            "/health",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
-        )
+        .route("/health", get(health))
         .route(
             "/openapi.json",
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
@@ -157,6 +155,13 @@ async fn observe(State(api): State<Arc<Api>>, request: Request, next: Next) -> R
         .observe_request(response.status().as_u16(), micros);
     tracing::debug!(%method, %path, status = response.status().as_u16(), micros, "api request");
     response
+}
+
+async fn health(State(api): State<Arc<Api>>) -> ApiResult {
+    with_node(&api, |node| {
+        Ok(serde_json::json!({ "status": "ok", "writable": node.is_writable() }))
+    })
+    .await
 }
 
 async fn metrics(State(api): State<Arc<Api>>) -> ApiResult {

@@ -80,7 +80,8 @@ impl Client {
             || String::from_utf8_lossy(&body).into_owned(),
             str::to_string,
         );
-        if status >= 500 {
+        // 503 is a refusal the caller can act on (the node is not writable yet), not a failure.
+        if status >= 500 && status != 503 {
             return Err(ClientError::Server(message));
         }
         let problems = serde_json::from_value(value["problems"].clone()).unwrap_or_default();

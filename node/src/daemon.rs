@@ -251,7 +251,7 @@ fn lock(data: &Path) -> anyhow::Result<File> {
 }
 
 /// Runs the daemon until SIGINT or SIGTERM.
-pub fn run(data: &Path, overrides: &Overrides) -> anyhow::Result<()> {
+pub fn run(data: &Path, overrides: &Overrides, offline: bool) -> anyhow::Result<()> {
     let _lock = lock(data)?;
     let config = load_config(data, overrides)?;
     let key = key_from(data)?;
@@ -268,7 +268,12 @@ pub fn run(data: &Path, overrides: &Overrides) -> anyhow::Result<()> {
     let role = config.role;
     let net_config = net_config(&config)?;
     let network_key = NodeKey::from_seed(key.secret_bytes());
-    let node = Node::new(key, config, store, Arc::clone(&metrics));
+    let mut node = Node::new(key, config, store, Arc::clone(&metrics));
+    // Restore protection: with peers to learn from, wait for them before signing anything.
+    if !offline && !net_config.dial.is_empty() {
+        node.set_writable(false);
+        tracing::info!("writes wait until a peer confirms this node's own feed heads");
+    }
     let (net, commands) = net::channel();
     let state = Arc::new(Api {
         node: Mutex::new(node),

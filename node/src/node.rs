@@ -41,6 +41,9 @@ pub enum NodeError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
+    /// The node cannot write yet (see [`Node::ensure_writable`]).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{what} is {size} bytes; the limit is {limit}")]
     TooLarge { what: String, size: u64, limit: u64 },
     #[error("storage: {0}")]
@@ -125,6 +128,9 @@ pub struct Node {
     store: Store,
     cache: DocCache,
     pub metrics: std::sync::Arc<Metrics>,
+    /// Whether this node may sign new entries: false after start-up until a peer has shown it
+    /// its own feeds' true heads (see [`Node::ensure_writable`]).
+    writable: bool,
 }
 
 /// The current time, read once per operation and passed into the pure core.
@@ -148,6 +154,7 @@ impl Node {
             store,
             cache: DocCache::new(CACHE_CAPACITY),
             metrics,
+            writable: true,
         }
     }
 
@@ -236,6 +243,7 @@ impl Node {
 
     /// Creates a record from a valid application; returns its summary.
     pub fn create_record(&mut self, application: Application) -> Result<RecordSummary, NodeError> {
+        self.ensure_writable()?;
         let recommender = self.own_recommender()?;
         self.validate(&application)?;
         let now = now();
@@ -254,6 +262,7 @@ impl Node {
 
     /// Applies an edit to a draft; returns the summary, unchanged if nothing differed.
     pub fn edit_record(&mut self, id: &str, edit: EditRequest) -> Result<RecordSummary, NodeError> {
+        self.ensure_writable()?;
         let (summary, mut record) = self.load_own(id)?;
         let mut application = match edit.application {
             Some(application) => application,
@@ -302,6 +311,7 @@ impl Node {
     }
 
     pub fn submit(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
+        self.ensure_writable()?;
         let (summary, mut record) = self.load_own(id)?;
         let application = record.application()?;
         self.validate(&application)?;
@@ -318,6 +328,7 @@ impl Node {
     }
 
     pub fn withdraw(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
+        self.ensure_writable()?;
         let (summary, mut record) = self.load_own(id)?;
         let application = record.application()?;
         let now = now();
@@ -340,6 +351,7 @@ impl Node {
         name: &str,
         bytes: &[u8],
     ) -> Result<RecordSummary, NodeError> {
+        self.ensure_writable()?;
         let limit = self.config.max_attachment_bytes;
         if bytes.len() as u64 > limit {
             return Err(NodeError::TooLarge {
@@ -556,6 +568,35 @@ impl Node {
             checked += entries.len() as u64;
         }
         Ok(checked)
+    }
+
+    /// Restore protection: a node started from a backup may hold an old head of its own feed
+    /// while its peers hold later entries it signed before the backup was restored. Signing
+    /// again at those positions would fork its own feed (an equivocation its peers would refuse
+    /// it for). So a node with peers starts closed for writes and opens once a sync round with a
+    /// peer has shown its own feeds to be at least as far along here as there; `fedrec run
+    /// --offline` opens at once, for a node that must work alone and was not restored.
+    pub fn ensure_writable(&self) -> Result<(), NodeError> {
+        if self.writable {
+            return Ok(());
+        }
+        Err(NodeError::Unavailable(
+            "this node has not yet learned its own feed's head from a peer, and will not sign \
+             new entries until it has (protection against forking its feed after a restore); \
+             it opens after its first sync round, or start it with `fedrec run --offline`"
+                .into(),
+        ))
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    pub fn set_writable(&mut self, writable: bool) {
+        if writable && !self.writable {
+            tracing::info!("own feed heads confirmed by a peer: writes open");
+        }
+        self.writable = writable;
     }
 
     /// The node ids of the peers named in the configuration.

@@ -183,7 +183,12 @@ impl Node {
     /// learned new entries.
     pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, bool) {
         match response {
-            Response::InSync | Response::Ack { .. } => (Vec::new(), false),
+            Response::InSync => {
+                // The peer holds nothing of this node's feeds that this node lacks.
+                self.set_writable(true);
+                (Vec::new(), false)
+            }
+            Response::Ack { .. } => (Vec::new(), false),
             Response::Refused { reason } => {
                 tracing::debug!(peer = %peer.short(), %reason, "peer refused a request");
                 (Vec::new(), false)
@@ -192,6 +197,16 @@ impl Node {
                 heads,
                 roster_version,
             } => {
+                let own = self.id();
+                let behind = heads.iter().filter(|p| p.author == own).any(|theirs| {
+                    let ours = self.store().head(&own, &theirs.topic).ok().flatten();
+                    ours.is_none_or(|ours| ours.seq < theirs.seq)
+                });
+                if behind {
+                    tracing::warn!(peer = %peer.short(), "a peer holds later entries of this node's own feed: fetching them before writing again");
+                } else {
+                    self.set_writable(true);
+                }
                 let mut next = Vec::new();
                 // The roster is signed by the ministry, so any peer may carry a newer one.
                 if roster_version > self.roster_version() {

@@ -111,7 +111,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
         ],
     );
 
-    let _ministry_daemon = Daemon::start(&ministry.data);
+    let _ministry_daemon = Daemon::start_online(&ministry.data);
     let key = |node: &Node| ok(&node.data, &["id"]).trim().to_string();
     ok(
         &ministry.data,
@@ -174,10 +174,10 @@ fn records_reach_everyone_allowed_and_no_one_else() {
     let version = roster_version(&ministry.data).unwrap();
 
     // Everyone but the stranger gets the roster over the network, the field office through HQ.
-    let mut shanghai_daemon = Daemon::start(&shanghai.data);
-    let _miit_daemon = Daemon::start(&miit.data);
-    let mut field_daemon = Daemon::start(&field.data);
-    let _stranger_daemon = Daemon::start(&stranger.data);
+    let mut shanghai_daemon = Daemon::start_online(&shanghai.data);
+    let _miit_daemon = Daemon::start_online(&miit.data);
+    let mut field_daemon = Daemon::start_online(&field.data);
+    let _stranger_daemon = Daemon::start_online(&stranger.data);
     for node in [&shanghai, &miit, &field] {
         wait_until("the roster to arrive", WAIT, || {
             roster_version(&node.data) == Some(version)
@@ -186,6 +186,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
 
     let example = workspace().join("config/examples/application.toml");
     let example = example.to_str().unwrap();
+    wait_writable(&shanghai.data);
     let from_hq = ok(&shanghai.data, &["record", "new", "--file", example])
         .trim()
         .to_string();
@@ -218,6 +219,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             "plan.targets=外勤离线修订的目标",
         ],
     );
+    wait_writable(&miit.data);
     let from_miit = ok(&miit.data, &["record", "new", "--file", example])
         .trim()
         .to_string();
@@ -229,7 +231,8 @@ fn records_reach_everyone_allowed_and_no_one_else() {
 
     // HQ comes back; it edits its record concurrently with the field office's offline edit.
     field_daemon.terminate();
-    let _shanghai_daemon = Daemon::start(&shanghai.data);
+    let _shanghai_daemon = Daemon::start_online(&shanghai.data);
+    wait_writable(&shanghai.data);
     ok(
         &shanghai.data,
         &[
@@ -240,7 +243,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             "recommender.contact=总部张处长",
         ],
     );
-    let _field_daemon = Daemon::start(&field.data);
+    let _field_daemon = Daemon::start_online(&field.data);
     wait_until(
         "the field office's work to reach the ministry through HQ",
         WAIT,
@@ -311,7 +314,7 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
             &nowhere,
         ],
     );
-    let ministry_daemon = Daemon::start(&ministry.data);
+    let ministry_daemon = Daemon::start_online(&ministry.data);
     let field_key = ok(&field.data, &["id"]).trim().to_string();
     ok(
         &ministry.data,
@@ -346,7 +349,7 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
         &ministry.data,
         &["roster", "export", "--out", roster.to_str().unwrap()],
     );
-    let _field_daemon = Daemon::start(&field.data);
+    let _field_daemon = Daemon::start(&field.data); // no network at all: --offline
     ok(&field.data, &["roster", "import", roster.to_str().unwrap()]);
     let id = ok(
         &field.data,
@@ -453,7 +456,7 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
             &ministry_address,
         ],
     );
-    let ministry_daemon = Daemon::start(&ministry.data);
+    let ministry_daemon = Daemon::start_online(&ministry.data);
     let key = ok(&hq.data, &["id"]).trim().to_string();
     ok(
         &ministry.data,
@@ -505,10 +508,11 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
     assert_eq!(status, 200, "the ministry still answers");
     drop(held);
 
-    let _hq_daemon = Daemon::start(&hq.data);
+    let _hq_daemon = Daemon::start_online(&hq.data);
     wait_until("the roster to reach HQ", WAIT, || {
         roster_version(&hq.data).is_some()
     });
+    wait_writable(&hq.data);
     let id = ok(
         &hq.data,
         &[
@@ -526,4 +530,159 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
     wait_until("an honest record to reach the ministry", WAIT, || {
         holds(&ministry.data, &id)
     });
+}
+
+/// Copies a directory tree (a backup of a stopped node's data).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_node_restored_from_an_old_backup_learns_its_feed_before_writing_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = address(ministry.port, &ministry.data);
+    let hq = init(
+        dir.path(),
+        "hq",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let mut ministry_daemon = Daemon::start_online(&ministry.data);
+    let key = ok(&hq.data, &["id"]).trim().to_string();
+    ok(
+        &ministry.data,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--kind",
+            "province",
+            "--key",
+            &key,
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
+            "batch",
+            "publish",
+            workspace()
+                .join("config/examples/batch-6.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let contact_at_ministry =
+        |id: &str| application(&ministry.data, id)["applicant"]["contact"].clone();
+
+    // Two entries, then a backup of the stopped node.
+    let mut hq_daemon = Daemon::start_online(&hq.data);
+    wait_writable(&hq.data);
+    let id = ok(
+        &hq.data,
+        &[
+            "record",
+            "new",
+            "--file",
+            workspace()
+                .join("config/examples/application.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(
+        &hq.data,
+        &["record", "edit", &id, "--set", "applicant.contact=第一"],
+    );
+    wait_until("the first edit to reach the ministry", WAIT, || {
+        contact_at_ministry(&id) == "第一"
+    });
+    hq_daemon.terminate();
+    let backup = dir.path().join("backup");
+    copy_dir(&hq.data.join("db"), &backup);
+
+    // Two more entries after the backup, which reach the ministry.
+    let mut hq_daemon = Daemon::start_online(&hq.data);
+    wait_writable(&hq.data);
+    ok(
+        &hq.data,
+        &["record", "edit", &id, "--set", "applicant.contact=第二"],
+    );
+    ok(
+        &hq.data,
+        &["record", "edit", &id, "--set", "applicant.contact=第三"],
+    );
+    wait_until("the later edits to reach the ministry", WAIT, || {
+        contact_at_ministry(&id) == "第三"
+    });
+    hq_daemon.terminate();
+
+    // Restore the old backup. With the ministry down, the node refuses to sign anything.
+    std::fs::remove_dir_all(hq.data.join("db")).unwrap();
+    copy_dir(&backup, &hq.data.join("db"));
+    ministry_daemon.terminate();
+    let _hq_daemon = Daemon::start_online(&hq.data);
+    let refused = fedrec(
+        &hq.data,
+        &["record", "edit", &id, "--set", "applicant.contact=分叉"],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("own feed's head"),
+        "{}",
+        stderr(&refused)
+    );
+
+    // Once the ministry is back, the node learns its own later entries first, then writes on.
+    let _ministry_daemon = Daemon::start_online(&ministry.data);
+    wait_writable(&hq.data);
+    assert_eq!(
+        application(&hq.data, &id)["applicant"]["contact"],
+        "第三",
+        "the restored node fetched its own entries"
+    );
+    ok(
+        &hq.data,
+        &["record", "edit", &id, "--set", "applicant.contact=第四"],
+    );
+    wait_until("the new edit to reach the ministry", WAIT, || {
+        contact_at_ministry(&id) == "第四"
+    });
+    let status = json(&fedrec(&ministry.data, &["status", "--format", "json"]).stdout);
+    assert_eq!(
+        status["quarantine"], 0,
+        "no equivocation: the node never signed a position twice"
+    );
+    let own_feed = status["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["author"] == key.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(own_feed["seq"], 5);
+    assert!(ok(&hq.data, &["verify"]).contains("5 entries verified"));
 }

@@ -89,7 +89,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
         ],
     );
 
-    let _ministry_daemon = Daemon::start(&ministry);
+    let _ministry_daemon = Daemon::start_online(&ministry);
     for (node, recommender, role) in [
         (&hq, "shanghai", "hq"),
         (&field, "shanghai", "field_office"),
@@ -134,7 +134,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
     let editors = [hq.clone(), field.clone(), miit.clone()];
     let mut daemons: Vec<Option<Daemon>> = editors
         .iter()
-        .map(|data| Some(Daemon::start(data)))
+        .map(|data| Some(Daemon::start_online(data)))
         .collect();
     for data in &editors {
         ok(data, &["roster", "import", bundle.to_str().unwrap()]);
@@ -162,7 +162,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
             // Heal: start a stopped editor.
             2 | 3 => {
                 if daemons[who].is_none() {
-                    daemons[who] = Some(Daemon::start(&editors[who]));
+                    daemons[who] = Some(Daemon::start_online(&editors[who]));
                 }
             }
             // Edit on a running editor: a new record, or a new contact on one of its own.
@@ -171,25 +171,33 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
                     continue;
                 }
                 let data = &editors[who];
+                // A restarted node may refuse writes until a peer confirms its own feed heads
+                // (restore protection); such a write is simply not acknowledged.
+                let refused_until_confirmed = |output: &std::process::Output| {
+                    assert!(
+                        stderr(output).contains("own feed's head"),
+                        "seed {seed}: unexpected failure: {}",
+                        stderr(output)
+                    );
+                };
                 if own[who].is_empty() || rng.random_bool(0.3) {
-                    let id = ok(data, &["record", "new", "--file", example])
-                        .trim()
-                        .to_string();
+                    let output = fedrec(data, &["record", "new", "--file", example]);
+                    if !output.status.success() {
+                        refused_until_confirmed(&output);
+                        continue;
+                    }
+                    let id = stdout(&output).trim().to_string();
                     own[who].push(id.clone());
                     acknowledged.insert(id, "陈思远".into());
                 } else {
                     let id = own[who][rng.random_range(0..own[who].len())].clone();
                     let contact = format!("联系人{step}");
-                    ok(
-                        data,
-                        &[
-                            "record",
-                            "edit",
-                            &id,
-                            "--set",
-                            &format!("applicant.contact={contact}"),
-                        ],
-                    );
+                    let set = format!("applicant.contact={contact}");
+                    let output = fedrec(data, &["record", "edit", &id, "--set", &set]);
+                    if !output.status.success() {
+                        refused_until_confirmed(&output);
+                        continue;
+                    }
                     acknowledged.insert(id, contact);
                 }
                 edits += 1;
@@ -200,7 +208,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
     // Final heal: everyone up.
     for (index, data) in editors.iter().enumerate() {
         if daemons[index].is_none() {
-            daemons[index] = Some(Daemon::start(data));
+            daemons[index] = Some(Daemon::start_online(data));
         }
     }
     let shanghai_ids: Vec<&String> = own[0].iter().chain(&own[1]).collect();

@@ -1,5 +1,5 @@
-//! README.md's "Run a ministry and a bureau's node" commands, run as written by a new user
-//! would run them (API ports moved to 0 so parallel tests never collide).
+//! README.md's "Run a ministry and a bureau's node" commands, run as a new user would run them
+//! (ports moved to free ones, so parallel tests never collide).
 
 mod support;
 
@@ -25,9 +25,12 @@ fn readme_block() -> String {
 
 #[test]
 fn the_readme_commands_work_for_a_new_user() {
+    let (ministry_port, shanghai_port) = (support::free_port(), support::free_port());
     let script = readme_block()
         .replace("127.0.0.1:7401", "127.0.0.1:0")
-        .replace("127.0.0.1:7411", "127.0.0.1:0");
+        .replace("127.0.0.1:7411", "127.0.0.1:0")
+        .replace("/tcp/7400", &format!("/tcp/{ministry_port}"))
+        .replace("/tcp/7410", &format!("/tcp/{shanghai_port}"));
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(workspace().join("config"), dir.path().join("config")).unwrap();
     let bin = std::path::Path::new(support::FEDREC).parent().unwrap();
@@ -44,8 +47,6 @@ fn the_readme_commands_work_for_a_new_user() {
         .current_dir(dir.path())
         .env("PATH", path)
         .env_remove("FEDREC_DATA")
-        // Listen on loopback ports the OS picks, so the run never needs the README's fixed ports.
-        .env("FEDREC_LISTEN", "/ip4/127.0.0.1/tcp/0")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

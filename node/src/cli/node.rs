@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Serve the API here instead of the configured address.
     #[arg(long, value_name = "HOST:PORT")]
     api: Option<String>,
+    /// Accept writes at once, without first learning this node's own feed heads from a peer.
+    /// For a node that must work alone; never after restoring its data from a backup.
+    #[arg(long)]
+    offline: bool,
 }
 
 pub fn init(data: &Path, args: InitArgs) -> anyhow::Result<u8> {
@@ -93,24 +97,39 @@ pub fn run(data: &Path, args: RunArgs) -> anyhow::Result<u8> {
         api: args.api,
         ..Overrides::default()
     };
-    daemon::run(data, &overrides)?;
+    daemon::run(data, &overrides, args.offline)?;
     Ok(0)
 }
 
 pub fn wait(data: &Path, timeout_secs: u64) -> anyhow::Result<u8> {
     let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    let mut answering = false;
     loop {
         if let Ok(client) = Client::connect(data)
-            && client.get::<serde_json::Value>("/health").is_ok()
+            && let Ok(health) = client.get::<serde_json::Value>("/health")
         {
-            println!("daemon for {} answers at {}", data.display(), client.base());
-            return Ok(0);
+            answering = true;
+            if health["writable"] == true {
+                println!(
+                    "daemon for {} answers at {} and accepts writes",
+                    data.display(),
+                    client.base()
+                );
+                return Ok(0);
+            }
         }
         if Instant::now() >= deadline {
-            eprintln!(
-                "no daemon answered for {} within {timeout_secs} s",
-                data.display()
-            );
+            if answering {
+                eprintln!(
+                    "the daemon for {} answers but does not accept writes yet: no peer has confirmed its own feed heads within {timeout_secs} s (start it with `fedrec run --offline` if it must work alone)",
+                    data.display()
+                );
+            } else {
+                eprintln!(
+                    "no daemon answered for {} within {timeout_secs} s",
+                    data.display()
+                );
+            }
             return Ok(EXIT_NO_DAEMON);
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -161,12 +161,24 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// Starts a daemon that writes at once (`--offline`): for tests of a node on its own.
     pub fn start(data: &Path) -> Self {
+        Self::spawn(data, &["--offline"])
+    }
+
+    /// Starts a daemon that, like a production node with peers, waits for a peer to confirm its
+    /// own feed heads before it writes.
+    pub fn start_online(data: &Path) -> Self {
+        Self::spawn(data, &[])
+    }
+
+    fn spawn(data: &Path, flags: &[&str]) -> Self {
         let _ = std::fs::remove_file(data.join("daemon.json"));
         let child = Command::new(FEDREC)
             .arg("--data")
             .arg(data)
             .arg("run")
+            .args(flags)
             // Short anti-entropy rounds, so tests wait seconds, not minutes, for a missed push.
             .env("FEDREC_SYNC_INTERVAL_SECS", "1")
             .stdout(Stdio::null())
@@ -317,4 +329,9 @@ pub fn records(data: &Path) -> Vec<(String, String)> {
 pub fn application(data: &Path, id: &str) -> serde_json::Value {
     let output = fedrec(data, &["record", "show", id, "--format", "json"]);
     json(&output.stdout)["application"].clone()
+}
+
+/// Waits until a node's daemon accepts writes (a peer has confirmed its own feed heads).
+pub fn wait_writable(data: &Path) {
+    ok(data, &["wait", "--timeout-secs", "60"]);
 }
