@@ -16,7 +16,6 @@ pub struct Metrics {
     pub api_latency_micros: AtomicU64,
     pub peers_gated: AtomicU64,
     pub sync_rounds: AtomicU64,
-    pub bad_frames: AtomicU64,
     pub entries_received: AtomicU64,
     refusals: [AtomicU64; 11],
 }
@@ -107,8 +106,8 @@ impl Metrics {
         counter(
             &mut out,
             "fedrec_bad_frames_total",
-            "Sync messages that failed to decode or arrive.",
-            load(&self.bad_frames),
+            "Sync messages that failed to arrive whole or to decode.",
+            crate::net::BAD_FRAMES.load(Ordering::Relaxed),
         );
         counter(
             &mut out,

@@ -35,13 +35,26 @@ use crate::daemon::node_id_of_peer;
 #[derive(Clone, Default)]
 pub struct SyncCodec;
 
+/// Frames that could not be read or decoded, from any peer. The codec has no handle on the
+/// node, so it counts here and `/metrics` reports it.
+pub static BAD_FRAMES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn bad_frame(error: std::io::Error) -> std::io::Error {
+    BAD_FRAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    error
+}
+
 async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
     let mut length = [0u8; 4];
-    io.read_exact(&mut length).await?;
-    let length = sync::check_frame_length(u32::from_be_bytes(length))
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    io.read_exact(&mut length).await.map_err(bad_frame)?;
+    let length = sync::check_frame_length(u32::from_be_bytes(length)).map_err(|e| {
+        bad_frame(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            e.to_string(),
+        ))
+    })?;
     let mut body = vec![0u8; length];
-    io.read_exact(&mut body).await?;
+    io.read_exact(&mut body).await.map_err(bad_frame)?;
     Ok(body)
 }
 
@@ -57,7 +70,10 @@ async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
 }
 
 fn invalid(error: sync::WireError) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, error.to_string())
+    bad_frame(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        error.to_string(),
+    ))
 }
 
 impl request_response::Codec for SyncCodec {
@@ -437,9 +453,6 @@ fn handle_sync_event(
         }
         request_response::Event::InboundFailure { peer, error, .. } => {
             tracing::debug!(%peer, %error, "inbound sync request failed");
-            api.metrics
-                .bad_frames
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         request_response::Event::ResponseSent { .. } => {}
     }
@@ -467,4 +480,113 @@ fn start_round(api: &Arc<Api>, peer: PeerId, internal: &mpsc::Sender<Internal>) 
             let _ = internal.blocking_send(Internal::Send(peer, vec![request]));
         }
     });
+}
+
+/// A codec that writes a request's bytes exactly as given (length prefix included) and reads
+/// the answer as an ordinary frame: the tool for sending hand-made or hostile input over the
+/// real network path (`fedrec debug send`).
+#[derive(Clone, Default)]
+pub struct RawCodec;
+
+impl request_response::Codec for RawCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_frame(io).await
+    }
+
+    async fn read_response<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_frame(io).await
+    }
+
+    async fn write_request<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        bytes: Vec<u8>,
+    ) -> std::io::Result<()> {
+        io.write_all(&bytes).await?;
+        io.close().await
+    }
+
+    async fn write_response<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        bytes: Vec<u8>,
+    ) -> std::io::Result<()> {
+        write_frame(io, bytes).await
+    }
+}
+
+/// Connects to `peer` with `key`, sends `bytes` verbatim on `/fedrec/sync/1`, and returns the
+/// decoded answer, or why there was none.
+pub async fn send_raw(
+    key: &NodeKey,
+    peer: Multiaddr,
+    bytes: Vec<u8>,
+    timeout: Duration,
+) -> anyhow::Result<Result<Response, String>> {
+    let mut secret = key.secret_bytes();
+    let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
+    let target =
+        peer_of(&peer).ok_or_else(|| anyhow::anyhow!("{peer} must end in /p2p/PEER_ID"))?;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )?
+        .with_behaviour(|_| {
+            request_response::Behaviour::with_codec(
+                RawCodec,
+                [(
+                    StreamProtocol::new(sync::PROTOCOL),
+                    ProtocolSupport::Outbound,
+                )],
+                request_response::Config::default().with_request_timeout(timeout),
+            )
+        })?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(5)))
+        .build();
+    swarm.dial(peer)?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut pending = Some(bytes);
+    loop {
+        let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer within {timeout:?}"))?;
+        match event {
+            SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == target => {
+                if let Some(bytes) = pending.take() {
+                    swarm.behaviour_mut().send_request(&target, bytes);
+                }
+            }
+            SwarmEvent::Behaviour(request_response::Event::Message {
+                message: request_response::Message::Response { response, .. },
+                ..
+            }) => return Ok(sync::decode(&response).map_err(|e| e.to_string())),
+            SwarmEvent::Behaviour(request_response::Event::OutboundFailure { error, .. }) => {
+                return Ok(Err(error.to_string()));
+            }
+            SwarmEvent::ConnectionClosed { peer_id, .. }
+                if peer_id == target && pending.is_none() =>
+            {
+                return Ok(Err("the peer closed the connection".into()));
+            }
+            SwarmEvent::OutgoingConnectionError { error, .. } => return Ok(Err(error.to_string())),
+            _ => {}
+        }
+    }
 }

@@ -10,6 +10,7 @@
 
 mod batch;
 mod bundle;
+mod debug;
 mod node;
 mod record;
 mod roster;
@@ -102,6 +103,9 @@ pub enum Command {
     /// Carry signed entries on a file, for a node with no network at all.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Tools for testing a deployment: send hand-made sync messages over the real network path.
+    #[command(subcommand, hide = true)]
+    Debug(debug::DebugCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -126,6 +130,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Roster(command) => roster::run(&data, command),
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),
+        Command::Debug(command) => debug::run(&data, command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
