@@ -105,6 +105,18 @@ impl Metrics {
         );
         counter(
             &mut out,
+            "fedrec_sync_bytes_sent_total",
+            "Bytes of sync frames written, length prefixes included.",
+            crate::net::SYNC_BYTES_SENT.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "fedrec_sync_bytes_received_total",
+            "Bytes of sync frames read, length prefixes included.",
+            crate::net::SYNC_BYTES_RECEIVED.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
             "fedrec_bad_frames_total",
             "Sync messages that failed to arrive whole or to decode.",
             crate::net::BAD_FRAMES.load(Ordering::Relaxed),

@@ -39,6 +39,10 @@ pub struct SyncCodec;
 /// node, so it counts here and `/metrics` reports it.
 pub static BAD_FRAMES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Bytes of sync frames (length prefix included) this node has read and written.
+pub static SYNC_BYTES_RECEIVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub static SYNC_BYTES_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn bad_frame(error: std::io::Error) -> std::io::Error {
     BAD_FRAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     error
@@ -55,6 +59,7 @@ async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io
     })?;
     let mut body = vec![0u8; length];
     io.read_exact(&mut body).await.map_err(bad_frame)?;
+    SYNC_BYTES_RECEIVED.fetch_add(4 + length as u64, std::sync::atomic::Ordering::Relaxed);
     Ok(body)
 }
 
@@ -66,6 +71,7 @@ async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "frame too large"))?;
     io.write_all(&length.to_be_bytes()).await?;
     io.write_all(&body).await?;
+    SYNC_BYTES_SENT.fetch_add(4 + u64::from(length), std::sync::atomic::Ordering::Relaxed);
     io.close().await
 }
 
@@ -256,6 +262,10 @@ pub async fn run(
         .collect();
     let (internal_tx, mut internal) = mpsc::channel::<Internal>(256);
     let mut pending: HashMap<OutboundRequestId, PeerId> = HashMap::new();
+    // Blocking tasks working on a round with each peer (computing a digest, taking in an answer).
+    // With `pending`, this keeps rounds with one peer from overlapping, so a slow peer is not
+    // sent the same entries again by every tick while it is still taking them in.
+    let mut working: HashMap<PeerId, u32> = HashMap::new();
     let mut authorised: HashSet<PeerId> = HashSet::new();
     let mut last_round: HashMap<PeerId, Instant> = HashMap::new();
     let mut tick = tokio::time::interval(config.sync_interval);
@@ -267,8 +277,9 @@ pub async fn run(
             _ = shutdown.changed() => break,
             _ = tick.tick() => {
                 for peer in authorised.clone() {
-                    start_round(&api, peer, &internal_tx);
-                    last_round.insert(peer, Instant::now());
+                    if start_round(&api, peer, &internal_tx, &pending, &mut working) {
+                        last_round.insert(peer, Instant::now());
+                    }
                 }
             }
             _ = redial.tick() => {
@@ -287,7 +298,7 @@ pub async fn run(
             Some(command) = commands.recv() => match command {
                 Command::Notify => {
                     for peer in authorised.clone() {
-                        start_round(&api, peer, &internal_tx);
+                        start_round(&api, peer, &internal_tx, &pending, &mut working);
                     }
                 }
                 Command::Peers(reply) => {
@@ -304,6 +315,9 @@ pub async fn run(
                     let _ = swarm.behaviour_mut().sync.send_response(channel, response);
                 }
                 Internal::Send(peer, requests) => {
+                    if let Some(count) = working.get_mut(&peer) {
+                        *count = count.saturating_sub(1);
+                    }
                     if authorised.contains(&peer) {
                         for request in requests {
                             let id = swarm.behaviour_mut().sync.send_request(&peer, request);
@@ -313,7 +327,7 @@ pub async fn run(
                 }
                 Internal::Learned(from) => {
                     for peer in authorised.iter().filter(|p| **p != from).copied().collect::<Vec<_>>() {
-                        start_round(&api, peer, &internal_tx);
+                        start_round(&api, peer, &internal_tx, &pending, &mut working);
                     }
                 }
             },
@@ -322,7 +336,7 @@ pub async fn run(
                     if admit(&api, &peer_id) {
                         if authorised.insert(peer_id) {
                             tracing::info!(peer = %peer_id, "peer connected");
-                            start_round(&api, peer_id, &internal_tx);
+                            start_round(&api, peer_id, &internal_tx, &pending, &mut working);
                         }
                         for target in targets.iter_mut().filter(|t| t.peer == Some(peer_id)) {
                             target.backoff = Duration::from_millis(250);
@@ -345,7 +359,7 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    handle_sync_event(event, &api, &authorised, &mut pending, &internal_tx);
+                    handle_sync_event(event, &api, &authorised, &mut pending, &mut working, &internal_tx);
                 }
                 _ => {}
             },
@@ -380,6 +394,7 @@ fn handle_sync_event(
     api: &Arc<Api>,
     authorised: &HashSet<PeerId>,
     pending: &mut HashMap<OutboundRequestId, PeerId>,
+    working: &mut HashMap<PeerId, u32>,
     internal: &mpsc::Sender<Internal>,
 ) {
     match event {
@@ -420,22 +435,22 @@ fn handle_sync_event(
                 let Some(peer) = pending.remove(&request_id) else {
                     return;
                 };
+                *working.entry(peer).or_default() += 1;
                 let api = Arc::clone(api);
                 let internal = internal.clone();
                 tokio::task::spawn_blocking(move || {
-                    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
-                        return;
+                    let (next, learned) = match node_id_of_peer(&peer.to_string()) {
+                        Ok(node_id) => {
+                            let mut node = api
+                                .node
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            node.on_response(&node_id, response)
+                        }
+                        Err(_) => (Vec::new(), false),
                     };
-                    let (next, learned) = {
-                        let mut node = api
-                            .node
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        node.on_response(&node_id, response)
-                    };
-                    if !next.is_empty() {
-                        let _ = internal.blocking_send(Internal::Send(peer, next));
-                    }
+                    // Sent even when empty: it tells the loop this step of the round is done.
+                    let _ = internal.blocking_send(Internal::Send(peer, next));
                     if learned {
                         let _ = internal.blocking_send(Internal::Learned(peer));
                     }
@@ -458,28 +473,39 @@ fn handle_sync_event(
     }
 }
 
-/// Starts a round with `peer`: computes this node's digest for it and sends it.
-fn start_round(api: &Arc<Api>, peer: PeerId, internal: &mpsc::Sender<Internal>) {
+/// Starts a round with `peer` (computes this node's digest for it and sends it), unless a round
+/// with that peer is still under way. Returns whether it started one.
+fn start_round(
+    api: &Arc<Api>,
+    peer: PeerId,
+    internal: &mpsc::Sender<Internal>,
+    pending: &HashMap<OutboundRequestId, PeerId>,
+    working: &mut HashMap<PeerId, u32>,
+) -> bool {
+    let busy = working.get(&peer).is_some_and(|n| *n > 0) || pending.values().any(|p| *p == peer);
+    if busy {
+        return false;
+    }
+    *working.entry(peer).or_default() += 1;
     let api = Arc::clone(api);
     let internal = internal.clone();
     tokio::task::spawn_blocking(move || {
-        let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
-            return;
-        };
-        let request = {
+        let request = node_id_of_peer(&peer.to_string()).ok().and_then(|node_id| {
             let node = api
                 .node
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            node.digest_for(&node_id)
-        };
-        if let Ok(request) = request {
+            node.digest_for(&node_id).ok()
+        });
+        if request.is_some() {
             api.metrics
                 .sync_rounds
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let _ = internal.blocking_send(Internal::Send(peer, vec![request]));
         }
+        // Sent even when empty: it tells the loop the round's first step is done.
+        let _ = internal.blocking_send(Internal::Send(peer, request.into_iter().collect()));
     });
+    true
 }
 
 /// A codec that writes a request's bytes exactly as given (length prefix included) and reads
