@@ -189,7 +189,13 @@ async fn status(State(api): State<Arc<Api>>) -> ApiResult {
     let peers = api.net.peers().await;
     with_node(&api, move |node| {
         node.status(peer_id).map(|mut status| {
-            status.peers = peers;
+            status.peers = peers
+                .into_iter()
+                .map(|mut peer| {
+                    peer.pending_entries = peer.node_id.and_then(|id| node.pending_for(&id));
+                    peer
+                })
+                .collect();
             status
         })
     })

@@ -143,6 +143,9 @@ pub struct PeerInfo {
     pub peer_id: String,
     pub node_id: Option<NodeId>,
     pub last_round: Option<String>,
+    /// Entries this node holds that the peer lacked at the last round (filled in by the API).
+    #[serde(default)]
+    pub pending_entries: Option<u64>,
 }
 
 /// The rest of the node's way to the network loop.
@@ -306,6 +309,7 @@ pub async fn run(
                         peer_id: peer.to_string(),
                         node_id: node_id_of_peer(&peer.to_string()).ok(),
                         last_round: last_round.get(peer).map(|t| format!("{} s ago", t.elapsed().as_secs())),
+                        pending_entries: None,
                     }).collect();
                     let _ = reply.send(peers);
                 }

@@ -131,6 +131,9 @@ pub struct Node {
     /// Whether this node may sign new entries: false after start-up until a peer has shown it
     /// its own feeds' true heads (see [`Node::ensure_writable`]).
     writable: bool,
+    /// What each peer was last seen to hold of the feeds shared with it, for `status`.
+    pub(crate) peer_heads:
+        std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
 }
 
 /// The current time, read once per operation and passed into the pure core.
@@ -155,6 +158,7 @@ impl Node {
             cache: DocCache::new(CACHE_CAPACITY),
             metrics,
             writable: true,
+            peer_heads: std::collections::HashMap::new(),
         }
     }
 

@@ -186,6 +186,9 @@ impl Node {
             Response::InSync => {
                 // The peer holds nothing of this node's feeds that this node lacks.
                 self.set_writable(true);
+                if let Ok(heads) = self.shared_heads(peer) {
+                    self.peer_heads.insert(*peer, heads);
+                }
                 (Vec::new(), false)
             }
             Response::Ack { .. } => (Vec::new(), false),
@@ -197,6 +200,7 @@ impl Node {
                 heads,
                 roster_version,
             } => {
+                self.peer_heads.insert(*peer, heads.clone());
                 let own = self.id();
                 let behind = heads.iter().filter(|p| p.author == own).any(|theirs| {
                     let ours = self.store().head(&own, &theirs.topic).ok().flatten();
@@ -486,6 +490,24 @@ impl Node {
             Some(bytes) => Ok(RecordDoc::load(&bytes, &self.id())?),
             None => Ok(RecordDoc::empty(&self.id())),
         }
+    }
+
+    /// How many entries this node holds that `peer` was last seen to lack, or `None` before the
+    /// first round with it.
+    pub fn pending_for(&self, peer: &NodeId) -> Option<u64> {
+        let theirs = self.peer_heads.get(peer)?;
+        let ours = self.shared_heads(peer).ok()?;
+        Some(
+            ours.iter()
+                .map(|mine| {
+                    let seen = theirs
+                        .iter()
+                        .find(|t| t.author == mine.author && t.topic == mine.topic)
+                        .map_or(0, |t| t.seq);
+                    mine.seq.saturating_sub(seen)
+                })
+                .sum(),
+        )
     }
 
     /// Heads of every feed held: what a bundle for this node may skip (`--since`).

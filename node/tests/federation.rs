@@ -1,5 +1,5 @@
 //! Federation over real processes on loopback: a ministry, Shanghai's HQ and its field office,
-//! MIIT's HQ, and a stranger the roster does not know. The field office works while its only
+//! MIIT's HQ, Guangdong's HQ, and a stranger the roster does not know. The field office works while its only
 //! peer (its HQ) is down, then reaches the ministry through its HQ; concurrent edits converge;
 //! nobody receives what it may not read; the stranger is cut off and counted.
 
@@ -96,6 +96,20 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             &ministry_address,
         ],
     );
+    let guangdong = init(
+        dir.path(),
+        "guangdong",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "guangdong",
+            "--name",
+            "广东省人社厅",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
     let stranger = init(
         dir.path(),
         "stranger",
@@ -163,6 +177,21 @@ fn records_reach_everyone_allowed_and_no_one_else() {
     ok(
         &ministry.data,
         &[
+            "roster",
+            "add",
+            "--recommender",
+            "guangdong",
+            "--name",
+            "广东省人力资源和社会保障厅",
+            "--kind",
+            "province",
+            "--key",
+            &key(&guangdong),
+        ],
+    );
+    ok(
+        &ministry.data,
+        &[
             "batch",
             "publish",
             workspace()
@@ -176,9 +205,10 @@ fn records_reach_everyone_allowed_and_no_one_else() {
     // Everyone but the stranger gets the roster over the network, the field office through HQ.
     let mut shanghai_daemon = Daemon::start_online(&shanghai.data);
     let _miit_daemon = Daemon::start_online(&miit.data);
+    let _guangdong_daemon = Daemon::start_online(&guangdong.data);
     let mut field_daemon = Daemon::start_online(&field.data);
     let _stranger_daemon = Daemon::start_online(&stranger.data);
-    for node in [&shanghai, &miit, &field] {
+    for node in [&shanghai, &miit, &field, &guangdong] {
         wait_until("the roster to arrive", WAIT, || {
             roster_version(&node.data) == Some(version)
         });
@@ -219,6 +249,10 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             "plan.targets=外勤离线修订的目标",
         ],
     );
+    wait_writable(&guangdong.data);
+    let from_guangdong = ok(&guangdong.data, &["record", "new", "--file", example])
+        .trim()
+        .to_string();
     wait_writable(&miit.data);
     let from_miit = ok(&miit.data, &["record", "new", "--file", example])
         .trim()
@@ -268,6 +302,25 @@ fn records_reach_everyone_allowed_and_no_one_else() {
         holds(&ministry.data, &from_miit)
     });
 
+    wait_until("Guangdong's record to reach the ministry", WAIT, || {
+        holds(&ministry.data, &from_guangdong)
+    });
+    for other in [&shanghai, &field, &miit] {
+        assert!(
+            !holds(&other.data, &from_guangdong),
+            "{} received Guangdong's record",
+            other.data.display()
+        );
+    }
+    assert!(!holds(&guangdong.data, &from_hq) && !holds(&guangdong.data, &from_miit));
+
+    // The ministry's status lists its peers with nothing pending to them once all converged.
+    wait_until("nothing pending from the ministry", WAIT, || {
+        let status = json(&fedrec(&ministry.data, &["status", "--format", "json"]).stdout);
+        let peers = status["peers"].as_array().cloned().unwrap_or_default();
+        peers.len() >= 3 && peers.iter().all(|p| p["pending_entries"] == 0)
+    });
+
     // Who sees what: MIIT and Shanghai never receive each other's records.
     assert!(!holds(&miit.data, &from_hq) && !holds(&miit.data, &from_field));
     assert!(!holds(&shanghai.data, &from_miit) && !holds(&field.data, &from_miit));
@@ -282,7 +335,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
         .unwrap_or(0);
     assert!(gated >= 1, "the stranger was not counted:\n{metrics}");
     assert_eq!(roster_version(&stranger.data), None);
-    for node in [&ministry, &shanghai, &field, &miit] {
+    for node in [&ministry, &shanghai, &field, &miit, &guangdong] {
         assert!(ok(&node.data, &["verify"]).contains("entries verified"));
         let status = json(&fedrec(&node.data, &["status", "--format", "json"]).stdout);
         assert_eq!(

@@ -190,8 +190,12 @@ pub fn status(data: &Path, format: Format) -> anyhow::Result<u8> {
     println!("peers:       {}", status.peers.len());
     for peer in &status.peers {
         let node = peer.node_id.map(|id| id.short()).unwrap_or_default();
+        let pending = peer.pending_entries.map_or_else(
+            || "not known yet".to_string(),
+            |n| format!("{n} entries pending to it"),
+        );
         println!(
-            "  {} (node {node}), last round {}",
+            "  {} (node {node}), last round {}, {pending}",
             peer.peer_id,
             peer.last_round.as_deref().unwrap_or("none yet")
         );
