@@ -1,11 +1,9 @@
 //! The single node, end to end: real `fedrec` daemons on loopback, driven through the CLI and the
 //! HTTP API.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use fedrec_tests::process::*;
 
 fn feed_seq(api: &str) -> u64 {
     let (_, body) = http("GET", &format!("{api}/status"), None);

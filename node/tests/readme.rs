@@ -1,11 +1,9 @@
 //! README.md's "Run a ministry and a bureau's node" commands, run as a new user would run them
 //! (ports moved to free ones, so parallel tests never collide).
 
-mod support;
-
 use std::process::Command;
 
-use support::workspace;
+use fedrec_tests::process::{fedrec_bin, free_port, workspace};
 
 const MARKER: &str = "<!-- readme-test:";
 
@@ -25,7 +23,7 @@ fn readme_block() -> String {
 
 #[test]
 fn the_readme_commands_work_for_a_new_user() {
-    let (ministry_port, shanghai_port) = (support::free_port(), support::free_port());
+    let (ministry_port, shanghai_port) = (free_port(), free_port());
     let script = readme_block()
         .replace("127.0.0.1:7401", "127.0.0.1:0")
         .replace("127.0.0.1:7411", "127.0.0.1:0")
@@ -33,7 +31,7 @@ fn the_readme_commands_work_for_a_new_user() {
         .replace("/tcp/7410", &format!("/tcp/{shanghai_port}"));
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(workspace().join("config"), dir.path().join("config")).unwrap();
-    let bin = std::path::Path::new(support::FEDREC).parent().unwrap();
+    let bin = fedrec_bin().parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
         bin.display(),

@@ -1,10 +1,14 @@
-//! fedrec-tests: a harness of in-memory replicas that exchange signed entries through the same
-//! pure checks the daemon runs (`common::ingest`: decode, verify, authorise, chain; then apply),
-//! with no disk and no network. Multi-node tests use it to show convergence, relaying and refusal
-//! of hostile input quickly and deterministically; the tests that start real `fedrec` processes
-//! live with the binary, in `node/tests/`.
+//! fedrec-tests: the multi-node test harness and its scenario tests (`tests/tests/`).
+//!
+//! Two harnesses: [`process`] starts real `fedrec` daemons on loopback and drives them through
+//! the CLI and the HTTP API; [`Replica`] (this module) is an in-memory replica that exchanges
+//! signed entries through the same pure checks the daemon runs (`common::ingest`: decode,
+//! verify, authorise, chain; then apply), with no disk and no network, for quick deterministic
+//! tests of convergence, relaying and refusal of hostile input.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+pub mod process;
 
 use fedrec_common::batch::BatchNumber;
 use fedrec_common::feed::{Appended, Entry, Feed, SignedEntry};

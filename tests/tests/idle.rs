@@ -2,8 +2,6 @@
 //! and one answer of a few dozen bytes, because sync compares feeds (one per node and topic),
 //! not documents. Measured on the wire between a ministry and a recommender's HQ.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,7 +12,7 @@ use fedrec_common::identity::NodeKey;
 use fedrec_common::ids::{DocId, RecordId, Topic};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::timestamp::Timestamp;
-use support::*;
+use fedrec_tests::process::*;
 
 fn init(dir: &Path, name: &str, args: &[&str]) -> (std::path::PathBuf, u16) {
     let data = dir.join(name);

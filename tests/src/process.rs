@@ -1,25 +1,47 @@
-//! Test harness: starts real `fedrec` daemons on loopback (API on port 0, so tests never
-//! collide), waits for them with a deadline, runs CLI commands against them, and stops them
-//! with SIGTERM or SIGKILL.
-
-#![allow(dead_code)]
+//! The process harness: starts real `fedrec` daemons on loopback (API on port 0, so tests never
+//! collide), waits for conditions with a deadline, runs CLI commands against them, and stops them
+//! with SIGTERM or SIGKILL. Used by the multi-node tests here and the single-node tests in
+//! `node/tests/`.
+//!
+//! The binary is the `fedrec` built next to the running test (`cargo test --workspace` builds it
+//! before any test runs), or the one `FEDREC_BIN` names.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-pub const FEDREC: &str = env!("CARGO_BIN_EXE_fedrec");
+/// The `fedrec` binary under test.
+pub fn fedrec_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("FEDREC_BIN") {
+        return PathBuf::from(path);
+    }
+    // A test runs as target/<profile>/deps/<name>-<hash>; the binary is target/<profile>/fedrec.
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let bin = profile_dir.join("fedrec");
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`, or build it with \
+         `cargo build -p fedrec-node` (or set FEDREC_BIN)",
+        bin.display()
+    );
+    bin
+}
 
+/// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .unwrap()
+        .expect("tests/ sits in the workspace")
         .to_path_buf()
 }
 
 /// Runs `fedrec --data DATA ARGS...`.
 pub fn fedrec(data: &Path, args: &[&str]) -> Output {
-    Command::new(FEDREC)
+    Command::new(fedrec_bin())
         .arg("--data")
         .arg(data)
         .args(args)
@@ -174,7 +196,7 @@ impl Daemon {
 
     fn spawn(data: &Path, flags: &[&str]) -> Self {
         let _ = std::fs::remove_file(data.join("daemon.json"));
-        let child = Command::new(FEDREC)
+        let child = Command::new(fedrec_bin())
             .arg("--data")
             .arg(data)
             .arg("run")

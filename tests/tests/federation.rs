@@ -3,12 +3,10 @@
 //! peer (its HQ) is down, then reaches the ministry through its HQ; concurrent edits converge;
 //! nobody receives what it may not read; the stranger is cut off and counted.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
-use support::*;
+use fedrec_tests::process::*;
 
 const WAIT: Duration = Duration::from_secs(60);
 

@@ -3,8 +3,6 @@
 //! Each kind is refused with its own reason, counted, and never stored; the ministry keeps
 //! serving an honest recommender throughout.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,7 +14,7 @@ use fedrec_common::ids::{DocId, RecordId, Topic};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::sync::{self, Request};
 use fedrec_common::timestamp::Timestamp;
-use support::*;
+use fedrec_tests::process::*;
 
 fn init(dir: &Path, name: &str, args: &[&str]) -> (std::path::PathBuf, u16) {
     let data = dir.join(name);

@@ -3,13 +3,11 @@
 //! address for the ministry, so only multicast DNS can bring them together; it then receives
 //! the roster from the ministry it found. Needs root (to create namespaces), as CI has.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use support::*;
+use fedrec_tests::process::*;
 
 /// Two namespaces and their veth pair, removed on drop.
 struct Namespaces {
@@ -61,7 +59,9 @@ impl Drop for Namespaces {
 /// `fedrec` run inside a namespace.
 fn fedrec_in(ns: &str, data: &Path, args: &[&str]) -> Output {
     Command::new("ip")
-        .args(["netns", "exec", ns, FEDREC, "--data"])
+        .args(["netns", "exec", ns])
+        .arg(fedrec_bin())
+        .arg("--data")
         .arg(data)
         .args(args)
         .output()
@@ -84,7 +84,9 @@ struct NsDaemon(Child);
 impl NsDaemon {
     fn start(ns: &str, data: &Path) -> Self {
         let child = Command::new("ip")
-            .args(["netns", "exec", ns, FEDREC, "--data"])
+            .args(["netns", "exec", ns])
+            .arg(fedrec_bin())
+            .arg("--data")
             .arg(data)
             .arg("run")
             .env("FEDREC_SYNC_INTERVAL_SECS", "1")

@@ -6,14 +6,12 @@
 //! The schedule comes from a seeded generator; a failure prints the seed, and
 //! `FEDREC_PARTITION_SEED=<seed>` replays it.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fedrec_tests::process::*;
 use rand::{RngExt, SeedableRng};
-use support::*;
 
 fn address(port: u16, data: &Path) -> String {
     format!(
