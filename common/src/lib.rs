@@ -12,6 +12,7 @@
 //! - [`roster`]: the ministry-signed roster and who may write and read what;
 //! - [`record`]: application records as Automerge documents;
 //! - [`rules`]: the verdicts the ministry enforces on merge;
+//! - [`decisions`]: the ministry's receipts and verdicts for one recommender, as a document;
 //! - [`signed`]: texts the ministry signs (roster, batch definitions);
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
 //! - [`ingest`]: the checks every entry from elsewhere passes before it is stored.
@@ -21,6 +22,7 @@
 
 pub mod batch;
 pub mod credit_code;
+pub mod decisions;
 pub mod feed;
 pub mod form;
 pub mod identity;

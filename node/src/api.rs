@@ -124,6 +124,7 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
         .route("/records/{id}/export", get(export))
         .route("/attachments/{hash}", get(attachment))
         .route("/heads", get(heads))
+        .route("/decisions", get(decisions))
         .route("/bundle/export", post(bundle_export))
         .route("/bundle/import", post(bundle_import))
         .route("/roster", get(roster))
@@ -374,4 +375,18 @@ async fn bundle_export(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
 
 async fn bundle_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
     with_node(&api, move |node| node.import_bundle_file(&body)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionsQuery {
+    batch: Option<u32>,
+}
+
+async fn decisions(
+    State(api): State<Arc<Api>>,
+    query: Result<Query<DecisionsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(query) = query.map_err(|e| bad_request(format!("query: {e}")))?;
+    with_node(&api, move |node| node.decisions(query.batch)).await
 }

@@ -9,6 +9,7 @@ mod cli;
 mod client;
 mod daemon;
 mod metrics;
+mod ministry;
 mod net;
 mod node;
 mod records;

@@ -223,7 +223,7 @@ impl Node {
         })
     }
 
-    fn own_recommender(&self) -> Result<RecommenderId, NodeError> {
+    pub(crate) fn own_recommender(&self) -> Result<RecommenderId, NodeError> {
         match (self.config.role, &self.config.recommender) {
             (Role::Ministry, _) => Err(NodeError::Forbidden(
                 "the ministry node does not write recommenders' records".into(),
@@ -601,6 +601,14 @@ impl Node {
             tracing::info!("own feed heads confirmed by a peer: writes open");
         }
         self.writable = writable;
+    }
+
+    pub(crate) fn role(&self) -> Role {
+        self.config.role
+    }
+
+    pub(crate) fn key(&self) -> &NodeKey {
+        &self.key
     }
 
     /// The node ids of the peers named in the configuration.

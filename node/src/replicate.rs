@@ -406,6 +406,19 @@ impl Node {
             reason,
         };
         let doc = signed.entry.doc.clone();
+        if let DocId::Decisions(recommender) = &doc {
+            // The ministry's decisions: applied to this node's copy, in feed order.
+            let mut decisions = self
+                .decisions_doc(recommender)
+                .map_err(|e| apply_failed(e.to_string()))?;
+            decisions
+                .apply([change])
+                .map_err(|e| apply_failed(e.to_string()))?;
+            let mut batch = self.store().batch();
+            batch.entry(signed);
+            batch.snapshot(&doc.to_string(), &decisions.save());
+            return batch.commit().map_err(|e| apply_failed(e.to_string()));
+        }
         let loaded = match &doc {
             DocId::Record { .. } => Some(
                 self.load_doc(&doc)
@@ -441,6 +454,7 @@ impl Node {
                 batch.park(&doc.to_string(), id, change.raw_bytes());
             }
             batch.snapshot(&doc.to_string(), &record.save());
+            let mut merged = None;
             if let Ok(application) = record.application() {
                 let previous = self.store().record_by_doc(&doc).ok().flatten();
                 if let Some(summary) = RecordSummary::after_write(
@@ -452,10 +466,17 @@ impl Node {
                     now(),
                 ) {
                     batch.record(&summary, previous.as_ref());
+                    merged = Some((summary, application));
                 }
             }
             batch.commit().map_err(|e| apply_failed(e.to_string()))?;
             self.cache_put(doc, record);
+            if self.is_ministry()
+                && let Some((summary, application)) = merged
+                && let Err(error) = self.on_record_merged(&summary, &application, signed)
+            {
+                tracing::error!(%error, record = %summary.id, "cannot receipt or decide");
+            }
             return Ok(());
         }
         batch.commit().map_err(|e| apply_failed(e.to_string()))

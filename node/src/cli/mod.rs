@@ -94,6 +94,14 @@ pub enum Command {
         /// The record id.
         id: String,
     },
+    /// The ministry's verdicts: on the ministry every recommender, elsewhere this office's records.
+    Decisions {
+        /// Only this batch.
+        #[arg(long)]
+        batch: Option<u32>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The ministry's roster of recommenders and node keys.
     #[command(subcommand)]
     Roster(roster::RosterCommand),
@@ -127,6 +135,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Record(command) => record::run(&data, command),
         Command::Submit { id } => record::transition(&data, &id, "submit"),
         Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),
+        Command::Decisions { batch, format } => node::decisions(&data, batch, format),
         Command::Roster(command) => roster::run(&data, command),
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),

@@ -212,3 +212,28 @@ pub fn verify(data: &Path) -> anyhow::Result<u8> {
     println!("{entries} entries verified: every signature and every hash chain holds");
     Ok(0)
 }
+
+pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Result<u8> {
+    let client = Client::connect(data)?;
+    let path = match batch {
+        Some(batch) => format!("/decisions?batch={batch}"),
+        None => "/decisions".to_string(),
+    };
+    let rows: Vec<crate::ministry::DecisionRow> = client.get(&path)?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(0);
+    }
+    for row in &rows {
+        println!(
+            "{:<14} {:<16} {:<12} {}  {}  {}",
+            row.recommender.as_str(),
+            row.record.as_deref().unwrap_or("-"),
+            row.verdict,
+            row.credit_code,
+            row.institution,
+            row.reason
+        );
+    }
+    Ok(0)
+}

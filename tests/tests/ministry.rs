@@ -1,0 +1,367 @@
+//! The ministry enforces the notice's rules on merge, over real processes on loopback: receipts
+//! in arrival order, then verdicts that replicate back to each recommender's own nodes. Covers
+//! two recommenders one each (both accepted), a second submission of one recommender from its
+//! field office (rejected, naming the first, both kept), one institution through two
+//! recommenders (conflict on both), and a conflict ending when one withdraws.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fedrec_tests::process::*;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn init(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, u16) {
+    let data = dir.join(name);
+    let port = free_port();
+    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
+    all.extend_from_slice(args);
+    ok(&data, &all);
+    (data, port)
+}
+
+/// The example application for another institution.
+fn application(dir: &Path, name: &str, code: &str) -> String {
+    let text = std::fs::read_to_string(workspace().join("config/examples/application.toml"))
+        .unwrap()
+        .replace("123100004250015860", code)
+        .replace("上海集成电路产业技术继续教育学院", name);
+    let file = dir.join(format!("{code}.toml"));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// The verdict a node shows for a record, or "" if it shows none.
+fn verdict(data: &Path, record: &str) -> String {
+    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
+    rows.as_array()
+        .and_then(|rows| rows.iter().find(|r| r["record"] == record))
+        .and_then(|r| r["verdict"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn reason(data: &Path, record: &str) -> String {
+    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
+    rows.as_array()
+        .and_then(|rows| rows.iter().find(|r| r["record"] == record))
+        .and_then(|r| r["reason"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = format!(
+        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
+        ok(&ministry, &["id", "--peer"]).trim()
+    );
+    let (shanghai, shanghai_port) = init(
+        dir.path(),
+        "shanghai",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let shanghai_address = format!(
+        "/ip4/127.0.0.1/tcp/{shanghai_port}/p2p/{}",
+        ok(&shanghai, &["id", "--peer"]).trim()
+    );
+    let (field, _) = init(
+        dir.path(),
+        "field",
+        &[
+            "--role",
+            "field-office",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "浦东",
+            "--ministry",
+            &ministry_address,
+            "--peer",
+            &shanghai_address,
+        ],
+    );
+    let (guangdong, _) = init(
+        dir.path(),
+        "guangdong",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "guangdong",
+            "--name",
+            "广东",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let (miit, _) = init(
+        dir.path(),
+        "miit",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "miit",
+            "--name",
+            "工信部",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+
+    let _ministry_daemon = Daemon::start_online(&ministry);
+    for (data, recommender, kind, role) in [
+        (&shanghai, "shanghai", "province", "hq"),
+        (&field, "shanghai", "province", "field_office"),
+        (&guangdong, "guangdong", "province", "hq"),
+        (&miit, "miit", "department", "hq"),
+    ] {
+        let key = ok(data, &["id"]).trim().to_string();
+        ok(
+            &ministry,
+            &[
+                "roster",
+                "add",
+                "--recommender",
+                recommender,
+                "--name",
+                recommender,
+                "--kind",
+                kind,
+                "--key",
+                &key,
+                "--role",
+                role,
+            ],
+        );
+    }
+    // A rehearsal of batch 6 whose deadline has not passed.
+    let rehearsal = dir.path().join("batch-6-rehearsal.toml");
+    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
+    std::fs::write(
+        &rehearsal,
+        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
+    )
+    .unwrap();
+    ok(
+        &ministry,
+        &["batch", "publish", rehearsal.to_str().unwrap()],
+    );
+
+    let daemons: Vec<Daemon> = [&shanghai, &field, &guangdong, &miit]
+        .iter()
+        .map(|d| Daemon::start_online(d))
+        .collect();
+    for data in [&shanghai, &field, &guangdong, &miit] {
+        wait_writable(data);
+        wait_until("the rehearsal batch to arrive", WAIT, || {
+            json(&fedrec(data, &["status", "--format", "json"]).stdout)["batches"]
+                == serde_json::json!([6])
+        });
+    }
+    let new = |data: &Path, file: &str| {
+        ok(data, &["record", "new", "--file", file])
+            .trim()
+            .to_string()
+    };
+
+    // Two recommenders, one each: both accepted.
+    let from_guangdong = new(
+        &guangdong,
+        &application(dir.path(), "北京大学", "12100000400002259P"),
+    );
+    let from_shanghai = new(
+        &shanghai,
+        &application(
+            dir.path(),
+            "上海集成电路产业技术继续教育学院",
+            "123100004250015860",
+        ),
+    );
+    assert_eq!(
+        verdict(&shanghai, &from_shanghai),
+        "",
+        "a draft has no verdict row"
+    );
+    ok(&guangdong, &["submit", &from_guangdong]);
+    ok(&shanghai, &["submit", &from_shanghai]);
+    assert!(["provisional", "accepted"].contains(&verdict(&shanghai, &from_shanghai).as_str()));
+    wait_until("both to be accepted", WAIT, || {
+        verdict(&ministry, &from_guangdong) == "accepted"
+            && verdict(&ministry, &from_shanghai) == "accepted"
+    });
+
+    // Shanghai's field office submits a second candidate: rejected, naming the first; both kept.
+    let from_field = new(
+        &field,
+        &application(dir.path(), "华为技术有限公司培训中心", "914403001922038216"),
+    );
+    ok(&field, &["submit", &from_field]);
+    wait_until(
+        "the second Shanghai submission to be rejected",
+        WAIT,
+        || verdict(&ministry, &from_field) == "rejected",
+    );
+    assert!(
+        reason(&ministry, &from_field).contains(&from_shanghai),
+        "{}",
+        reason(&ministry, &from_field)
+    );
+    assert_eq!(
+        verdict(&ministry, &from_shanghai),
+        "accepted",
+        "the first receipted stays accepted"
+    );
+
+    // The same institution through MIIT: conflict for both, whatever the order.
+    let from_miit = new(
+        &miit,
+        &application(
+            dir.path(),
+            "上海集成电路产业技术继续教育学院",
+            "123100004250015860",
+        ),
+    );
+    ok(&miit, &["submit", &from_miit]);
+    wait_until("a conflict on both", WAIT, || {
+        verdict(&ministry, &from_miit) == "conflict"
+            && verdict(&ministry, &from_shanghai) == "conflict"
+    });
+    assert!(
+        reason(&ministry, &from_miit).contains("shanghai")
+            && reason(&ministry, &from_miit).contains("miit")
+    );
+
+    // The verdicts reach Shanghai's own nodes, and only Shanghai's records are there.
+    for data in [&shanghai, &field] {
+        wait_until("Shanghai's nodes to see the same verdicts", WAIT, || {
+            verdict(data, &from_shanghai) == "conflict" && verdict(data, &from_field) == "rejected"
+        });
+        assert_eq!(verdict(data, &from_guangdong), "");
+    }
+
+    // MIIT withdraws: the conflict ends and Shanghai's first candidate is accepted again.
+    ok(&miit, &["withdraw", &from_miit]);
+    wait_until("the conflict to end", WAIT, || {
+        verdict(&ministry, &from_shanghai) == "accepted"
+            && verdict(&ministry, &from_miit) == "withdrawn"
+    });
+    wait_until("Shanghai to see it", WAIT, || {
+        verdict(&shanghai, &from_shanghai) == "accepted"
+    });
+
+    // The nationwide view lists every recommender in the roster.
+    let rows = json(
+        &fedrec(
+            &ministry,
+            &["decisions", "--batch", "6", "--format", "json"],
+        )
+        .stdout,
+    );
+    let listed: std::collections::BTreeSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["recommender"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        ["guangdong", "miit", "shanghai"].into_iter().collect()
+    );
+    drop(daemons);
+}
+
+#[test]
+fn a_submission_received_after_the_deadline_is_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = format!(
+        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
+        ok(&ministry, &["id", "--peer"]).trim()
+    );
+    let (shanghai, _) = init(
+        dir.path(),
+        "shanghai",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let _ministry_daemon = Daemon::start_online(&ministry);
+    let key = ok(&shanghai, &["id"]).trim().to_string();
+    ok(
+        &ministry,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--kind",
+            "province",
+            "--key",
+            &key,
+        ],
+    );
+    // The real sixth batch: its deadline, 2016-03-15, has passed.
+    ok(
+        &ministry,
+        &[
+            "batch",
+            "publish",
+            workspace()
+                .join("config/examples/batch-6.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let _shanghai_daemon = Daemon::start_online(&shanghai);
+    wait_writable(&shanghai);
+    wait_until("the batch to arrive", WAIT, || {
+        json(&fedrec(&shanghai, &["status", "--format", "json"]).stdout)["batches"]
+            == serde_json::json!([6])
+    });
+    let id = ok(
+        &shanghai,
+        &[
+            "record",
+            "new",
+            "--file",
+            workspace()
+                .join("config/examples/application.toml")
+                .to_str()
+                .unwrap(),
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(&shanghai, &["submit", &id]);
+    wait_until("the late verdict", WAIT, || {
+        verdict(&shanghai, &id) == "late"
+    });
+    assert!(
+        reason(&ministry, &id).contains("after the deadline 2016-03-15 23:59:59 CST"),
+        "{}",
+        reason(&ministry, &id)
+    );
+}
