@@ -13,6 +13,7 @@
 //! - [`record`]: application records as Automerge documents;
 //! - [`rules`]: the verdicts the ministry enforces on merge;
 //! - [`decisions`]: the ministry's receipts and verdicts for one recommender, as a document;
+//! - [`review`]: expert review, recognition and the published list;
 //! - [`signed`]: texts the ministry signs (roster, batch definitions);
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
 //! - [`ingest`]: the checks every entry from elsewhere passes before it is stored.
@@ -29,6 +30,7 @@ pub mod identity;
 pub mod ids;
 pub mod ingest;
 pub mod record;
+pub mod review;
 pub mod roster;
 pub mod rules;
 pub mod signed;

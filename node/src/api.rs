@@ -125,6 +125,11 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
         .route("/attachments/{hash}", get(attachment))
         .route("/heads", get(heads))
         .route("/decisions", get(decisions))
+        .route("/records/{id}/review", post(review))
+        .route("/records/{id}/recognise", post(recognise))
+        .route("/records/{id}/decline", post(decline))
+        .route("/publish", post(publish))
+        .route("/published", get(published))
         .route("/bundle/export", post(bundle_export))
         .route("/bundle/import", post(bundle_import))
         .route("/roster", get(roster))
@@ -389,4 +394,61 @@ async fn decisions(
 ) -> ApiResult {
     let Query(query) = query.map_err(|e| bad_request(format!("query: {e}")))?;
     with_node(&api, move |node| node.decisions(query.batch)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewRequest {
+    expert: String,
+    score: u32,
+    opinion: String,
+}
+
+async fn review(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let request: ReviewRequest = parse(&body)?;
+    with_node(&api, move |node| {
+        node.review(&id, &request.expert, request.score, &request.opinion)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecogniseRequest {
+    subsidy_yuan: u64,
+}
+
+async fn recognise(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let request: RecogniseRequest = parse(&body)?;
+    with_node(&api, move |node| node.recognise(&id, request.subsidy_yuan)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclineRequest {
+    reason: String,
+}
+
+async fn decline(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
+    let request: DeclineRequest = parse(&body)?;
+    with_node(&api, move |node| node.decline(&id, &request.reason)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    batch: u32,
+}
+
+async fn publish(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let request: BatchRequest = parse(&body)?;
+    with_node(&api, move |node| node.publish(request.batch)).await
+}
+
+async fn published(
+    State(api): State<Arc<Api>>,
+    query: Result<Query<BatchRequest>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(query) = query.map_err(|e| bad_request(format!("query: {e}; give ?batch=N")))?;
+    with_node(&api, move |node| node.published(query.batch)).await
 }

@@ -15,7 +15,10 @@ use fedrec_common::feed::{Entry, SignedEntry};
 use fedrec_common::form::{Application, FieldError};
 use fedrec_common::ids::{DocId, RecommenderId};
 use fedrec_common::record::Status;
-use fedrec_common::rules::{self, Receipt, ReceiptEvent, Submission};
+use fedrec_common::review::{
+    ExpertReview, JsonMapDoc, Outcome, PublishedBase, check_recognition, check_review,
+};
+use fedrec_common::rules::{self, Receipt, ReceiptEvent, RecordVerdict, Submission};
 use fedrec_config::Role;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +37,9 @@ pub struct DecisionRow {
     /// `provisional` until the ministry's receipt arrives, then the verdict's key.
     pub verdict: String,
     pub reason: String,
+    /// Expert reviews and the outcome (on the ministry).
+    #[serde(default)]
+    pub review: String,
 }
 
 impl Node {
@@ -157,7 +163,24 @@ impl Node {
         change: automerge::Change,
         extra: impl FnOnce(&mut crate::store::Batch<'_>),
     ) -> Result<(), NodeError> {
-        let doc_id = DocId::Decisions(recommender.clone());
+        let snapshot = doc.save();
+        self.write_ministry_entry(
+            DocId::Decisions(recommender.clone()),
+            &change,
+            &snapshot,
+            extra,
+        )
+    }
+
+    /// Signs a change to one of the ministry's documents as its next entry on the document's
+    /// topic, and stores entry, head and snapshot together.
+    fn write_ministry_entry(
+        &mut self,
+        doc_id: DocId,
+        change: &automerge::Change,
+        snapshot: &[u8],
+        extra: impl FnOnce(&mut crate::store::Batch<'_>),
+    ) -> Result<(), NodeError> {
         let topic = doc_id.topic();
         let head = self.store().head(&self.id(), &topic)?;
         let signed = Entry {
@@ -171,13 +194,225 @@ impl Node {
         .sign(self.key());
         let mut batch = self.store().batch();
         batch.entry(&signed);
-        batch.snapshot(&doc_id.to_string(), &doc.save());
+        batch.snapshot(&doc_id.to_string(), snapshot);
         extra(&mut batch);
         batch.commit()?;
         self.metrics
             .entries_written
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    /// A JSON-map document (review, published list) as this node holds it.
+    pub(crate) fn json_doc(&self, doc: &DocId) -> Result<JsonMapDoc, NodeError> {
+        match self.store().snapshot(&doc.to_string())? {
+            Some(bytes) => Ok(JsonMapDoc::load(&bytes, &self.id())?),
+            None => Ok(JsonMapDoc::empty(&self.id())),
+        }
+    }
+
+    fn ministry_role_only(&self, what: &str) -> Result<(), NodeError> {
+        if self.is_ministry() {
+            Ok(())
+        } else {
+            Err(NodeError::Forbidden(format!(
+                "only the ministry node can {what}"
+            )))
+        }
+    }
+
+    /// A receipted record's summary and current verdict.
+    fn verdict_of(&self, id: &str) -> Result<(RecordSummary, RecordVerdict), NodeError> {
+        if id.parse::<fedrec_common::ids::RecordId>().is_err() {
+            return Err(NodeError::BadRequest(format!(
+                "'{id}' is not a record id (16 hex digits)"
+            )));
+        }
+        let summary = self
+            .store()
+            .record(id)?
+            .ok_or_else(|| NodeError::NotFound(format!("no record {id} on this node")))?;
+        let verdict = self
+            .decisions_doc(&summary.recommender)?
+            .verdicts()
+            .remove(&summary.id)
+            .ok_or_else(|| {
+                NodeError::Conflict(format!(
+                    "record {id} has no verdict yet (it was not submitted, or not yet receipted)"
+                ))
+            })?;
+        Ok((summary, verdict))
+    }
+
+    fn write_review(
+        &mut self,
+        batch: u32,
+        map: &str,
+        key: &str,
+        value: &impl Serialize,
+    ) -> Result<(), NodeError> {
+        let doc_id = DocId::Review(fedrec_common::batch::BatchNumber(batch));
+        let mut doc = self.json_doc(&doc_id)?;
+        if let Some(change) = doc.put(map, key, value, now())? {
+            let snapshot = doc.save();
+            self.write_ministry_entry(doc_id, &change, &snapshot, |_| {})?;
+        }
+        Ok(())
+    }
+
+    /// Records an expert's opinion of an accepted record (ministry).
+    pub fn review(
+        &mut self,
+        id: &str,
+        expert: &str,
+        score: u32,
+        opinion: &str,
+    ) -> Result<ExpertReview, NodeError> {
+        self.ministry_role_only("record expert reviews")?;
+        let (summary, verdict) = self.verdict_of(id)?;
+        let score = check_review(&verdict, expert, score, opinion)
+            .map_err(|e| NodeError::Conflict(e.to_string()))?;
+        let review = ExpertReview {
+            record: summary.id,
+            expert: expert.trim().to_string(),
+            score,
+            opinion: opinion.to_string(),
+            at: now(),
+        };
+        self.write_review(
+            summary.batch.0,
+            "reviews",
+            &format!("{}/{}", summary.id, review.expert),
+            &review,
+        )?;
+        Ok(review)
+    }
+
+    /// Recognises an accepted record as a base with a subsidy (ministry).
+    pub fn recognise(&mut self, id: &str, subsidy_yuan: u64) -> Result<Outcome, NodeError> {
+        self.ministry_role_only("recognise bases")?;
+        let (summary, verdict) = self.verdict_of(id)?;
+        let batch = self.batches()?.remove(&summary.batch.0).ok_or_else(|| {
+            NodeError::NotFound(format!("no definition of batch {}", summary.batch))
+        })?;
+        check_recognition(&verdict, &batch, subsidy_yuan)
+            .map_err(|e| NodeError::Conflict(e.to_string()))?;
+        let outcome = Outcome::Recognised {
+            subsidy_yuan,
+            at: now(),
+        };
+        self.write_review(
+            summary.batch.0,
+            "outcomes",
+            &summary.id.to_string(),
+            &outcome,
+        )?;
+        Ok(outcome)
+    }
+
+    /// Declines an accepted record after review (ministry).
+    pub fn decline(&mut self, id: &str, reason: &str) -> Result<Outcome, NodeError> {
+        self.ministry_role_only("decline applications")?;
+        if reason.trim().is_empty() {
+            return Err(NodeError::BadRequest(
+                "give the reason for declining".into(),
+            ));
+        }
+        let (summary, verdict) = self.verdict_of(id)?;
+        if verdict.verdict != fedrec_common::rules::Verdict::Accepted {
+            return Err(NodeError::Conflict(format!(
+                "only accepted records are reviewed; this one is {}",
+                verdict.verdict.key()
+            )));
+        }
+        let outcome = Outcome::Declined {
+            reason: reason.to_string(),
+            at: now(),
+        };
+        self.write_review(
+            summary.batch.0,
+            "outcomes",
+            &summary.id.to_string(),
+            &outcome,
+        )?;
+        Ok(outcome)
+    }
+
+    /// Publishes the recognised bases of a batch to every node (ministry).
+    pub fn publish(&mut self, batch: u32) -> Result<Vec<PublishedBase>, NodeError> {
+        self.ministry_role_only("publish the list of bases")?;
+        let review = self.json_doc(&DocId::Review(fedrec_common::batch::BatchNumber(batch)))?;
+        let mut bases = Vec::new();
+        for (record, outcome) in review.all::<Outcome>("outcomes") {
+            let Outcome::Recognised { subsidy_yuan, .. } = outcome else {
+                continue;
+            };
+            let Some(summary) = self.store().record(&record)? else {
+                continue;
+            };
+            bases.push(PublishedBase {
+                record: summary.id,
+                recommender: summary.recommender.clone(),
+                institution: summary.institution.clone(),
+                credit_code: summary.credit_code.clone(),
+                subsidy_yuan,
+            });
+        }
+        if bases.is_empty() {
+            return Err(NodeError::Conflict(format!(
+                "batch {batch} has no recognised base to publish"
+            )));
+        }
+        let doc_id = DocId::Published(fedrec_common::batch::BatchNumber(batch));
+        let mut doc = self.json_doc(&doc_id)?;
+        for base in &bases {
+            if let Some(change) = doc.put("bases", &base.record.to_string(), base, now())? {
+                let snapshot = doc.save();
+                self.write_ministry_entry(doc_id.clone(), &change, &snapshot, |_| {})?;
+            }
+        }
+        tracing::info!(batch, bases = bases.len(), "published");
+        Ok(bases)
+    }
+
+    /// The published list of a batch, as this node holds it (any node).
+    pub fn published(&self, batch: u32) -> Result<Vec<PublishedBase>, NodeError> {
+        let doc = self.json_doc(&DocId::Published(fedrec_common::batch::BatchNumber(batch)))?;
+        Ok(doc.all::<PublishedBase>("bases").into_values().collect())
+    }
+
+    /// The review state of a record, for the nationwide table (ministry).
+    fn review_state(&self, summary: &RecordSummary) -> String {
+        let Ok(review) = self.json_doc(&DocId::Review(summary.batch)) else {
+            return String::new();
+        };
+        let prefix = format!("{}/", summary.id);
+        let scores: Vec<u8> = review
+            .all::<ExpertReview>("reviews")
+            .into_iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .map(|(_, r)| r.score)
+            .collect();
+        let mut state = match scores.len() {
+            0 => String::new(),
+            n => format!(
+                "{n} review(s), mean score {:.1}",
+                scores.iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64
+            ),
+        };
+        match review
+            .all::<Outcome>("outcomes")
+            .remove(&summary.id.to_string())
+        {
+            Some(Outcome::Recognised { subsidy_yuan, .. }) => {
+                state.push_str(&format!("; recognised, {subsidy_yuan} yuan"))
+            }
+            Some(Outcome::Declined { reason, .. }) => {
+                state.push_str(&format!("; declined: {reason}"))
+            }
+            None => {}
+        }
+        state.trim_start_matches("; ").to_string()
     }
 
     /// The decisions table: on the ministry every recommender in the roster (those without a
@@ -228,6 +463,7 @@ impl Node {
                     status: "none".into(),
                     verdict: "no submission".into(),
                     reason: format!("{} drafts, nothing submitted", records.len()),
+                    review: String::new(),
                 });
                 continue;
             }
@@ -248,6 +484,11 @@ impl Node {
                     status: summary.status.key().into(),
                     verdict,
                     reason,
+                    review: if self.is_ministry() {
+                        self.review_state(summary)
+                    } else {
+                        String::new()
+                    },
                 });
             }
         }

@@ -406,6 +406,18 @@ impl Node {
             reason,
         };
         let doc = signed.entry.doc.clone();
+        if matches!(doc, DocId::Published(_) | DocId::Review(_)) {
+            let mut json_doc = self
+                .json_doc(&doc)
+                .map_err(|e| apply_failed(e.to_string()))?;
+            json_doc
+                .apply([change])
+                .map_err(|e| apply_failed(e.to_string()))?;
+            let mut batch = self.store().batch();
+            batch.entry(signed);
+            batch.snapshot(&doc.to_string(), &json_doc.save());
+            return batch.commit().map_err(|e| apply_failed(e.to_string()));
+        }
         if let DocId::Decisions(recommender) = &doc {
             // The ministry's decisions: applied to this node's copy, in feed order.
             let mut decisions = self

@@ -2,7 +2,8 @@
 //! in arrival order, then verdicts that replicate back to each recommender's own nodes. Covers
 //! two recommenders one each (both accepted), a second submission of one recommender from its
 //! field office (rejected, naming the first, both kept), one institution through two
-//! recommenders (conflict on both), and a conflict ending when one withdraws.
+//! recommenders (conflict on both), a conflict ending when one withdraws, a late submission, and
+//! review → recognise → publish with the published list reaching every node.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -262,6 +263,108 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     wait_until("Shanghai to see it", WAIT, || {
         verdict(&shanghai, &from_shanghai) == "accepted"
     });
+
+    // Review, recognition and publication: only accepted records, within the subsidy cap.
+    ok(
+        &ministry,
+        &[
+            "review",
+            &from_shanghai,
+            "--expert",
+            "张教授",
+            "--score",
+            "91",
+            "--opinion",
+            "产学研结合紧密",
+        ],
+    );
+    ok(
+        &ministry,
+        &[
+            "review",
+            &from_shanghai,
+            "--expert",
+            "李研究员",
+            "--score",
+            "85",
+            "--opinion",
+            "培训体系完善",
+        ],
+    );
+    let refused = fedrec(
+        &ministry,
+        &["recognise", &from_field, "--subsidy-yuan", "1000000"],
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a rejected record cannot be recognised"
+    );
+    assert!(
+        stderr(&refused).contains("only accepted records"),
+        "{}",
+        stderr(&refused)
+    );
+    let over_cap = fedrec(
+        &ministry,
+        &["recognise", &from_guangdong, "--subsidy-yuan", "5000001"],
+    );
+    assert_eq!(over_cap.status.code(), Some(2));
+    assert!(
+        stderr(&over_cap).contains("cap of 5000000 yuan"),
+        "{}",
+        stderr(&over_cap)
+    );
+    let not_here = fedrec(
+        &shanghai,
+        &[
+            "review",
+            &from_shanghai,
+            "--expert",
+            "x",
+            "--score",
+            "1",
+            "--opinion",
+            "x",
+        ],
+    );
+    assert_eq!(not_here.status.code(), Some(2), "only the ministry reviews");
+    ok(
+        &ministry,
+        &["recognise", &from_shanghai, "--subsidy-yuan", "4800000"],
+    );
+    ok(
+        &ministry,
+        &["decline", &from_guangdong, "--reason", "重点领域不符"],
+    );
+    let table = ok(&ministry, &["decisions", "--batch", "6"]);
+    assert!(
+        table.contains("2 review(s), mean score 88.0; recognised, 4800000 yuan"),
+        "{table}"
+    );
+    assert!(table.contains("declined: 重点领域不符"), "{table}");
+    assert!(ok(&ministry, &["publish", "--batch", "6"]).contains("published 1 recognised base"));
+    for data in [&shanghai, &field, &guangdong, &miit] {
+        wait_until("the published list to reach every node", WAIT, || {
+            let list =
+                json(&fedrec(data, &["published", "--batch", "6", "--format", "json"]).stdout);
+            list.as_array().is_some_and(|bases| {
+                bases.len() == 1
+                    && bases[0]["record"] == from_shanghai.as_str()
+                    && bases[0]["subsidy_yuan"] == 4_800_000
+            })
+        });
+    }
+    // The review itself stays within the ministry.
+    let review_at_shanghai = json(&fedrec(&shanghai, &["decisions", "--format", "json"]).stdout);
+    assert!(
+        review_at_shanghai
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["review"] == ""),
+        "{review_at_shanghai}"
+    );
 
     // The nationwide view lists every recommender in the roster.
     let rows = json(

@@ -102,6 +102,42 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Record an expert's opinion of an accepted record (ministry).
+    Review {
+        id: String,
+        #[arg(long)]
+        expert: String,
+        /// 0 to 100.
+        #[arg(long)]
+        score: u32,
+        #[arg(long)]
+        opinion: String,
+    },
+    /// Recognise an accepted record as a national base, with its subsidy (ministry).
+    Recognise {
+        id: String,
+        /// At most the batch's cap (5,000,000 yuan for batch 6).
+        #[arg(long)]
+        subsidy_yuan: u64,
+    },
+    /// Decline an accepted record after review (ministry).
+    Decline {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Publish the list of recognised bases of a batch to every node (ministry).
+    Publish {
+        #[arg(long)]
+        batch: u32,
+    },
+    /// Show the published list of recognised bases of a batch (any node).
+    Published {
+        #[arg(long)]
+        batch: u32,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The ministry's roster of recommenders and node keys.
     #[command(subcommand)]
     Roster(roster::RosterCommand),
@@ -136,6 +172,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Submit { id } => record::transition(&data, &id, "submit"),
         Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),
         Command::Decisions { batch, format } => node::decisions(&data, batch, format),
+        Command::Review {
+            id,
+            expert,
+            score,
+            opinion,
+        } => node::review(&data, &id, &expert, score, &opinion),
+        Command::Recognise { id, subsidy_yuan } => node::recognise(&data, &id, subsidy_yuan),
+        Command::Decline { id, reason } => node::decline(&data, &id, &reason),
+        Command::Publish { batch } => node::publish(&data, batch),
+        Command::Published { batch, format } => node::published(&data, batch, format),
         Command::Roster(command) => roster::run(&data, command),
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),

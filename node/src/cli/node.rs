@@ -226,13 +226,80 @@ pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Res
     }
     for row in &rows {
         println!(
-            "{:<14} {:<16} {:<12} {}  {}  {}",
+            "{:<14} {:<16} {:<12} {}  {}  {}{}",
             row.recommender.as_str(),
             row.record.as_deref().unwrap_or("-"),
             row.verdict,
             row.credit_code,
             row.institution,
-            row.reason
+            row.reason,
+            if row.review.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", row.review)
+            }
+        );
+    }
+    Ok(0)
+}
+
+pub fn review(
+    data: &Path,
+    id: &str,
+    expert: &str,
+    score: u32,
+    opinion: &str,
+) -> anyhow::Result<u8> {
+    let body = serde_json::json!({ "expert": expert, "score": score, "opinion": opinion });
+    let _: serde_json::Value =
+        Client::connect(data)?.send("POST", &format!("/records/{id}/review"), &body)?;
+    println!("review by {expert} recorded for {id}: score {score}");
+    Ok(0)
+}
+
+pub fn recognise(data: &Path, id: &str, subsidy_yuan: u64) -> anyhow::Result<u8> {
+    let body = serde_json::json!({ "subsidy_yuan": subsidy_yuan });
+    let _: serde_json::Value =
+        Client::connect(data)?.send("POST", &format!("/records/{id}/recognise"), &body)?;
+    println!("{id} recognised, subsidy {subsidy_yuan} yuan");
+    Ok(0)
+}
+
+pub fn decline(data: &Path, id: &str, reason: &str) -> anyhow::Result<u8> {
+    let body = serde_json::json!({ "reason": reason });
+    let _: serde_json::Value =
+        Client::connect(data)?.send("POST", &format!("/records/{id}/decline"), &body)?;
+    println!("{id} declined: {reason}");
+    Ok(0)
+}
+
+pub fn publish(data: &Path, batch: u32) -> anyhow::Result<u8> {
+    let bases: Vec<fedrec_common::review::PublishedBase> =
+        Client::connect(data)?.send("POST", "/publish", &serde_json::json!({ "batch": batch }))?;
+    println!(
+        "published {} recognised base(s) of batch {batch}",
+        bases.len()
+    );
+    Ok(0)
+}
+
+pub fn published(data: &Path, batch: u32, format: Format) -> anyhow::Result<u8> {
+    let bases: Vec<fedrec_common::review::PublishedBase> =
+        Client::connect(data)?.get(&format!("/published?batch={batch}"))?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&bases)?);
+        return Ok(0);
+    }
+    if bases.is_empty() {
+        println!("no published list of batch {batch} on this node yet");
+    }
+    for base in &bases {
+        println!(
+            "{}  {}  {}  {} yuan",
+            base.recommender.as_str(),
+            base.credit_code,
+            base.institution,
+            base.subsidy_yuan
         );
     }
     Ok(0)
