@@ -8,6 +8,7 @@ mod api;
 mod cli;
 mod client;
 mod daemon;
+mod export;
 mod metrics;
 mod ministry;
 mod net;

@@ -366,6 +366,64 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         "{review_at_shanghai}"
     );
 
+    // Exports of the nationwide table, and a printable application.
+    for format in ["csv", "json", "xlsx"] {
+        let out = dir.path().join(format!("batch-6.{format}"));
+        ok(
+            &ministry,
+            &[
+                "export",
+                "--batch",
+                "6",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            "csv" => {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(
+                    text.starts_with('\u{feff}')
+                        && text.contains("上海集成电路产业技术继续教育学院")
+                        && text.contains("accepted"),
+                    "{text}"
+                );
+            }
+            "json" => assert_eq!(
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                4
+            ),
+            _ => assert!(
+                bytes.starts_with(b"PK") && bytes.len() > 1000,
+                "an xlsx is a zip archive"
+            ),
+        }
+    }
+    let page = dir.path().join("application.html");
+    ok(
+        &shanghai,
+        &[
+            "record",
+            "print",
+            &from_shanghai,
+            "--out",
+            page.to_str().unwrap(),
+        ],
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("申 报 表")
+            && html.contains("推荐理由")
+            && html.contains("上海集成电路产业技术继续教育学院")
+    );
+
     // The nationwide view lists every recommender in the roster.
     let rows = json(
         &fedrec(

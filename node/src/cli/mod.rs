@@ -138,6 +138,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write the decisions table of a batch to a file: csv, json or xlsx.
+    Export {
+        #[arg(long)]
+        batch: u32,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// The ministry's roster of recommenders and node keys.
     #[command(subcommand)]
     Roster(roster::RosterCommand),
@@ -150,6 +159,13 @@ pub enum Command {
     /// Tools for testing a deployment: send hand-made sync messages over the real network path.
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -182,6 +198,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decline { id, reason } => node::decline(&data, &id, &reason),
         Command::Publish { batch } => node::publish(&data, batch),
         Command::Published { batch, format } => node::published(&data, batch, format),
+        Command::Export { batch, format, out } => node::export(&data, batch, format, &out),
         Command::Roster(command) => roster::run(&data, command),
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),

@@ -304,3 +304,29 @@ pub fn published(data: &Path, batch: u32, format: Format) -> anyhow::Result<u8> 
     }
     Ok(0)
 }
+
+pub fn export(
+    data: &Path,
+    batch: u32,
+    format: super::ExportFormat,
+    out: &Path,
+) -> anyhow::Result<u8> {
+    use anyhow::Context;
+    let rows: Vec<crate::ministry::DecisionRow> =
+        Client::connect(data)?.get(&format!("/decisions?batch={batch}"))?;
+    match format {
+        super::ExportFormat::Csv => std::fs::write(out, crate::export::csv(&rows)),
+        super::ExportFormat::Json => std::fs::write(out, serde_json::to_vec_pretty(&rows)?),
+        super::ExportFormat::Xlsx => {
+            crate::export::xlsx(&rows, out)?;
+            Ok(())
+        }
+    }
+    .with_context(|| format!("{}: cannot write", out.display()))?;
+    println!(
+        "wrote {} rows of batch {batch} to {}",
+        rows.len(),
+        out.display()
+    );
+    Ok(0)
+}

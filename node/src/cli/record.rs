@@ -70,6 +70,12 @@ pub enum RecordCommand {
         kind: String,
         file: PathBuf,
     },
+    /// Render the application as a printable HTML page laid out like the 申报表.
+    Print {
+        id: String,
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+    },
     /// Show who changed which box when, from the signed entries.
     History { id: String },
     /// Write the raw Automerge document to standard output.
@@ -184,6 +190,29 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
             println!(
                 "attached {name} to record {} ({} attachments)",
                 summary.id, summary.attachments
+            );
+            Ok(0)
+        }
+        RecordCommand::Print { id, out } => {
+            let client = Client::connect(data)?;
+            let view: RecordView = client.get(&format!("/records/{id}"))?;
+            let bundle: Option<crate::node::RosterBundle> = client.get("/roster").ok();
+            let name = bundle
+                .and_then(|b| {
+                    serde_json::from_str::<fedrec_common::roster::Roster>(&b.roster.body).ok()
+                })
+                .and_then(|r| {
+                    r.recommender(&view.summary.recommender)
+                        .map(|r| r.name.clone())
+                })
+                .unwrap_or_else(|| view.summary.recommender.to_string());
+            let html = crate::export::print_html(&view.application, &name);
+            std::fs::write(&out, html)
+                .with_context(|| format!("{}: cannot write", out.display()))?;
+            println!(
+                "wrote the printable application {} to {}",
+                id,
+                out.display()
             );
             Ok(0)
         }
