@@ -209,4 +209,99 @@ mod tests {
         let reloaded = DecisionsDoc::load(&replica.save(), &replica_key.id()).unwrap();
         assert_eq!(reloaded.verdicts().len(), 1);
     }
+
+    mod order {
+        use proptest::prelude::*;
+        use rand::SeedableRng;
+        use rand::seq::SliceRandom;
+
+        use super::super::*;
+        use crate::batch::{Batch, BatchNumber};
+        use crate::identity::{Hash32, NodeKey};
+        use crate::ids::RecommenderId;
+        use crate::roster::{KeyRole, Recommender, RecommenderKind, Roster};
+        use crate::rules::{ReceiptEvent, Submission, evaluate};
+
+        const CODES: [&str; 3] = [
+            "12100000400000624D",
+            "12100000400002259P",
+            "914403001922038216",
+        ];
+
+        fn setup() -> (NodeKey, Roster, Batch, Vec<NodeKey>) {
+            let ministry = NodeKey::for_test("order: ministry");
+            let mut roster = Roster::new(ministry.id());
+            let mut keys = Vec::new();
+            for r in 0..3 {
+                let id: RecommenderId = format!("r{r}").parse().unwrap();
+                roster
+                    .add_recommender(Recommender {
+                        id: id.clone(),
+                        name: format!("推荐{r}"),
+                        kind: RecommenderKind::Province,
+                    })
+                    .unwrap();
+                let key = NodeKey::for_test(&format!("order: r{r}"));
+                roster.add_key(key.id(), id, KeyRole::Hq).unwrap();
+                keys.push(key);
+            }
+            let batch = crate::form::tests::batch();
+            (ministry, roster, batch, keys)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// The ministry receipts and decides as submissions arrive; every replica that gets the
+            /// ministry's changes, in any order and in any two parts (a partition, then a heal),
+            /// ends with exactly the ministry's verdicts.
+            #[test]
+            fn every_replica_reaches_the_ministrys_verdicts_whatever_the_delivery_order(
+                arrivals in proptest::collection::vec((0usize..3, 0usize..3, any::<bool>()), 1..12),
+                seed in any::<u64>(),
+                cut in 0usize..40,
+            ) {
+                let (ministry, roster, batch, keys) = setup();
+                let mut docs: Vec<DecisionsDoc> = (0..3).map(|_| DecisionsDoc::empty(&ministry.id())).collect();
+                let mut changes: Vec<Vec<automerge::Change>> = vec![Vec::new(); 3];
+                let mut receipts = Vec::new();
+                for (seq, (r, code, withdraw)) in arrivals.iter().enumerate() {
+                    let record = format!("{:016x}", seq * 4 + r).parse().unwrap();
+                    let recommender: RecommenderId = format!("r{r}").parse().unwrap();
+                    let event = if *withdraw && seq > 0 {
+                        // Withdraw this recommender's previous record, if any.
+                        let Some(previous) = receipts.iter().rev().find_map(|rc: &Receipt| match &rc.event {
+                            ReceiptEvent::Submitted(s) if s.recommender == recommender => Some(s.record),
+                            _ => None,
+                        }) else { continue };
+                        ReceiptEvent::Withdrawn { recommender: recommender.clone(), record: previous, entry: Hash32::of(&[seq as u8]) }
+                    } else {
+                        ReceiptEvent::Submitted(Submission {
+                            recommender: recommender.clone(), record, author: keys[*r].id(), author_seq: 1,
+                            entry: Hash32::of(&[seq as u8]), credit_code: CODES[*code].into(),
+                            institution: format!("单位{code}"), field_errors: vec![],
+                        })
+                    };
+                    let receipt = Receipt { seq: seq as u64 + 1, batch: BatchNumber(6), received_at: Timestamp(batch.deadline.0 - 1000), event };
+                    changes[*r].extend(docs[*r].add_receipt(&receipt, Timestamp(0)).unwrap());
+                    receipts.push(receipt);
+                    let verdicts = evaluate(&batch, &roster, &receipts);
+                    for (index, doc) in docs.iter_mut().enumerate() {
+                        let mine: Vec<RecordVerdict> = verdicts.values().filter(|v| v.recommender.as_str() == format!("r{index}")).cloned().collect();
+                        changes[index].extend(doc.set_verdicts(&mine, Timestamp(0)).unwrap());
+                    }
+                }
+                for index in 0..3 {
+                    let mut shuffled = changes[index].clone();
+                    shuffled.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+                    let split = cut.min(shuffled.len());
+                    let mut replica = DecisionsDoc::empty(&keys[index].id());
+                    replica.apply(shuffled[..split].to_vec()).unwrap();
+                    replica.apply(shuffled[split..].to_vec()).unwrap();
+                    prop_assert_eq!(replica.verdicts(), docs[index].verdicts());
+                    prop_assert_eq!(replica.receipts(), docs[index].receipts());
+                }
+            }
+        }
+    }
 }
