@@ -78,6 +78,8 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         "/ip4/127.0.0.1/tcp/{shanghai_port}/p2p/{}",
         ok(&shanghai, &["id", "--peer"]).trim()
     );
+    // The field office reaches the ministry only through its HQ.
+    let unreachable_ministry = ministry_address.replace(&format!("/tcp/{port}/"), "/tcp/1/");
     let (field, _) = init(
         dir.path(),
         "field",
@@ -89,7 +91,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             "--name",
             "浦东",
             "--ministry",
-            &ministry_address,
+            &unreachable_ministry,
             "--peer",
             &shanghai_address,
         ],
@@ -162,7 +164,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         &["batch", "publish", rehearsal.to_str().unwrap()],
     );
 
-    let daemons: Vec<Daemon> = [&shanghai, &field, &guangdong, &miit]
+    let mut daemons: Vec<Daemon> = [&shanghai, &field, &guangdong, &miit]
         .iter()
         .map(|d| Daemon::start_online(d))
         .collect();
@@ -179,7 +181,19 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             .to_string()
     };
 
-    // Two recommenders, one each: both accepted.
+    // Shanghai's field office is offline (its HQ, its only link, is down). It submits a
+    // candidate in its own time, then closes for the night.
+    daemons[0].terminate();
+    let from_field = new(
+        &field,
+        &application(dir.path(), "华为技术有限公司培训中心", "914403001922038216"),
+    );
+    ok(&field, &["submit", &from_field]);
+    daemons[1].terminate();
+
+    // Two recommenders, one each: both accepted. Shanghai's HQ submits its own candidate.
+    daemons[0] = Daemon::start_online(&shanghai);
+    wait_writable(&shanghai);
     let from_guangdong = new(
         &guangdong,
         &application(dir.path(), "北京大学", "12100000400002259P"),
@@ -204,18 +218,18 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         verdict(&ministry, &from_guangdong) == "accepted"
             && verdict(&ministry, &from_shanghai) == "accepted"
     });
+    assert_eq!(
+        verdict(&ministry, &from_field),
+        "",
+        "the field office's submission has not arrived"
+    );
 
-    // Shanghai's field office submits a second candidate: rejected, naming the first; both kept.
-    let from_field = new(
-        &field,
-        &application(dir.path(), "华为技术有限公司培训中心", "914403001922038216"),
-    );
-    ok(&field, &["submit", &from_field]);
-    wait_until(
-        "the second Shanghai submission to be rejected",
-        WAIT,
-        || verdict(&ministry, &from_field) == "rejected",
-    );
+    // The field office comes back: its earlier submission arrives later, through HQ, and is
+    // rejected, naming the first; both are kept.
+    daemons[1] = Daemon::start_online(&field);
+    wait_until("the field office's submission to be rejected", WAIT, || {
+        verdict(&ministry, &from_field) == "rejected"
+    });
     assert!(
         reason(&ministry, &from_field).contains(&from_shanghai),
         "{}",
@@ -262,6 +276,19 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     });
     wait_until("Shanghai to see it", WAIT, || {
         verdict(&shanghai, &from_shanghai) == "accepted"
+    });
+    // MIIT, having withdrawn before the deadline, submits another candidate: accepted.
+    let resubmitted = new(
+        &miit,
+        &application(
+            dir.path(),
+            "深圳市腾讯计算机系统有限公司培训中心",
+            "9144030071526726XG",
+        ),
+    );
+    ok(&miit, &["submit", &resubmitted]);
+    wait_until("MIIT's new candidate to be accepted", WAIT, || {
+        verdict(&ministry, &resubmitted) == "accepted"
     });
 
     // Review, recognition and publication: only accepted records, within the subsidy cap.
@@ -398,7 +425,8 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
                     .as_array()
                     .unwrap()
                     .len(),
-                4
+                5,
+                "Shanghai's two, Guangdong's, MIIT's withdrawn one and its new one"
             ),
             _ => assert!(
                 bytes.starts_with(b"PK") && bytes.len() > 1000,
@@ -525,4 +553,103 @@ fn a_submission_received_after_the_deadline_is_late() {
         "{}",
         reason(&ministry, &id)
     );
+}
+
+#[test]
+fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = format!(
+        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
+        ok(&ministry, &["id", "--peer"]).trim()
+    );
+    let (guangdong, _) = init(
+        dir.path(),
+        "guangdong",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "guangdong",
+            "--name",
+            "广东",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let mut ministry_daemon = Daemon::start_online(&ministry);
+    let key = ok(&guangdong, &["id"]).trim().to_string();
+    ok(
+        &ministry,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            "guangdong",
+            "--name",
+            "广东",
+            "--kind",
+            "province",
+            "--key",
+            &key,
+        ],
+    );
+    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml"))
+        .unwrap()
+        .replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00");
+    let rehearsal = dir.path().join("rehearsal.toml");
+    std::fs::write(&rehearsal, &text).unwrap();
+    ok(
+        &ministry,
+        &["batch", "publish", rehearsal.to_str().unwrap()],
+    );
+    let mut guangdong_daemon = Daemon::start_online(&guangdong);
+    wait_writable(&guangdong);
+    wait_until("the batch to arrive", WAIT, || {
+        json(&fedrec(&guangdong, &["status", "--format", "json"]).stdout)["batches"]
+            == serde_json::json!([6])
+    });
+    guangdong_daemon.terminate();
+
+    // While Guangdong is away, the ministry lowers the batch's subsidy cap below what the
+    // application asks (4,800,000 yuan), then goes down itself.
+    std::fs::write(
+        &rehearsal,
+        text.replace("subsidy_cap_yuan = 5000000", "subsidy_cap_yuan = 4000000"),
+    )
+    .unwrap();
+    ok(
+        &ministry,
+        &["batch", "publish", rehearsal.to_str().unwrap()],
+    );
+    ministry_daemon.terminate();
+
+    // Guangdong, alone, submits an application that is valid under the batch it holds.
+    let _guangdong_daemon = Daemon::start(&guangdong);
+    let id = ok(
+        &guangdong,
+        &[
+            "record",
+            "new",
+            "--file",
+            &application(dir.path(), "北京大学", "12100000400002259P"),
+        ],
+    )
+    .trim()
+    .to_string();
+    ok(&guangdong, &["submit", &id]);
+
+    // The ministry checks it against the batch as the ministry defines it: invalid, with the field.
+    let _ministry_daemon = Daemon::start_online(&ministry);
+    wait_until("the invalid verdict", WAIT, || {
+        verdict(&ministry, &id) == "invalid"
+    });
+    let why = reason(&ministry, &id);
+    assert!(
+        why.contains("plan.requested_subsidy_yuan") && why.contains("4000000"),
+        "{why}"
+    );
+    wait_until("Guangdong to see it", WAIT, || {
+        verdict(&guangdong, &id) == "invalid"
+    });
 }
