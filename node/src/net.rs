@@ -227,7 +227,12 @@ pub async fn run(
                 .with_max_concurrent_streams(64);
             let mdns = if mdns_enabled {
                 Some(mdns::tokio::Behaviour::new(
-                    mdns::Config::default(),
+                    mdns::Config {
+                        // Query every 10 s rather than libp2p's 5 min, so a node that was not up
+                        // (or whose interface had no address yet) at the first query is found soon.
+                        query_interval: Duration::from_secs(10),
+                        ..mdns::Config::default()
+                    },
                     key.public().to_peer_id(),
                 )?)
             } else {
@@ -357,9 +362,24 @@ pub async fn run(
                 }
                 SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
                 SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                    // A discovered peer joins the dial targets, so a failed first dial is retried
+                    // with backoff like a configured peer's (mDNS reports a peer only once).
                     for (peer, address) in found {
                         swarm.add_peer_address(peer, address.clone());
-                        let _ = swarm.dial(address);
+                        let address = if peer_of(&address).is_some() {
+                            address
+                        } else {
+                            address.with(libp2p::multiaddr::Protocol::P2p(peer))
+                        };
+                        if !targets.iter().any(|t| t.address == address) {
+                            tracing::info!(%address, "peer found by mDNS");
+                            targets.push(Target {
+                                address,
+                                peer: Some(peer),
+                                next_attempt: Instant::now(),
+                                backoff: Duration::from_millis(250),
+                            });
+                        }
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {

@@ -90,8 +90,10 @@ impl NsDaemon {
             .arg(data)
             .arg("run")
             .env("FEDREC_SYNC_INTERVAL_SECS", "1")
+            .env("RUST_LOG", "info,libp2p_mdns=debug")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // Kept beside the data for a failure's post-mortem.
+            .stderr(std::fs::File::create(data.with_extension("log")).unwrap())
             .spawn()
             .unwrap();
         let info = data.join("daemon.json");
@@ -114,8 +116,11 @@ fn nodes_on_one_lan_find_each_other_by_mdns() {
     let namespaces = Namespaces::create();
     let [a, b] = namespaces.names.clone();
     let dir = tempfile::tempdir().unwrap();
-    let ministry: PathBuf = dir.path().join("ministry");
-    let bureau: PathBuf = dir.path().join("bureau");
+    let dir_path = dir.path().to_path_buf();
+    let _keep = std::env::var_os("FEDREC_KEEP_LOGS").map(|_| dir.keep());
+    let dir = &dir_path;
+    let ministry: PathBuf = dir.join("ministry");
+    let bureau: PathBuf = dir.join("bureau");
     ok_in(
         &a,
         &ministry,
