@@ -82,11 +82,11 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Runs `operation` on the node in a blocking task.
-async fn with_node<T: serde::Serialize + Send + 'static>(
+/// Runs `operation` on the node in a blocking task and returns its value.
+async fn run_on_node<T: Send + 'static>(
     api: &Arc<Api>,
     operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
-) -> ApiResult {
+) -> Result<T, ApiError> {
     let api = Arc::clone(api);
     let result = tokio::task::spawn_blocking(move || {
         let mut node = api
@@ -102,7 +102,24 @@ async fn with_node<T: serde::Serialize + Send + 'static>(
             serde_json::json!({ "error": e.to_string() }),
         )
     })?;
-    Ok(Json(result?).into_response())
+    Ok(result?)
+}
+
+/// Runs `operation` and answers with its JSON.
+async fn with_node<T: serde::Serialize + Send + 'static>(
+    api: &Arc<Api>,
+    operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
+) -> ApiResult {
+    Ok(Json(run_on_node(api, operation).await?).into_response())
+}
+
+/// Runs `operation` and answers with its bytes.
+async fn bytes_from_node(
+    api: &Arc<Api>,
+    operation: impl FnOnce(&mut Node) -> Result<Vec<u8>, NodeError> + Send + 'static,
+) -> ApiResult {
+    let bytes = run_on_node(api, operation).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
 pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
@@ -171,22 +188,12 @@ async fn health(State(api): State<Arc<Api>>) -> ApiResult {
 }
 
 async fn metrics(State(api): State<Arc<Api>>) -> ApiResult {
-    let api2 = Arc::clone(&api);
-    let text = tokio::task::spawn_blocking(move || {
-        let node = api2
-            .node
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let quarantined = node.store().count("quarantine").unwrap_or(0);
-        api2.metrics.render(&node.store().sizes(), quarantined)
+    let metrics = Arc::clone(&api.metrics);
+    let text = run_on_node(&api, move |node| {
+        let quarantined = node.store().count("quarantine")?;
+        Ok(metrics.render(&node.store().sizes(), quarantined))
     })
-    .await
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": e.to_string() }),
-        )
-    })?;
+    .await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
@@ -225,22 +232,7 @@ async fn list(
 }
 
 async fn attachment(State(api): State<Arc<Api>>, Path(hash): Path<String>) -> ApiResult {
-    let api2 = Arc::clone(&api);
-    let bytes = tokio::task::spawn_blocking(move || {
-        let node = api2
-            .node
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        node.attachment(&hash)
-    })
-    .await
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": e.to_string() }),
-        )
-    })??;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    bytes_from_node(&api, move |node| node.attachment(&hash)).await
 }
 
 async fn create(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
@@ -297,22 +289,7 @@ async fn history(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResu
 }
 
 async fn export(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult {
-    let api2 = Arc::clone(&api);
-    let bytes = tokio::task::spawn_blocking(move || {
-        let mut node = api2
-            .node
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        node.export(&id)
-    })
-    .await
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": e.to_string() }),
-        )
-    })??;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    bytes_from_node(&api, move |node| node.export(&id)).await
 }
 
 async fn roster(State(api): State<Arc<Api>>) -> ApiResult {
@@ -360,22 +337,7 @@ async fn bundle_export(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
     } else {
         parse(&body)?
     };
-    let api2 = Arc::clone(&api);
-    let bytes = tokio::task::spawn_blocking(move || {
-        let node = api2
-            .node
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        node.export_bundle(&since)
-    })
-    .await
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": e.to_string() }),
-        )
-    })??;
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+    bytes_from_node(&api, move |node| node.export_bundle(&since)).await
 }
 
 async fn bundle_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {

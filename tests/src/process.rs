@@ -357,3 +357,23 @@ pub fn application(data: &Path, id: &str) -> serde_json::Value {
 pub fn wait_writable(data: &Path) {
     ok(data, &["wait", "--timeout-secs", "60"]);
 }
+
+/// Initialises a node in `dir/name` whose API binds port 0 and whose p2p side listens on a free
+/// loopback port; returns its data directory and that port.
+pub fn init_node(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, u16) {
+    let data = dir.join(name);
+    let port = free_port();
+    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
+    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
+    all.extend_from_slice(args);
+    ok(&data, &all);
+    (data, port)
+}
+
+/// The p2p address of the node in `data` listening on loopback `port`, with its peer id.
+pub fn p2p_address(port: u16, data: &Path) -> String {
+    format!(
+        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
+        ok(data, &["id", "--peer"]).trim()
+    )
+}

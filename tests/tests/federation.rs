@@ -15,20 +15,8 @@ struct Node {
     port: u16,
 }
 
-fn address(port: u16, data: &std::path::Path) -> String {
-    format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(data, &["id", "--peer"]).trim()
-    )
-}
-
 fn init(dir: &std::path::Path, name: &str, args: &[&str]) -> Node {
-    let data = dir.join(name);
-    let port = free_port();
-    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
-    all.extend_from_slice(args);
-    ok(&data, &all);
+    let (data, port) = init_node(dir, name, args);
     Node { data, port }
 }
 
@@ -45,7 +33,7 @@ fn holds(data: &std::path::Path, id: &str) -> bool {
 fn records_reach_everyone_allowed_and_no_one_else() {
     let dir = tempfile::tempdir().unwrap();
     let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = address(ministry.port, &ministry.data);
+    let ministry_address = p2p_address(ministry.port, &ministry.data);
     let unreachable_ministry =
         ministry_address.replace(&format!("/tcp/{}/", ministry.port), "/tcp/1/");
     let shanghai = init(
@@ -62,7 +50,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             &ministry_address,
         ],
     );
-    let shanghai_address = address(shanghai.port, &shanghai.data);
+    let shanghai_address = p2p_address(shanghai.port, &shanghai.data);
     // The field office cannot reach the ministry at all: only its HQ.
     let field = init(
         dir.path(),
@@ -349,7 +337,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
 fn a_bundle_carries_a_field_offices_work_without_any_network() {
     let dir = tempfile::tempdir().unwrap();
     let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = address(ministry.port, &ministry.data);
+    let ministry_address = p2p_address(ministry.port, &ministry.data);
     let nowhere = ministry_address.replace(&format!("/tcp/{}/", ministry.port), "/tcp/1/");
     let field = init(
         dir.path(),
@@ -492,7 +480,7 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = address(ministry.port, &ministry.data);
+    let ministry_address = p2p_address(ministry.port, &ministry.data);
     let hq = init(
         dir.path(),
         "hq",
@@ -601,7 +589,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn a_node_restored_from_an_old_backup_learns_its_feed_before_writing_again() {
     let dir = tempfile::tempdir().unwrap();
     let ministry = init(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = address(ministry.port, &ministry.data);
+    let ministry_address = p2p_address(ministry.port, &ministry.data);
     let hq = init(
         dir.path(),
         "hq",

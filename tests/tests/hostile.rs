@@ -16,16 +16,6 @@ use fedrec_common::sync::{self, Request};
 use fedrec_common::timestamp::Timestamp;
 use fedrec_tests::process::*;
 
-fn init(dir: &Path, name: &str, args: &[&str]) -> (std::path::PathBuf, u16) {
-    let data = dir.join(name);
-    let port = free_port();
-    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
-    all.extend_from_slice(args);
-    ok(&data, &all);
-    (data, port)
-}
-
 fn key_of(data: &Path) -> NodeKey {
     NodeKey::from_secret_hex(&std::fs::read_to_string(data.join("node.key")).unwrap()).unwrap()
 }
@@ -112,12 +102,12 @@ fn metric(api: &str, name: &str) -> u64 {
 #[test]
 fn hostile_requests_are_refused_counted_and_never_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, ministry_port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
     let ministry_address = format!(
         "/ip4/127.0.0.1/tcp/{ministry_port}/p2p/{}",
         ok(&ministry, &["id", "--peer"]).trim()
     );
-    let (hostile, _) = init(
+    let (hostile, _) = init_node(
         dir.path(),
         "hostile",
         &[
@@ -131,7 +121,7 @@ fn hostile_requests_are_refused_counted_and_never_stored() {
             &ministry_address,
         ],
     );
-    let (revoked, _) = init(
+    let (revoked, _) = init_node(
         dir.path(),
         "revoked",
         &[
@@ -145,7 +135,7 @@ fn hostile_requests_are_refused_counted_and_never_stored() {
             &ministry_address,
         ],
     );
-    let (honest, _) = init(
+    let (honest, _) = init_node(
         dir.path(),
         "honest",
         &[
@@ -159,7 +149,7 @@ fn hostile_requests_are_refused_counted_and_never_stored() {
             &ministry_address,
         ],
     );
-    let (stranger, _) = init(
+    let (stranger, _) = init_node(
         dir.path(),
         "stranger",
         &[

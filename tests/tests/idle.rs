@@ -14,16 +14,6 @@ use fedrec_common::record::RecordDoc;
 use fedrec_common::timestamp::Timestamp;
 use fedrec_tests::process::*;
 
-fn init(dir: &Path, name: &str, args: &[&str]) -> (std::path::PathBuf, u16) {
-    let data = dir.join(name);
-    let port = free_port();
-    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
-    all.extend_from_slice(args);
-    ok(&data, &all);
-    (data, port)
-}
-
 /// A bundle of record creations by `key` at positions `from..to` of its feed, chained on `prev`.
 fn bundle(
     key: &NodeKey,
@@ -108,12 +98,12 @@ fn idle_bytes_per_round(hq_api: &str, ministry_api: &str) -> f64 {
 #[test]
 fn an_idle_round_costs_the_same_at_10_and_10000_records() {
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
     let address = format!(
         "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
         ok(&ministry, &["id", "--peer"]).trim()
     );
-    let (hq, _) = init(
+    let (hq, _) = init_node(
         dir.path(),
         "hq",
         &[

@@ -5,22 +5,12 @@
 //! recommenders (conflict on both), a conflict ending when one withdraws, a late submission, and
 //! review → recognise → publish with the published list reaching every node.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use fedrec_tests::process::*;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn init(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, u16) {
-    let data = dir.join(name);
-    let port = free_port();
-    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
-    all.extend_from_slice(args);
-    ok(&data, &all);
-    (data, port)
-}
 
 /// The example application for another institution.
 fn application(dir: &Path, name: &str, code: &str) -> String {
@@ -55,12 +45,12 @@ fn reason(data: &Path, record: &str) -> String {
 #[test]
 fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
     let ministry_address = format!(
         "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
         ok(&ministry, &["id", "--peer"]).trim()
     );
-    let (shanghai, shanghai_port) = init(
+    let (shanghai, shanghai_port) = init_node(
         dir.path(),
         "shanghai",
         &[
@@ -80,7 +70,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     );
     // The field office reaches the ministry only through its HQ.
     let unreachable_ministry = ministry_address.replace(&format!("/tcp/{port}/"), "/tcp/1/");
-    let (field, _) = init(
+    let (field, _) = init_node(
         dir.path(),
         "field",
         &[
@@ -96,7 +86,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             &shanghai_address,
         ],
     );
-    let (guangdong, _) = init(
+    let (guangdong, _) = init_node(
         dir.path(),
         "guangdong",
         &[
@@ -110,7 +100,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             &ministry_address,
         ],
     );
-    let (miit, _) = init(
+    let (miit, _) = init_node(
         dir.path(),
         "miit",
         &[
@@ -476,12 +466,12 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
 #[test]
 fn a_submission_received_after_the_deadline_is_late() {
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
     let ministry_address = format!(
         "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
         ok(&ministry, &["id", "--peer"]).trim()
     );
-    let (shanghai, _) = init(
+    let (shanghai, _) = init_node(
         dir.path(),
         "shanghai",
         &[
@@ -558,12 +548,12 @@ fn a_submission_received_after_the_deadline_is_late() {
 #[test]
 fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid() {
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, port) = init(dir.path(), "ministry", &["--role", "ministry"]);
+    let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
     let ministry_address = format!(
         "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
         ok(&ministry, &["id", "--peer"]).trim()
     );
-    let (guangdong, _) = init(
+    let (guangdong, _) = init_node(
         dir.path(),
         "guangdong",
         &[

@@ -7,28 +7,10 @@
 //! `FEDREC_PARTITION_SEED=<seed>` replays it.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fedrec_tests::process::*;
 use rand::{RngExt, SeedableRng};
-
-fn address(port: u16, data: &Path) -> String {
-    format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(data, &["id", "--peer"]).trim()
-    )
-}
-
-fn init(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, u16) {
-    let data = dir.join(name);
-    let port = free_port();
-    let listen = format!("/ip4/127.0.0.1/tcp/{port}");
-    let mut all = vec!["init", "--api", "127.0.0.1:0", "--listen", &listen];
-    all.extend_from_slice(args);
-    ok(&data, &all);
-    (data, port)
-}
 
 #[test]
 fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
@@ -39,9 +21,9 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
     eprintln!("partition test: seed {seed} (replay with FEDREC_PARTITION_SEED={seed})");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
-    let (ministry, ministry_port) = init(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = address(ministry_port, &ministry);
-    let (hq, hq_port) = init(
+    let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = p2p_address(ministry_port, &ministry);
+    let (hq, hq_port) = init_node(
         dir.path(),
         "hq",
         &[
@@ -55,8 +37,8 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
             &ministry_address,
         ],
     );
-    let hq_address = address(hq_port, &hq);
-    let (field, _) = init(
+    let hq_address = p2p_address(hq_port, &hq);
+    let (field, _) = init_node(
         dir.path(),
         "field",
         &[
@@ -72,7 +54,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
             &hq_address,
         ],
     );
-    let (miit, _) = init(
+    let (miit, _) = init_node(
         dir.path(),
         "miit",
         &[
