@@ -17,6 +17,7 @@ mod records;
 mod replicate;
 mod store;
 mod telemetry;
+mod trust;
 
 use clap::Parser;
 

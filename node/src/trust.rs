@@ -1,0 +1,156 @@
+//! The roster and batch definitions on a node: the ministry creates, changes and signs them;
+//! every node imports them (from a file before any network exists, or from a peer) after
+//! checking the ministry's signature against the key in its own configuration.
+
+use fedrec_common::batch::Batch;
+use fedrec_common::identity::NodeId;
+use fedrec_common::ids::RecommenderId;
+use fedrec_common::roster::{KeyRole, Recommender, RecommenderKind, Roster, SignedRoster};
+use fedrec_common::signed::SignedText;
+use fedrec_config::Role;
+
+use crate::node::{Node, NodeError, RosterAdd, RosterBundle};
+
+impl Node {
+    fn ministry_only(&self, what: &str) -> Result<(), NodeError> {
+        if self.role() == Role::Ministry {
+            Ok(())
+        } else {
+            Err(NodeError::Forbidden(format!(
+                "only the ministry node can {what}"
+            )))
+        }
+    }
+
+    /// Signs and stores a new roster (ministry).
+    fn store_roster(&self, roster: &Roster) -> Result<(), NodeError> {
+        let signed = roster
+            .sign(self.key())
+            .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        let mut batch = self.store().batch();
+        batch.meta("roster", &signed);
+        batch.commit()?;
+        Ok(())
+    }
+
+    /// Creates the empty roster when the ministry is initialised.
+    pub fn init_roster(&self) -> Result<(), NodeError> {
+        self.ministry_only("create the roster")?;
+        if self.roster()?.is_none() {
+            self.store_roster(&Roster::new(self.id()))?;
+        }
+        Ok(())
+    }
+
+    /// Adds or renames a recommender and optionally grants it a key (ministry).
+    pub fn roster_add(&self, request: RosterAdd) -> Result<Roster, NodeError> {
+        self.ministry_only("change the roster")?;
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        let id: RecommenderId = request
+            .recommender
+            .parse()
+            .map_err(|e: fedrec_common::ids::IdError| NodeError::BadRequest(e.to_string()))?;
+        let kind = RecommenderKind::parse(&request.kind).ok_or_else(|| {
+            NodeError::BadRequest(format!(
+                "kind '{}' is not province, department, central_enterprise, association or institute",
+                request.kind
+            ))
+        })?;
+        let bad = |e: fedrec_common::roster::RosterError| NodeError::BadRequest(e.to_string());
+        roster
+            .add_recommender(Recommender {
+                id: id.clone(),
+                name: request.name,
+                kind,
+            })
+            .map_err(bad)?;
+        if let Some(key) = request.key {
+            let key: NodeId =
+                key.parse()
+                    .map_err(|e: fedrec_common::identity::IdentityError| {
+                        NodeError::BadRequest(e.to_string())
+                    })?;
+            let role = match request.role.as_deref().unwrap_or("hq") {
+                "hq" => KeyRole::Hq,
+                "field_office" | "field-office" => KeyRole::FieldOffice,
+                other => {
+                    return Err(NodeError::BadRequest(format!(
+                        "role '{other}' is not hq or field_office"
+                    )));
+                }
+            };
+            roster.add_key(key, id, role).map_err(bad)?;
+        }
+        self.store_roster(&roster)?;
+        Ok(roster)
+    }
+
+    /// Revokes a key after a position of its feed (ministry).
+    pub fn roster_revoke(&self, key: &str, after: u64) -> Result<Roster, NodeError> {
+        self.ministry_only("change the roster")?;
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        let key: NodeId = key
+            .parse()
+            .map_err(|e: fedrec_common::identity::IdentityError| {
+                NodeError::BadRequest(e.to_string())
+            })?;
+        roster
+            .revoke(&key, after)
+            .map_err(|e| NodeError::NotFound(e.to_string()))?;
+        self.store_roster(&roster)?;
+        Ok(roster)
+    }
+
+    /// Signs and stores a batch definition from its file text (ministry).
+    pub fn publish_batch(&self, text: &str) -> Result<Batch, NodeError> {
+        self.ministry_only("publish batches")?;
+        let batch = Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        let mut write = self.store().batch();
+        write.meta(
+            &format!("batch/{:06}", batch.number.0),
+            &batch.sign(self.key()),
+        );
+        write.commit()?;
+        Ok(batch)
+    }
+
+    pub fn roster_bundle(&self) -> Result<RosterBundle, NodeError> {
+        let roster: SignedRoster = self
+            .store()
+            .meta("roster")?
+            .ok_or_else(|| NodeError::NotFound("this node holds no roster yet".into()))?;
+        let mut batches = Vec::new();
+        for name in self.store().meta_keys("batch/")? {
+            if let Some(signed) = self.store().meta::<SignedText>(&name)? {
+                batches.push(signed);
+            }
+        }
+        Ok(RosterBundle { roster, batches })
+    }
+
+    /// Verifies a bundle against the configured ministry key and stores it; returns the roster.
+    pub fn import_bundle(&self, bundle: RosterBundle) -> Result<Roster, NodeError> {
+        let ministry = self.ministry_key();
+        let roster = bundle
+            .roster
+            .verify(&ministry)
+            .map_err(|e| NodeError::Forbidden(format!("roster refused: {e}")))?;
+        if let Some(held) = self.roster()?
+            && held.version > roster.version
+        {
+            return Err(NodeError::Conflict(format!(
+                "this node already holds roster version {}, newer than the bundle's {}",
+                held.version, roster.version
+            )));
+        }
+        let mut write = self.store().batch();
+        for signed in &bundle.batches {
+            let batch = Batch::verify_signed(signed, &ministry)
+                .map_err(|e| NodeError::Forbidden(format!("batch definition refused: {e}")))?;
+            write.meta(&format!("batch/{:06}", batch.number.0), signed);
+        }
+        write.meta("roster", &bundle.roster);
+        write.commit()?;
+        Ok(roster)
+    }
+}
