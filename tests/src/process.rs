@@ -377,3 +377,17 @@ pub fn p2p_address(port: u16, data: &Path) -> String {
         ok(data, &["id", "--peer"]).trim()
     )
 }
+
+/// The shipped example application's path, for `record new --file`.
+pub fn example_application() -> String {
+    workspace()
+        .join("config/examples/application.toml")
+        .display()
+        .to_string()
+}
+
+/// Has the ministry in `ministry` sign and publish the shipped sixth batch.
+pub fn publish_batch_6(ministry: &Path) {
+    let batch = workspace().join("config/examples/batch-6.toml");
+    ok(ministry, &["batch", "publish", batch.to_str().unwrap()]);
+}

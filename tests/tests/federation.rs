@@ -175,17 +175,7 @@ fn records_reach_everyone_allowed_and_no_one_else() {
             &key(&guangdong),
         ],
     );
-    ok(
-        &ministry.data,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry.data);
     let version = roster_version(&ministry.data).unwrap();
 
     // Everyone but the stranger gets the roster over the network, the field office through HQ.
@@ -372,17 +362,7 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
             "field_office",
         ],
     );
-    ok(
-        &ministry.data,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry.data);
     let roster = dir.path().join("roster.json");
     ok(
         &ministry.data,
@@ -392,15 +372,7 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
     ok(&field.data, &["roster", "import", roster.to_str().unwrap()]);
     let id = ok(
         &field.data,
-        &[
-            "record",
-            "new",
-            "--file",
-            workspace()
-                .join("config/examples/application.toml")
-                .to_str()
-                .unwrap(),
-        ],
+        &["record", "new", "--file", &example_application()],
     )
     .trim()
     .to_string();
@@ -512,17 +484,7 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
             &key,
         ],
     );
-    ok(
-        &ministry.data,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry.data);
 
     // Garbage, a lying length prefix, a flood of half-open connections.
     let payloads: Vec<Vec<u8>> = vec![
@@ -554,15 +516,7 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
     wait_writable(&hq.data);
     let id = ok(
         &hq.data,
-        &[
-            "record",
-            "new",
-            "--file",
-            workspace()
-                .join("config/examples/application.toml")
-                .to_str()
-                .unwrap(),
-        ],
+        &["record", "new", "--file", &example_application()],
     )
     .trim()
     .to_string();
@@ -621,17 +575,7 @@ fn a_node_restored_from_an_old_backup_learns_its_feed_before_writing_again() {
             &key,
         ],
     );
-    ok(
-        &ministry.data,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry.data);
     let contact_at_ministry =
         |id: &str| application(&ministry.data, id)["applicant"]["contact"].clone();
 
@@ -640,15 +584,7 @@ fn a_node_restored_from_an_old_backup_learns_its_feed_before_writing_again() {
     wait_writable(&hq.data);
     let id = ok(
         &hq.data,
-        &[
-            "record",
-            "new",
-            "--file",
-            workspace()
-                .join("config/examples/application.toml")
-                .to_str()
-                .unwrap(),
-        ],
+        &["record", "new", "--file", &example_application()],
     )
     .trim()
     .to_string();

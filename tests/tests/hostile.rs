@@ -103,10 +103,7 @@ fn metric(api: &str, name: &str) -> u64 {
 fn hostile_requests_are_refused_counted_and_never_stored() {
     let dir = tempfile::tempdir().unwrap();
     let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = format!(
-        "/ip4/127.0.0.1/tcp/{ministry_port}/p2p/{}",
-        ok(&ministry, &["id", "--peer"]).trim()
-    );
+    let ministry_address = p2p_address(ministry_port, &ministry);
     let (hostile, _) = init_node(
         dir.path(),
         "hostile",
@@ -200,17 +197,7 @@ fn hostile_requests_are_refused_counted_and_never_stored() {
             "0",
         ],
     );
-    ok(
-        &ministry,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry);
 
     let (h, other, r, s) = (
         key_of(&hostile),
@@ -318,15 +305,7 @@ fn hostile_requests_are_refused_counted_and_never_stored() {
     wait_writable(&honest);
     let id = ok(
         &honest,
-        &[
-            "record",
-            "new",
-            "--file",
-            workspace()
-                .join("config/examples/application.toml")
-                .to_str()
-                .unwrap(),
-        ],
+        &["record", "new", "--file", &example_application()],
     )
     .trim()
     .to_string();

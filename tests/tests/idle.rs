@@ -99,10 +99,7 @@ fn idle_bytes_per_round(hq_api: &str, ministry_api: &str) -> f64 {
 fn an_idle_round_costs_the_same_at_10_and_10000_records() {
     let dir = tempfile::tempdir().unwrap();
     let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
-    let address = format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(&ministry, &["id", "--peer"]).trim()
-    );
+    let address = p2p_address(port, &ministry);
     let (hq, _) = init_node(
         dir.path(),
         "hq",

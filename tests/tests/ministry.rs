@@ -46,10 +46,7 @@ fn reason(data: &Path, record: &str) -> String {
 fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     let dir = tempfile::tempdir().unwrap();
     let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(&ministry, &["id", "--peer"]).trim()
-    );
+    let ministry_address = p2p_address(port, &ministry);
     let (shanghai, shanghai_port) = init_node(
         dir.path(),
         "shanghai",
@@ -64,10 +61,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             &ministry_address,
         ],
     );
-    let shanghai_address = format!(
-        "/ip4/127.0.0.1/tcp/{shanghai_port}/p2p/{}",
-        ok(&shanghai, &["id", "--peer"]).trim()
-    );
+    let shanghai_address = p2p_address(shanghai_port, &shanghai);
     // The field office reaches the ministry only through its HQ.
     let unreachable_ministry = ministry_address.replace(&format!("/tcp/{port}/"), "/tcp/1/");
     let (field, _) = init_node(
@@ -467,10 +461,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
 fn a_submission_received_after_the_deadline_is_late() {
     let dir = tempfile::tempdir().unwrap();
     let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(&ministry, &["id", "--peer"]).trim()
-    );
+    let ministry_address = p2p_address(port, &ministry);
     let (shanghai, _) = init_node(
         dir.path(),
         "shanghai",
@@ -503,17 +494,7 @@ fn a_submission_received_after_the_deadline_is_late() {
         ],
     );
     // The real sixth batch: its deadline, 2016-03-15, has passed.
-    ok(
-        &ministry,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry);
     let _shanghai_daemon = Daemon::start_online(&shanghai);
     wait_writable(&shanghai);
     wait_until("the batch to arrive", WAIT, || {
@@ -522,15 +503,7 @@ fn a_submission_received_after_the_deadline_is_late() {
     });
     let id = ok(
         &shanghai,
-        &[
-            "record",
-            "new",
-            "--file",
-            workspace()
-                .join("config/examples/application.toml")
-                .to_str()
-                .unwrap(),
-        ],
+        &["record", "new", "--file", &example_application()],
     )
     .trim()
     .to_string();
@@ -549,10 +522,7 @@ fn a_submission_received_after_the_deadline_is_late() {
 fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid() {
     let dir = tempfile::tempdir().unwrap();
     let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
-    let ministry_address = format!(
-        "/ip4/127.0.0.1/tcp/{port}/p2p/{}",
-        ok(&ministry, &["id", "--peer"]).trim()
-    );
+    let ministry_address = p2p_address(port, &ministry);
     let (guangdong, _) = init_node(
         dir.path(),
         "guangdong",

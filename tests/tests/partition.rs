@@ -94,17 +94,7 @@ fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
             ],
         );
     }
-    ok(
-        &ministry,
-        &[
-            "batch",
-            "publish",
-            workspace()
-                .join("config/examples/batch-6.toml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    publish_batch_6(&ministry);
     let bundle = dir.path().join("roster.json");
     ok(
         &ministry,
