@@ -36,3 +36,4 @@ pub mod rules;
 pub mod signed;
 pub mod sync;
 pub mod timestamp;
+pub mod workload;

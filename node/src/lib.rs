@@ -9,9 +9,11 @@
 //! federations inside one process.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod daemon;
+pub mod demo;
 pub mod export;
 pub mod intake;
 pub mod metrics;
