@@ -612,10 +612,23 @@ pub async fn send_raw(
     bytes: Vec<u8>,
     timeout: Duration,
 ) -> anyhow::Result<Result<Response, String>> {
+    let mut answers = send_raw_many(key, peer, vec![bytes], timeout).await?;
+    Ok(answers.pop().unwrap_or_else(|| Err("no answer".into())))
+}
+
+/// Like [`send_raw`] for several requests, all sent at once on one connection (one stream
+/// each); the answers come back in the order of `requests`.
+pub async fn send_raw_many(
+    key: &NodeKey,
+    peer: Multiaddr,
+    requests: Vec<Vec<u8>>,
+    timeout: Duration,
+) -> anyhow::Result<Vec<Result<Response, String>>> {
     let mut secret = key.secret_bytes();
     let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
     let target =
         peer_of(&peer).ok_or_else(|| anyhow::anyhow!("{peer} must end in /p2p/PEER_ID"))?;
+    let streams = requests.len().max(1);
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
         .with_tcp(
@@ -630,38 +643,65 @@ pub async fn send_raw(
                     StreamProtocol::new(sync::PROTOCOL),
                     ProtocolSupport::Outbound,
                 )],
-                request_response::Config::default().with_request_timeout(timeout),
+                request_response::Config::default()
+                    .with_request_timeout(timeout)
+                    .with_max_concurrent_streams(streams),
             )
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(5)))
         .build();
     swarm.dial(peer)?;
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut pending = Some(bytes);
-    loop {
-        let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
-            .await
-            .map_err(|_| anyhow::anyhow!("no answer within {timeout:?}"))?;
+    let mut answers: Vec<Option<Result<Response, String>>> = vec![None; requests.len()];
+    let mut sent: HashMap<OutboundRequestId, usize> = HashMap::new();
+    let mut pending = Some(requests);
+    let fill = |answers: &mut Vec<Option<Result<Response, String>>>, why: &str| {
+        for answer in answers.iter_mut().filter(|a| a.is_none()) {
+            *answer = Some(Err(why.to_string()));
+        }
+    };
+    while answers.iter().any(Option::is_none) {
+        let Ok(event) = tokio::time::timeout_at(deadline, swarm.select_next_some()).await else {
+            fill(&mut answers, &format!("no answer within {timeout:?}"));
+            break;
+        };
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == target => {
-                if let Some(bytes) = pending.take() {
-                    swarm.behaviour_mut().send_request(&target, bytes);
+                for (index, bytes) in pending.take().into_iter().flatten().enumerate() {
+                    sent.insert(swarm.behaviour_mut().send_request(&target, bytes), index);
                 }
             }
             SwarmEvent::Behaviour(request_response::Event::Message {
-                message: request_response::Message::Response { response, .. },
+                message:
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    },
                 ..
-            }) => return Ok(sync::decode(&response).map_err(|e| e.to_string())),
-            SwarmEvent::Behaviour(request_response::Event::OutboundFailure { error, .. }) => {
-                return Ok(Err(error.to_string()));
+            }) => {
+                if let Some(&index) = sent.get(&request_id) {
+                    answers[index] = Some(sync::decode(&response).map_err(|e| e.to_string()));
+                }
+            }
+            SwarmEvent::Behaviour(request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                ..
+            }) => {
+                if let Some(&index) = sent.get(&request_id) {
+                    answers[index] = Some(Err(error.to_string()));
+                }
             }
             SwarmEvent::ConnectionClosed { peer_id, .. }
                 if peer_id == target && pending.is_none() =>
             {
-                return Ok(Err("the peer closed the connection".into()));
+                fill(&mut answers, "the peer closed the connection");
             }
-            SwarmEvent::OutgoingConnectionError { error, .. } => return Ok(Err(error.to_string())),
+            SwarmEvent::OutgoingConnectionError { error, .. } => {
+                fill(&mut answers, &error.to_string());
+            }
             _ => {}
         }
     }
+    Ok(answers.into_iter().flatten().collect())
 }

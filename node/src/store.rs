@@ -60,7 +60,13 @@ pub struct Store {
     db: DB,
     /// The next quarantine key: arrival order, continuing after what is stored.
     quarantine_counter: std::sync::atomic::AtomicU64,
+    /// False only under `FEDREC_TEST_UNDURABLE_WRITES=1`: the crash test's control run, which
+    /// must show that its harness notices lost writes. Never set it on a real node.
+    durable: bool,
 }
+
+/// The environment variable that turns durable writes off, for the crash test's control run.
+pub const UNDURABLE_WRITES_ENV: &str = "FEDREC_TEST_UNDURABLE_WRITES";
 
 /// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
 /// feed's key is a prefix of another's.
@@ -99,6 +105,7 @@ impl Store {
         let mut store = Self {
             db,
             quarantine_counter: std::sync::atomic::AtomicU64::new(0),
+            durable: std::env::var(UNDURABLE_WRITES_ENV).as_deref() != Ok("1"),
         };
         let next = match store
             .db
@@ -115,6 +122,11 @@ impl Store {
             None => 0,
         };
         store.quarantine_counter = std::sync::atomic::AtomicU64::new(next);
+        if !store.durable {
+            tracing::error!(
+                "{UNDURABLE_WRITES_ENV}=1: writes are NOT durable (a test's control run only)"
+            );
+        }
         match store.get_raw("meta", b"schema_version")? {
             None => {
                 let mut batch = WriteBatch::default();
@@ -146,7 +158,12 @@ impl Store {
     /// acknowledged.
     pub fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
         let mut options = WriteOptions::default();
-        options.set_sync(true);
+        if self.durable {
+            options.set_sync(true);
+        } else {
+            // The control run: no WAL and no sync, so a SIGKILL loses what the memtable held.
+            options.disable_wal(true);
+        }
         self.db.write_opt(batch, &options)?;
         Ok(())
     }

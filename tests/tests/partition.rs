@@ -14,11 +14,7 @@ use rand::{RngExt, SeedableRng};
 
 #[test]
 fn replicas_converge_after_random_partitions_with_no_acknowledged_edit_lost() {
-    let seed: u64 = std::env::var("FEDREC_PARTITION_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("partition test: seed {seed} (replay with FEDREC_PARTITION_SEED={seed})");
+    let seed = seed_from_env("FEDREC_PARTITION_SEED", "partition test");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
     let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
