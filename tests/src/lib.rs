@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod process;
+pub mod proxy;
 
 use fedrec_common::batch::BatchNumber;
 use fedrec_common::feed::{Appended, Entry, Feed, SignedEntry};
