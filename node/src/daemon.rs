@@ -329,6 +329,10 @@ pub async fn start(
     }
     let network_key = NodeKey::from_seed(key.secret_bytes());
     let mut node = Node::new(key, config, store, Arc::clone(&metrics));
+    if node.is_ministry() {
+        // Receipts a crash interrupted (see `intake`): written before anything else happens.
+        node.resume_receipts();
+    }
     // Restore protection: with peers to learn from, wait for them before signing anything.
     if !net_config.dial.is_empty() {
         node.set_writable(false);

@@ -15,7 +15,11 @@
 //!   still holds it and sends it again), never half of it.
 //! - The node is locked for the whole call, so no peer can be shown an uncommitted entry.
 //! - The ministry's hook (receipts and verdicts) runs after the commit, once per status change
-//!   seen while applying, in arrival order: the same receipts as entry-by-entry intake.
+//!   seen while applying, in arrival order: the same receipts as entry-by-entry intake. Each
+//!   such change is first written, in the message's own batch, as a `to_receipt/` marker that
+//!   the hook deletes once the receipt is written; a ministry that crashed in between finishes
+//!   the markers when it starts again ([`Node::resume_receipts`]), so a submission the
+//!   ministry holds is never left without its receipt.
 //! - Equivocation evidence is committed at once, on its own: the author is refused for the rest
 //!   of the message too.
 
@@ -58,7 +62,9 @@ struct RecordWork {
     applied: u64,
 }
 
-/// A record whose status changed while applying: what the ministry's hook needs.
+/// A record whose status changed while applying: what the ministry's hook needs, kept durably
+/// under `to_receipt/<arrival>` until its receipt is written.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Merged {
     summary: RecordSummary,
     application: Application,
@@ -147,14 +153,8 @@ impl Node {
             report.accepted = 0;
             return report;
         }
-        if self.is_ministry() {
-            for merged in overlay.merged {
-                if let Err(error) =
-                    self.on_record_merged(&merged.summary, &merged.application, &merged.entry)
-                {
-                    tracing::error!(%error, record = %merged.summary.id, "cannot receipt or decide");
-                }
-            }
+        if self.is_ministry() && self.receipts_after_intake {
+            self.resume_receipts();
         }
         self.metrics.entries_received.fetch_add(
             u64::from(report.accepted),
@@ -164,6 +164,42 @@ impl Node {
             tracing::debug!(from = %from.short(), accepted = report.accepted, "entries ingested");
         }
         report
+    }
+
+    /// Writes the receipts (and verdicts) of every `to_receipt/` marker, oldest first, deleting
+    /// each marker once its receipt is written. Receipting is idempotent (a record already
+    /// receipted in its current state gets no second receipt), so a marker left by a crash
+    /// after its receipt was written costs nothing.
+    pub fn resume_receipts(&mut self) {
+        let keys = match self.store().meta_keys("to_receipt/") {
+            Ok(keys) => keys,
+            Err(error) => {
+                tracing::error!(%error, "cannot list the submissions waiting for a receipt");
+                return;
+            }
+        };
+        for key in keys {
+            let merged: Merged = match self.store().meta(&key) {
+                Ok(Some(merged)) => merged,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!(%error, %key, "unreadable receipt marker left in place");
+                    continue;
+                }
+            };
+            match self.on_record_merged(&merged.summary, &merged.application, &merged.entry) {
+                Ok(()) => {
+                    let mut batch = self.store().batch();
+                    batch.delete_meta(&key);
+                    if let Err(error) = batch.commit() {
+                        tracing::error!(%error, %key, "cannot clear a receipt marker");
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, record = %merged.summary.id, "cannot receipt or decide; retried at the next intake or start");
+                }
+            }
+        }
     }
 
     pub(crate) fn refused_authors(&self) -> Result<BTreeSet<NodeId>, NodeError> {
@@ -394,6 +430,20 @@ impl Node {
         for item in &overlay.quarantined {
             batch.quarantine(item);
         }
+        if self.is_ministry() {
+            // Arrival order: the commit time, then the position in the message; the entry's id
+            // keeps keys of messages committed in the same millisecond apart.
+            for (index, merged) in overlay.merged.iter().enumerate() {
+                batch.meta(
+                    &format!(
+                        "to_receipt/{:016}-{index:04}-{}",
+                        at.millis(),
+                        merged.entry.id()
+                    ),
+                    merged,
+                );
+            }
+        }
         batch.commit()?;
         for doc in records {
             if let Some(WorkDoc::Record(record)) = overlay.docs.remove(&doc) {
@@ -470,4 +520,119 @@ fn apply_record_change(
         application,
         entry: signed.clone(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use fedrec_config::{Overrides, Role};
+
+    use crate::daemon::{self, InitRequest};
+    use crate::node::{Node, RosterAdd};
+    use crate::store::Store;
+
+    fn init(dir: &Path, name: &str, role: Role, ministry: Option<String>) -> Node {
+        let data = dir.join(name);
+        daemon::init(InitRequest {
+            role,
+            data: data.clone(),
+            recommender: (role != Role::Ministry).then(|| "shanghai".to_string()),
+            name: Some(name.into()),
+            listen: Some(vec!["/ip4/127.0.0.1/tcp/0".into()]),
+            api: Some("127.0.0.1:0".into()),
+            ministry,
+            peers: Vec::new(),
+            mdns: false,
+        })
+        .unwrap();
+        open(&data)
+    }
+
+    fn open(data: &Path) -> Node {
+        Node::new(
+            daemon::key_from(data).unwrap(),
+            daemon::load_config(data, &Overrides::default()).unwrap(),
+            Store::open(&data.join(daemon::DB_DIR)).unwrap(),
+            Arc::default(),
+        )
+    }
+
+    #[test]
+    fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ministry = init(dir.path(), "ministry", Role::Ministry, None);
+        let address = format!(
+            "/ip4/127.0.0.1/tcp/1/p2p/{}",
+            daemon::peer_id(ministry.key())
+        );
+        let mut office = init(dir.path(), "shanghai", Role::Recommender, Some(address));
+        ministry
+            .roster_add(RosterAdd {
+                recommender: "shanghai".into(),
+                name: "上海".into(),
+                kind: "province".into(),
+                key: Some(office.id().to_hex()),
+                role: Some("hq".into()),
+            })
+            .unwrap();
+        ministry
+            .publish_batch(&fedrec_config::BATCH_6_TOML.replace("2016-03-15", "2099-03-15"))
+            .unwrap();
+        office
+            .import_bundle(ministry.roster_bundle().unwrap())
+            .unwrap();
+        let application = fedrec_common::form::Application::from_toml_str(
+            fedrec_config::EXAMPLE_APPLICATION_TOML,
+        )
+        .unwrap();
+        let record = office.create_record(application).unwrap().id.to_string();
+        office.submit(&record).unwrap();
+        let entries: Vec<Vec<u8>> = office
+            .store()
+            .heads()
+            .unwrap()
+            .into_iter()
+            .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
+            .map(|entry| entry.encode())
+            .collect();
+
+        // The entries are committed, then the ministry "crashes" before writing the receipt.
+        ministry.receipts_after_intake = false;
+        let report = ministry.ingest(&office.id(), entries);
+        assert_eq!(report.accepted, 2);
+        assert!(
+            ministry
+                .decisions(Some(6))
+                .unwrap()
+                .iter()
+                .all(|r| r.verdict.is_empty() || r.verdict == "provisional" || r.record.is_none())
+        );
+        assert_eq!(ministry.store().meta_keys("to_receipt/").unwrap().len(), 1);
+        drop(ministry);
+
+        // Started again: the receipt and verdict are written, the marker is gone.
+        let mut ministry = open(&dir.path().join("ministry"));
+        ministry.resume_receipts();
+        let rows = ministry.decisions(Some(6)).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.record.as_deref() == Some(record.as_str()))
+            .expect("the record has a row");
+        assert_eq!(row.verdict, "accepted");
+        assert!(
+            ministry
+                .store()
+                .meta_keys("to_receipt/")
+                .unwrap()
+                .is_empty()
+        );
+        // Resuming again writes no second receipt.
+        ministry.resume_receipts();
+        assert_eq!(
+            ministry.store().meta::<u64>("receipt_seq").unwrap(),
+            Some(1)
+        );
+    }
 }

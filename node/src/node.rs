@@ -131,6 +131,9 @@ pub struct Node {
     /// Whether this node may sign new entries: false after start-up until a peer has shown it
     /// its own feeds' true heads (see [`Node::ensure_writable`]).
     writable: bool,
+    /// Whether intake writes the ministry's receipts right after its commit. Only a test turns
+    /// it off, to stand for a crash between the two.
+    pub(crate) receipts_after_intake: bool,
     /// What each peer was last seen to hold of the feeds shared with it, for `status`.
     pub(crate) peer_heads:
         std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
@@ -158,6 +161,7 @@ impl Node {
             cache: DocCache::new(CACHE_CAPACITY),
             metrics,
             writable: true,
+            receipts_after_intake: true,
             peer_heads: std::collections::HashMap::new(),
         }
     }

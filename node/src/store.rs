@@ -557,6 +557,10 @@ impl Batch<'_> {
         self.put_json("meta", name.as_bytes(), value);
     }
 
+    pub fn delete_meta(&mut self, name: &str) {
+        self.batch.delete_cf(self.store.cf("meta"), name.as_bytes());
+    }
+
     /// Syncs the batch to disk.
     pub fn commit(self) -> Result<(), StoreError> {
         self.store.commit(self.batch)
