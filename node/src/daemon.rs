@@ -330,8 +330,11 @@ pub async fn start(
     let network_key = NodeKey::from_seed(key.secret_bytes());
     let mut node = Node::new(key, config, store, Arc::clone(&metrics));
     if node.is_ministry() {
-        // Receipts a crash interrupted (see `intake`): written before anything else happens.
+        // Receipts and decisions a crash interrupted (see `intake`), before anything else.
         node.resume_receipts();
+        if let Err(error) = node.decide_all() {
+            tracing::error!(%error, "cannot decide at start-up; decided again at the next receipt");
+        }
     }
     // Restore protection: with peers to learn from, wait for them before signing anything.
     if !net_config.dial.is_empty() {

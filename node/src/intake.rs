@@ -178,6 +178,7 @@ impl Node {
                 return;
             }
         };
+        let mut decide = BTreeSet::new();
         for key in keys {
             let merged: Merged = match self.store().meta(&key) {
                 Ok(Some(merged)) => merged,
@@ -187,17 +188,19 @@ impl Node {
                     continue;
                 }
             };
-            match self.on_record_merged(&merged.summary, &merged.application, &merged.entry) {
-                Ok(()) => {
-                    let mut batch = self.store().batch();
-                    batch.delete_meta(&key);
-                    if let Err(error) = batch.commit() {
-                        tracing::error!(%error, %key, "cannot clear a receipt marker");
-                    }
+            match self.receipt(&merged.summary, &merged.application, &merged.entry, &key) {
+                Ok(true) => {
+                    decide.insert(merged.summary.batch.0);
                 }
+                Ok(false) => {}
                 Err(error) => {
-                    tracing::error!(%error, record = %merged.summary.id, "cannot receipt or decide; retried at the next intake or start");
+                    tracing::error!(%error, record = %merged.summary.id, "cannot receipt; retried at the next intake or start");
                 }
+            }
+        }
+        for batch in decide {
+            if let Err(error) = self.decide(batch) {
+                tracing::error!(%error, batch, "cannot decide; decided again at the next receipt");
             }
         }
     }
