@@ -94,6 +94,11 @@ pub struct RecordDoc {
     doc: AutoCommit,
 }
 
+/// The most operations a status transition (submit, withdraw) writes: one, the status key.
+/// The ministry's intake applies changes this small on their own and checks the status after
+/// each, and applies larger ones (edits of text) in batches.
+pub const TRANSITION_MAX_OPS: usize = 4;
+
 impl RecordDoc {
     /// Creates a record for `application` and returns it with the change that created it.
     pub fn create(

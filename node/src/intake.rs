@@ -23,7 +23,7 @@
 //! - Equivocation evidence is committed at once, on its own: the author is refused for the rest
 //!   of the message too.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::Change;
 use fedrec_common::decisions::DecisionsDoc;
@@ -60,6 +60,13 @@ struct RecordWork {
     /// The author of the first entry applied, for a record first seen in this message.
     first_author: NodeId,
     applied: u64,
+    /// Changes whose dependencies are met (in the document, or queued before them), applied
+    /// together at the next flush: Automerge applies a batch of changes to a document for
+    /// about the cost of one (see BENCHMARKS.md).
+    queued: Vec<Change>,
+    queued_hashes: HashSet<automerge::ChangeHash>,
+    /// The last entry taken for this document, named by a status change seen at a flush.
+    last_entry: Option<SignedEntry>,
 }
 
 /// A record whose status changed while applying: what the ministry's hook needs, kept durably
@@ -83,6 +90,11 @@ struct Overlay {
     /// Documents a change failed on: their in-memory state is gone, so later entries for them
     /// in this message are refused too (the peer offers them again next round).
     failed: BTreeSet<DocId>,
+    /// Apply every change on its own (the entry-by-entry path), so a change that fails is
+    /// refused alone. Used again for a message whose batched apply failed.
+    careful: bool,
+    /// Set when a batched apply failed: the message is taken again, carefully.
+    retry_carefully: bool,
 }
 
 /// What became of one incoming entry.
@@ -119,32 +131,60 @@ impl Node {
                 return report;
             }
         };
-        let mut overlay = Overlay {
-            heads: HashMap::new(),
-            held: HashMap::new(),
-            entries: Vec::new(),
-            docs: HashMap::new(),
-            merged: Vec::new(),
-            quarantined: Vec::new(),
-            refused_authors,
-            failed: BTreeSet::new(),
-        };
-        for bytes in &entries {
-            match self.take_one(&roster, &mut overlay, bytes) {
-                Ok(Taken::Accepted) => report.accepted += 1,
-                Ok(Taken::Duplicate) => report.duplicates += 1,
-                Ok(Taken::Early) => report.early += 1,
-                Ok(Taken::Refused(refusal)) => {
-                    report.refused += 1;
-                    overlay
-                        .quarantined
-                        .push(self.quarantined(from, refusal, bytes));
+        let mut careful = false;
+        let mut overlay = loop {
+            let mut overlay = Overlay {
+                heads: HashMap::new(),
+                held: HashMap::new(),
+                entries: Vec::new(),
+                docs: HashMap::new(),
+                merged: Vec::new(),
+                quarantined: Vec::new(),
+                refused_authors: refused_authors.clone(),
+                failed: BTreeSet::new(),
+                careful,
+                retry_carefully: false,
+            };
+            report = IngestReport::default();
+            for bytes in &entries {
+                match self.take_one(&roster, &mut overlay, bytes) {
+                    Ok(Taken::Accepted) => report.accepted += 1,
+                    Ok(Taken::Duplicate) => report.duplicates += 1,
+                    Ok(Taken::Early) => report.early += 1,
+                    Ok(Taken::Refused(refusal)) => {
+                        report.refused += 1;
+                        overlay
+                            .quarantined
+                            .push(self.quarantined(from, refusal, bytes));
+                    }
+                    Err(error) => {
+                        report.refused += 1;
+                        tracing::warn!(%error, "entry could not be taken in");
+                    }
                 }
-                Err(error) => {
-                    report.refused += 1;
-                    tracing::warn!(%error, "entry could not be taken in");
+                if overlay.retry_carefully {
+                    break;
                 }
             }
+            if !overlay.retry_carefully {
+                self.flush_all(&mut overlay);
+            }
+            if overlay.retry_carefully && !careful {
+                // Nothing was written; the documents touched were taken out of the cache and
+                // are reloaded from disk for the careful pass.
+                tracing::warn!("a batched apply failed; taking the message again entry by entry");
+                careful = true;
+                continue;
+            }
+            break overlay;
+        };
+        if overlay.retry_carefully {
+            // Even applied one by one, a change failed where nothing was queued: a state the
+            // careful pass cannot reach, handled by writing nothing rather than half a message.
+            tracing::error!("a message could not be applied even entry by entry; none kept");
+            report.refused += report.accepted;
+            report.accepted = 0;
+            return report;
         }
         if let Err(error) = self.commit_overlay(&mut overlay) {
             // Nothing of the message was written; the peer still holds it and offers it again.
@@ -329,6 +369,9 @@ impl Node {
                         doc: record,
                         first_author: author,
                         applied: 0,
+                        queued: Vec::new(),
+                        queued_hashes: HashSet::new(),
+                        last_entry: None,
                     }))
                 }
             };
@@ -357,6 +400,7 @@ impl Node {
                 "an earlier change to this document failed in the same message",
             ));
         }
+        let careful = overlay.careful;
         let work = self
             .work_doc(overlay, &doc, signed.entry.author)
             .map_err(apply_failed)?;
@@ -366,7 +410,13 @@ impl Node {
                 .apply([change])
                 .map(|()| None)
                 .map_err(apply_failed),
-            WorkDoc::Record(record) => apply_record_change(record, signed, change),
+            WorkDoc::Record(record) => match apply_record_change(record, signed, change, careful) {
+                Err(_) if !careful => {
+                    overlay.retry_carefully = true;
+                    return Ok(());
+                }
+                other => other,
+            },
         };
         match result {
             Ok(Some(merged)) => {
@@ -456,6 +506,31 @@ impl Node {
         Ok(())
     }
 
+    /// Applies what is queued for every record the message touched, and notes the status
+    /// changes it made. A failure sends the message back for a careful pass (or, in one,
+    /// drops that document's state as a refused change does).
+    fn flush_all(&mut self, overlay: &mut Overlay) {
+        let mut failed = Vec::new();
+        for (doc, work) in overlay.docs.iter_mut() {
+            let WorkDoc::Record(record) = work else {
+                continue;
+            };
+            if flush_record(record).is_err() {
+                failed.push(doc.clone());
+                continue;
+            }
+            if let Some(entry) = record.last_entry.clone()
+                && let Some(merged) = status_change(record, &entry)
+            {
+                overlay.merged.push(merged);
+            }
+        }
+        // In a careful pass every change was applied on its own, so nothing is queued here.
+        if !failed.is_empty() {
+            overlay.retry_carefully = true;
+        }
+    }
+
     fn quarantined(&self, from: &NodeId, refusal: Refusal, bytes: &[u8]) -> Quarantined {
         self.metrics
             .verification_failures
@@ -472,20 +547,28 @@ impl Node {
     }
 }
 
-/// Applies a change to a record, with any parked changes it makes ready; reports a status
-/// change (submitted or withdrawn) for the ministry's hook.
+/// Takes a change into a record: queued with any parked changes it makes ready, or parked
+/// until its dependencies arrive. A change small enough to be a status transition (submit and
+/// withdraw write one operation), or any change when `careful`, is applied at once with what is
+/// queued, and the status checked after it, so each transition the ministry receipts is seen on
+/// its own; edits of text are applied together at the end of the message.
 fn apply_record_change(
     record: &mut RecordWork,
     signed: &SignedEntry,
     change: Change,
+    careful: bool,
 ) -> Result<Option<Merged>, Refusal> {
+    let watched = careful || change.len() <= fedrec_common::record::TRANSITION_MAX_OPS;
     record.parked.push((signed.id(), change));
-    // Apply every parked change whose dependencies are now all present, until none is.
+    record.last_entry = Some(signed.clone());
+    record.applied += 1;
+    // Queue every parked change whose dependencies are now met, until none is.
     loop {
         let ready: Vec<usize> = (0..record.parked.len())
             .filter(|&i| {
                 let deps = record.parked[i].1.deps().to_vec();
-                deps.iter().all(|dep| record.doc.has_change(dep))
+                deps.iter()
+                    .all(|dep| record.queued_hashes.contains(dep) || record.doc.has_change(dep))
             })
             .collect();
         if ready.is_empty() {
@@ -493,36 +576,51 @@ fn apply_record_change(
         }
         for index in ready.into_iter().rev() {
             let (_, change) = record.parked.remove(index);
-            record.doc.apply([change]).map_err(apply_failed)?;
+            record.queued_hashes.insert(change.hash());
+            record.queued.push(change);
         }
     }
-    record.applied += 1;
+    if !watched {
+        return Ok(None);
+    }
+    flush_record(record)?;
+    Ok(status_change(record, signed))
+}
+
+/// Applies what is queued for a record.
+fn flush_record(record: &mut RecordWork) -> Result<(), Refusal> {
+    if record.queued.is_empty() {
+        return Ok(());
+    }
+    record.queued_hashes.clear();
+    let queued = std::mem::take(&mut record.queued);
+    record.doc.apply(queued).map_err(apply_failed)
+}
+
+/// A status change since the last one seen (to submitted or withdrawn), for the ministry.
+fn status_change(record: &mut RecordWork, entry: &SignedEntry) -> Option<Merged> {
     let status = record.doc.status().ok();
     if status == record.last_status
         || !matches!(status, Some(Status::Submitted | Status::Withdrawn))
     {
         record.last_status = status.or(record.last_status);
-        return Ok(None);
+        return None;
     }
     record.last_status = status;
-    let Ok(application) = record.doc.application() else {
-        return Ok(None);
-    };
-    let Some(summary) = RecordSummary::after_write(
+    let application = record.doc.application().ok()?;
+    let summary = RecordSummary::after_write(
         record.previous.as_ref(),
-        &signed.entry.doc,
+        &entry.entry.doc,
         &record.doc,
         &application,
         record.first_author,
         now(),
-    ) else {
-        return Ok(None);
-    };
-    Ok(Some(Merged {
+    )?;
+    Some(Merged {
         summary,
         application,
-        entry: signed.clone(),
-    }))
+        entry: entry.clone(),
+    })
 }
 
 #[cfg(test)]

@@ -165,19 +165,32 @@ impl Node {
                 .count();
             before != now.len() || now.iter().any(|v| last.get(&v.record) != Some(v))
         };
-        for (recommender, verdicts) in by_recommender {
-            if !changed(&recommender, &verdicts) {
-                continue;
-            }
+        let changed: Vec<(RecommenderId, Vec<rules::RecordVerdict>)> = by_recommender
+            .into_iter()
+            .filter(|(recommender, verdicts)| changed(recommender, verdicts))
+            .collect();
+        let mut writes = Vec::new();
+        for (recommender, recommender_verdicts) in changed {
             let mut doc = self.decisions_doc(&recommender)?;
-            if let Some(change) = doc.set_verdicts(&verdicts, now())? {
-                self.write_decisions(&recommender, &mut doc, change, |_| {})?;
-                tracing::info!(recommender = %recommender, "verdicts updated");
+            if let Some(change) = doc.set_verdicts(&recommender_verdicts, now())? {
+                writes.push((recommender, doc, change));
             }
         }
-        // Written after the documents: a crash in between only makes the next decision compare
-        // against older verdicts, and setting verdicts a document already holds changes nothing.
-        if verdicts != last {
+        // The comparison snapshot rides with the last document written: a crash before it
+        // leaves the old snapshot, so the next decision writes what is still missing.
+        let mut snapshot_written = verdicts == last;
+        let count = writes.len();
+        for (index, (recommender, mut doc, change)) in writes.into_iter().enumerate() {
+            let last_write = index + 1 == count && !snapshot_written;
+            self.write_decisions(&recommender, &mut doc, change, |batch| {
+                if last_write {
+                    batch.meta(&last_key, &verdicts);
+                }
+            })?;
+            snapshot_written |= last_write;
+            tracing::info!(recommender = %recommender, "verdicts updated");
+        }
+        if !snapshot_written {
             let mut write = self.store().batch();
             write.meta(&last_key, &verdicts);
             write.commit()?;
