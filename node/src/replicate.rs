@@ -13,7 +13,7 @@
 use fedrec_common::feed::SignedEntry;
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::Topic;
-use fedrec_common::ingest::{self, RefusalKind};
+use fedrec_common::ingest::RefusalKind;
 use fedrec_common::sync::{self, FeedPosition, Request, Response};
 use serde::{Deserialize, Serialize};
 
@@ -332,7 +332,7 @@ impl Node {
 
     /// Every entry this node holds past `since` (a receiving node's heads), as a bundle file.
     pub fn export_bundle(&self, since: &[FeedPosition]) -> Result<Vec<u8>, NodeError> {
-        let mut out = BUNDLE_MAGIC.to_vec();
+        let mut entries = Vec::new();
         for (author, topic, _) in self.store().heads()? {
             let from = since
                 .iter()
@@ -342,12 +342,12 @@ impl Node {
                 .store()
                 .feed_from(&author, &topic, from, usize::MAX, usize::MAX)?
             {
-                let bytes = entry.encode();
-                out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-                out.extend_from_slice(&bytes);
+                entries.push(entry.encode());
             }
         }
-        Ok(out)
+        Ok(fedrec_common::bundle::write_bundle(
+            entries.iter().map(Vec::as_slice),
+        ))
     }
 
     /// Verifies and merges a bundle file exactly like entries from the network.
@@ -367,36 +367,4 @@ impl Node {
     }
 }
 
-/// The first bytes of a bundle file.
-pub const BUNDLE_MAGIC: &[u8] = b"fedrec-bundle/1\n";
-
-/// Splits a bundle file into entries, refusing a file that lies about its lengths.
-pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let mut rest = bytes
-        .strip_prefix(BUNDLE_MAGIC)
-        .ok_or("not a fedrec bundle (wrong header)")?;
-    let mut entries = Vec::new();
-    while !rest.is_empty() {
-        let Some((length, tail)) = rest.split_first_chunk::<4>() else {
-            return Err(format!("bundle truncated after {} entries", entries.len()));
-        };
-        let length = u32::from_be_bytes(*length) as usize;
-        if length > ingest::MAX_ENTRY_BYTES {
-            return Err(format!(
-                "entry {} claims {length} bytes, above the {}-byte cap",
-                entries.len() + 1,
-                ingest::MAX_ENTRY_BYTES
-            ));
-        }
-        if tail.len() < length {
-            return Err(format!(
-                "entry {} is truncated: {length} bytes announced, {} present",
-                entries.len() + 1,
-                tail.len()
-            ));
-        }
-        entries.push(tail[..length].to_vec());
-        rest = &tail[length..];
-    }
-    Ok(entries)
-}
+pub use fedrec_common::bundle::{BUNDLE_MAGIC, parse_bundle};

@@ -1,0 +1,4 @@
+//! Fuzz target: `fedrec_common::fuzzing::ingest_apply` (see that function for what it covers).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fedrec_common::fuzzing::ingest_apply(data));

@@ -1,0 +1,4 @@
+//! Fuzz target: `fedrec_common::fuzzing::roster_decode` (see that function for what it covers).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fedrec_common::fuzzing::roster_decode(data));
