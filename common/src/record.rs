@@ -167,9 +167,11 @@ impl RecordDoc {
         self.doc.get_heads()
     }
 
-    /// Every change in the document, in causal order.
-    pub fn changes(&mut self) -> Vec<Change> {
-        self.doc.get_changes(&[])
+    /// Every change in the document, in causal order. Guarded: Automerge panics here when the
+    /// document holds a change whose dependencies never arrived (found by the `ingest_apply`
+    /// fuzz target; the input is kept in fuzz/regressions).
+    pub fn changes(&mut self) -> Result<Vec<Change>, RecordError> {
+        guarded(|| Ok(self.doc.get_changes(&[])))
     }
 
     pub fn status(&self) -> Result<Status, RecordError> {
@@ -473,7 +475,7 @@ pub struct HistoryItem {
 impl RecordDoc {
     /// Replays the document's changes one by one and reports what each touched.
     pub fn history(&mut self) -> Result<Vec<HistoryItem>, RecordError> {
-        let changes = self.changes();
+        let changes = self.changes()?;
         let mut replay = AutoCommit::new();
         let mut items = Vec::with_capacity(changes.len());
         for change in changes {
