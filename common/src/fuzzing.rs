@@ -71,6 +71,14 @@ fn world() -> Option<&'static World> {
         .as_ref()
 }
 
+/// For the fuzz binaries, called once at start: a panic inside Automerge that the core catches
+/// (`record::guarded`) is then handled as it is in the node, instead of libFuzzer's panic hook
+/// aborting at once. A panic that escapes a target still stops the fuzzer: libfuzzer-sys catches
+/// it around every input and aborts.
+pub fn let_caught_panics_be_caught() {
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
 /// The sync wire decoder: a frame's length prefix, then a request or a response.
 pub fn sync_decode(data: &[u8]) {
     if let Some(prefix) = data.first_chunk::<4>() {

@@ -171,6 +171,13 @@ impl RecordDoc {
     /// document holds a change whose dependencies never arrived (found by the `ingest_apply`
     /// fuzz target; the input is kept in fuzz/regressions).
     pub fn changes(&mut self) -> Result<Vec<Change>, RecordError> {
+        let missing = self.doc.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(RecordError::Malformed(format!(
+                "the document holds changes whose {} dependencies never arrived",
+                missing.len()
+            )));
+        }
         guarded(|| Ok(self.doc.get_changes(&[])))
     }
 
