@@ -27,7 +27,7 @@ pub mod network;
 pub mod replica;
 pub mod workload;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use fedrec_common::batch::{Batch, BatchNumber};
@@ -53,6 +53,33 @@ pub enum Flaw {
     AcknowledgeBeforeStoring,
     /// The ministry accepts every eligible submission, ignoring the quota.
     SecondAcceptance,
+    /// The daemon's receipting as it stands (`node/src/ministry.rs`): a record is receipted
+    /// only in reaction to merging one of its entries, and the merge and the receipt are two
+    /// writes; a crash between them leaves the submission unreceipted for good, since nothing
+    /// reconciles stored records with receipts at start-up. The simulated window is wider (until
+    /// the next decision) but the loss is the same.
+    ReceiptOnlyOnMerge,
+}
+
+impl Flaw {
+    pub const ALL: [Flaw; 3] = [
+        Flaw::AcknowledgeBeforeStoring,
+        Flaw::SecondAcceptance,
+        Flaw::ReceiptOnlyOnMerge,
+    ];
+
+    /// The name `FEDREC_SIM_FLAW` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flaw::AcknowledgeBeforeStoring => "acknowledge-before-storing",
+            Flaw::SecondAcceptance => "second-acceptance",
+            Flaw::ReceiptOnlyOnMerge => "receipt-only-on-merge",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|flaw| flaw.name() == name)
+    }
 }
 
 /// One run's parameters.
@@ -156,6 +183,7 @@ impl fmt::Display for Report {
 #[derive(Debug, Clone)]
 pub struct Violation {
     pub seed: u64,
+    pub flaw: Option<Flaw>,
     /// The step after which the check failed; `steps + 1` means while settling at the end.
     pub step: u64,
     pub invariant: &'static str,
@@ -164,8 +192,12 @@ pub struct Violation {
 
 impl Violation {
     pub fn replay_command(&self) -> String {
+        let flaw = self
+            .flaw
+            .map(|f| format!("FEDREC_SIM_FLAW={} ", f.name()))
+            .unwrap_or_default();
         format!(
-            "FEDREC_SIM_SEED={} cargo test -p fedrec-tests --test simulation -- --nocapture",
+            "{flaw}FEDREC_SIM_SEED={} cargo test -p fedrec-tests --test simulation -- --nocapture",
             self.seed
         )
     }
@@ -255,6 +287,9 @@ struct Sim<'a> {
     step: u64,
     report: Report,
     checker: Checker,
+    /// With [`Flaw::ReceiptOnlyOnMerge`]: records the ministry merged and has not receipted
+    /// yet, held in memory only.
+    merged_unreceipted: BTreeSet<DocId>,
 }
 
 const RECOMMENDERS: [(&str, &str, RecommenderKind); 4] = [
@@ -354,12 +389,14 @@ impl<'a> Sim<'a> {
                 ..Report::default()
             },
             checker: Checker::default(),
+            merged_unreceipted: BTreeSet::new(),
         }
     }
 
     fn violation(&self, broken: Broken) -> Violation {
         Violation {
             seed: self.config.seed,
+            flaw: self.config.flaw,
             step: self.step,
             invariant: broken.invariant,
             detail: broken.detail,
@@ -576,6 +613,9 @@ impl<'a> Sim<'a> {
             self.report.count("write-lost-in-crash", 1);
         }
         self.nodes[node].crash();
+        if node == MINISTRY {
+            self.merged_unreceipted.clear();
+        }
         let lost = self.net.lose_node(node) as u64;
         self.report.count("crash", 1);
         self.report.count("lost-in-crash", lost);
@@ -641,6 +681,9 @@ impl<'a> Sim<'a> {
         // Like the daemon, the ministry often decides right after a merge; the scheduled
         // decision covers the times it does not.
         let record_merged = merged.iter().any(|d| matches!(d, DocId::Record { .. }));
+        if to == MINISTRY && self.config.flaw == Some(Flaw::ReceiptOnlyOnMerge) {
+            self.merged_unreceipted.extend(merged.iter().cloned());
+        }
         if to == MINISTRY && record_merged && self.rng.random_bool(0.7) {
             self.decide()?;
         }
@@ -656,11 +699,14 @@ impl<'a> Sim<'a> {
             &self.roster,
             now,
             self.config.flaw,
+            (self.config.flaw == Some(Flaw::ReceiptOnlyOnMerge))
+                .then_some(&self.merged_unreceipted),
         )
         .map_err(|detail| Broken {
             invariant: check::invariant::VERDICTS_FOLLOW_RECEIPTS,
             detail: format!("the ministry could not write its decisions: {detail}"),
         })?;
+        self.merged_unreceipted.clear();
         self.report.count("decide", 1);
         for receipt in &decided.receipts {
             self.report.receipts += 1;

@@ -6,7 +6,7 @@
 //! - soak: `FEDREC_SIM_SEEDS=5000 FEDREC_SIM_FIRST=1000 cargo test -p fedrec-tests --release
 //!   --test simulation -- --nocapture`;
 //! - replay one seed: `FEDREC_SIM_SEED=<n> cargo test -p fedrec-tests --test simulation --
-//!   --nocapture`.
+//!   --nocapture` (with `FEDREC_SIM_FLAW=<name>` to replay a run with a planted flaw).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -42,6 +42,7 @@ fn run_seed(config: &SimConfig) -> Result<Report, String> {
                 .unwrap_or_default();
             let replay = Violation {
                 seed: config.seed,
+                flaw: config.flaw,
                 step: 0,
                 invariant: "no-panic",
                 detail: String::new(),
@@ -89,7 +90,13 @@ fn run_seeds(first: u64, count: u64) -> (Report, Vec<String>) {
 #[test]
 fn every_invariant_holds_over_many_seeds() {
     if let Some(seed) = env_u64("FEDREC_SIM_SEED") {
-        match run_seed(&SimConfig::new(seed)) {
+        let flaw = std::env::var("FEDREC_SIM_FLAW").ok().map(|name| {
+            Flaw::parse(&name).unwrap_or_else(|| panic!("FEDREC_SIM_FLAW={name} is not a flaw"))
+        });
+        match run_seed(&SimConfig {
+            flaw,
+            ..SimConfig::new(seed)
+        }) {
             Ok(report) => {
                 println!("simulation: seed {seed} passed\n{report}");
                 return;
@@ -128,6 +135,10 @@ fn first_violation(flaw: Flaw) -> Violation {
             })
             .err()
         })
+        .map(|v| {
+            println!("{flaw:?} caught: {v}");
+            v
+        })
         .unwrap_or_else(|| panic!("no seed in 0..50 caught {flaw:?}"))
 }
 
@@ -145,6 +156,17 @@ fn the_checker_catches_a_write_acknowledged_before_it_is_stored() {
 fn the_checker_catches_a_ministry_that_accepts_a_second_submission() {
     let violation = first_violation(Flaw::SecondAcceptance);
     assert_eq!(violation.invariant, invariant::QUOTA, "{violation}");
+}
+
+/// Not a planted flaw but the daemon's receipting as it stands; see [`Flaw::ReceiptOnlyOnMerge`].
+#[test]
+fn receipting_only_on_merge_loses_a_submission_in_a_crash() {
+    let violation = first_violation(Flaw::ReceiptOnlyOnMerge);
+    assert_eq!(
+        violation.invariant,
+        invariant::EVERY_CHANGE_RECEIPTED,
+        "{violation}"
+    );
 }
 
 #[test]

@@ -242,9 +242,14 @@ impl Checker {
                 return broken(
                     invariant::QUOTA,
                     format!(
-                        "{seen_by} sees {} accepted records of {recommender} (quota {}): {records:?}",
+                        "{seen_by} sees {} accepted records of {recommender} (quota {}): {}",
                         records.len(),
-                        batch.quota_per_recommender
+                        batch.quota_per_recommender,
+                        records
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 );
             }

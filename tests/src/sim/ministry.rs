@@ -9,7 +9,7 @@
 //! ministry's stored feeds, so a crash between a merge and its receipt leaves nothing behind: the
 //! next decision finds the record still unreceipted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use fedrec_common::batch::Batch;
 use fedrec_common::ids::{DocId, RecommenderId, RecordId};
@@ -139,19 +139,25 @@ pub fn needing_receipt(node: &SimNode, batch: &Batch, roster: &Roster) -> Vec<Do
         .collect()
 }
 
-/// Receipts every record of the batch that needs it, re-deciding after each receipt; then
-/// makes sure the stored verdicts are the rules' over the stored receipts.
+/// Receipts every record of the batch that needs it (or, as the daemon does, only the records
+/// in `only`: those it remembers merging since its last decision), re-deciding after each
+/// receipt; then makes sure the stored verdicts are the rules' over the stored receipts.
 pub fn receipt_and_decide(
     node: &mut SimNode,
     batch: &Batch,
     roster: &Roster,
     now: Timestamp,
     flaw: Option<Flaw>,
+    only: Option<&BTreeSet<DocId>>,
 ) -> Result<Decided, String> {
     let mut decided = Decided::default();
     let mut receipts = all_receipts(node, roster);
     let mut last = last_events(&receipts);
-    for doc in needing_receipt(node, batch, roster) {
+    let due = needing_receipt(node, batch, roster);
+    for doc in due
+        .into_iter()
+        .filter(|d| only.is_none_or(|o| o.contains(d)))
+    {
         let DocId::Record { record, .. } = &doc else {
             continue;
         };
