@@ -708,6 +708,8 @@ impl<'a> Sim<'a> {
         })?;
         self.merged_unreceipted.clear();
         self.report.count("decide", 1);
+        self.report
+            .count("resubmission-receipted", decided.resubmissions);
         for receipt in &decided.receipts {
             self.report.receipts += 1;
             if !self.batch.is_on_time(receipt.received_at) {

@@ -125,6 +125,21 @@ fn every_invariant_holds_over_many_seeds() {
     }
 }
 
+/// Seeds that once broke an invariant, kept after the fix so the fix stays:
+/// - 5079: a withdrawn record submitted again after the deadline (a field office's stale
+///   submission won the merge of its status) turned from withdrawn to late
+///   (`final-after-deadline`); `rules::evaluate` now keeps it withdrawn.
+const SEEDS_THAT_ONCE_FAILED: [u64; 1] = [5079];
+
+#[test]
+fn seeds_that_once_failed_pass() {
+    for seed in SEEDS_THAT_ONCE_FAILED {
+        if let Err(failure) = run_seed(&SimConfig::new(seed)) {
+            panic!("{failure}");
+        }
+    }
+}
+
 /// Runs seeds with a planted flaw until the checker objects, and returns the objection.
 fn first_violation(flaw: Flaw) -> Violation {
     (0..50)

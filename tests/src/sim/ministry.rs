@@ -27,6 +27,9 @@ pub struct Decided {
     pub receipts: Vec<Receipt>,
     /// Entries written (receipts and verdict changes).
     pub entries: Vec<fedrec_common::feed::SignedEntry>,
+    /// Submissions receipted for a record whose last receipt was its withdrawal: a stale
+    /// concurrent submit won the merge of the record's status.
+    pub resubmissions: u64,
 }
 
 /// Every receipt the node holds, in receipt order.
@@ -164,6 +167,9 @@ pub fn receipt_and_decide(
         let Some(event) = event_for(node, batch, &doc, last.get(record)) else {
             continue;
         };
+        if matches!(event, ReceiptEvent::Submitted(_)) && last.contains_key(record) {
+            decided.resubmissions += 1;
+        }
         let receipt = Receipt {
             seq: receipts.last().map_or(0, |r| r.seq) + 1,
             batch: batch.number,
