@@ -370,7 +370,9 @@ impl SimNode {
             .insert(DocId::Decisions(recommender.clone()), Doc::Decisions(doc));
     }
 
-    /// The latest stored entry of a document in feed order: the entry a receipt names.
+    /// The entry a receipt names: the last entry of the document in the last of its feeds (in
+    /// key order). The daemon names the entry whose merge triggered the receipt; any entry of
+    /// the record that the roster authorises gives the same verdicts while the roster is fixed.
     pub fn latest_entry_of(&self, doc: &DocId) -> Option<&SignedEntry> {
         let topic = doc.topic();
         self.store
