@@ -20,8 +20,10 @@
 //!    record in `Conflict`, naming the recommenders (不得多头申报), whatever their order, until
 //!    all but one are withdrawn. Otherwise the holder is `Accepted`.
 //!
-//! After the deadline nothing can change a verdict: later submissions are late and later
-//! withdrawals are not counted.
+//! After the deadline nothing can change a verdict: later submissions are late, later
+//! withdrawals are not counted, and a withdrawn record submitted again stays withdrawn. (A record
+//! is submitted again when a node's stale concurrent submission wins the merge of its status
+//! over the withdrawal; before the deadline that is a new submission in receipt order.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -296,10 +298,13 @@ fn replay<'a>(batch: &Batch, receipts: &'a [Receipt]) -> BTreeMap<RecordId, Repl
     for receipt in ordered {
         match &receipt.event {
             ReceiptEvent::Submitted(submission) => {
-                let active = states
-                    .get(&submission.record)
-                    .is_some_and(|state| !state.withdrawn);
-                if !active {
+                // Only a record never receipted or withdrawn takes a submission, and after the
+                // deadline only a record never receipted: a withdrawal's verdict is final too.
+                let takes_it = match states.get(&submission.record) {
+                    None => true,
+                    Some(state) => state.withdrawn && batch.is_on_time(receipt.received_at),
+                };
+                if takes_it {
                     states.insert(
                         submission.record,
                         Replayed {

@@ -333,3 +333,16 @@ proptest! {
         prop_assert_eq!(verdicts(&reordered), verdicts(&receipts));
     }
 }
+
+#[test]
+fn a_withdrawn_record_resubmitted_after_the_deadline_stays_withdrawn() {
+    // A field office's stale concurrent submission can set a withdrawn record back to
+    // submitted when the documents merge (the status is last-writer-wins), and the ministry then
+    // receipts a new submission. After the deadline that must change nothing.
+    let v = verdicts(&[
+        submitted(1, 0, 1, CODES[0]),
+        withdrawn(2, 0, 1),
+        after_deadline(submitted(3, 0, 1, CODES[0])),
+    ]);
+    assert_eq!(v[&record(1)], Verdict::Withdrawn);
+}

@@ -4,12 +4,14 @@
 //! the CLI and the HTTP API; [`Replica`] (this module) is an in-memory replica that exchanges
 //! signed entries through the same pure checks the daemon runs (`common::ingest`: decode,
 //! verify, authorise, chain; then apply), with no disk and no network, for quick deterministic
-//! tests of convergence, relaying and refusal of hostile input.
+//! tests of convergence, relaying and refusal of hostile input. [`sim`] is a deterministic
+//! simulator of the sync and rule core under faults, built on the same pure checks.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod process;
 pub mod proxy;
+pub mod sim;
 
 use fedrec_common::batch::BatchNumber;
 use fedrec_common::feed::{Appended, Entry, Feed, SignedEntry};
