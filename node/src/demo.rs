@@ -277,7 +277,9 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
     const FIRST: u16 = 20_000;
     const COUNT: u16 = 12_000;
     static NEXT: std::sync::Mutex<Option<u16>> = std::sync::Mutex::new(None);
-    let mut next = NEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut next = NEXT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Start at a place that depends on the process, so two demos or benches rarely meet.
     let mut offset = next.unwrap_or((std::process::id() % u32::from(COUNT)) as u16);
     for _ in 0..COUNT {
@@ -288,7 +290,10 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
             return Ok(port);
         }
     }
-    anyhow::bail!("no free loopback port between {FIRST} and {}", FIRST + COUNT)
+    anyhow::bail!(
+        "no free loopback port between {FIRST} and {}",
+        FIRST + COUNT
+    )
 }
 
 /// Runs the demo; returns the exit code (0 when every verdict is as the rules require).
