@@ -147,9 +147,18 @@ fn an_idle_round_costs_the_same_at_10_and_10000_records() {
             Duration::from_secs(300),
             || feed_seq_at(&ministry, &hq_id) == to - 1,
         );
-        // Let the rounds that carried the records finish before measuring idle ones.
-        std::thread::sleep(Duration::from_secs(2));
-        let per_round = idle_bytes_per_round(&hq_daemon.api, &ministry_daemon.api);
+        // Rounds that carried the records may still be finishing: measure until two windows in
+        // a row agree, which only idle rounds do.
+        let mut per_round = idle_bytes_per_round(&hq_daemon.api, &ministry_daemon.api);
+        let settle = std::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            let next = idle_bytes_per_round(&hq_daemon.api, &ministry_daemon.api);
+            let settled = (next - per_round).abs() < 1.0;
+            per_round = next;
+            if settled || std::time::Instant::now() > settle {
+                break;
+            }
+        }
         eprintln!(
             "idle sync at {} records: {per_round:.1} bytes per round",
             to - 1
