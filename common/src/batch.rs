@@ -14,7 +14,7 @@ use crate::signed::SignedText;
 use crate::timestamp::{Timestamp, TimestampError};
 
 /// Domain separation for batch-definition signatures.
-const BATCH_TAG: &[u8] = b"fedrec/batch/1\0";
+pub(crate) const BATCH_TAG: &[u8] = b"fedrec/batch/1\0";
 
 /// Largest batch file accepted.
 pub const MAX_BATCH_BYTES: usize = 64 * 1024;

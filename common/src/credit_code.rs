@@ -74,6 +74,24 @@ impl CreditCode {
         Ok(Self(code))
     }
 
+    /// The valid code whose two check characters (the embedded organisation code's and the
+    /// code's own) complete `body`, its first 16 characters. For making test and demo data.
+    pub fn complete(body: &str) -> Result<Self, CreditCodeError> {
+        let mut code = format!("{}00", body.trim().to_ascii_uppercase());
+        for _ in 0..2 {
+            match Self::parse(&code) {
+                Err(CreditCodeError::OrganisationCheck { expected, .. }) => {
+                    code.replace_range(16..17, &expected.to_string());
+                }
+                Err(CreditCodeError::CheckCharacter { expected, .. }) => {
+                    code.replace_range(17..18, &expected.to_string());
+                }
+                other => return other,
+            }
+        }
+        Self::parse(&code)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -144,6 +162,25 @@ impl From<CreditCode> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completing_a_real_code_body_gives_the_real_code() {
+        for real in [
+            "123100004250015860",
+            "914403001922038216",
+            "12100000400002259P",
+        ] {
+            assert_eq!(CreditCode::complete(&real[..16]).unwrap().as_str(), real);
+        }
+        assert!(matches!(
+            CreditCode::complete("12100000"),
+            Err(CreditCodeError::Length(10))
+        ));
+        assert!(
+            CreditCode::complete("1210000040000I82").is_err(),
+            "I is not a code character"
+        );
+    }
 
     /// Codes of real institutions as published in the national enterprise credit registry.
     const REAL: [&str; 8] = [

@@ -62,6 +62,11 @@ impl FromStr for RecommenderId {
 pub struct RecordId([u8; 8]);
 
 impl RecordId {
+    /// A record id from a number, for synthetic inputs (benchmarks and tests).
+    pub fn from_u64(n: u64) -> Self {
+        Self(n.to_be_bytes())
+    }
+
     /// The id of the record created by `author`'s entry at `seq` in its feed: unique without a
     /// random source, because an author never signs two entries for one position.
     pub fn derive(author: &NodeId, topic: &Topic, seq: u64) -> Self {

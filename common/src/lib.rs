@@ -22,10 +22,12 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod batch;
+pub mod bundle;
 pub mod credit_code;
 pub mod decisions;
 pub mod feed;
 pub mod form;
+pub mod fuzzing;
 pub mod identity;
 pub mod ids;
 pub mod ingest;
@@ -36,3 +38,4 @@ pub mod rules;
 pub mod signed;
 pub mod sync;
 pub mod timestamp;
+pub mod workload;

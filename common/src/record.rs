@@ -94,6 +94,11 @@ pub struct RecordDoc {
     doc: AutoCommit,
 }
 
+/// The most operations a status transition (submit, withdraw) writes: one, the status key.
+/// The ministry's intake applies changes this small on their own and checks the status after
+/// each, and applies larger ones (edits of text) in batches.
+pub const TRANSITION_MAX_OPS: usize = 4;
+
 impl RecordDoc {
     /// Creates a record for `application` and returns it with the change that created it.
     pub fn create(
@@ -162,9 +167,18 @@ impl RecordDoc {
         self.doc.get_heads()
     }
 
-    /// Every change in the document, in causal order.
-    pub fn changes(&mut self) -> Vec<Change> {
-        self.doc.get_changes(&[])
+    /// Every change in the document, in causal order. Guarded: Automerge panics here when the
+    /// document holds a change whose dependencies never arrived (found by the `ingest_apply`
+    /// fuzz target; the input is kept in fuzz/regressions).
+    pub fn changes(&mut self) -> Result<Vec<Change>, RecordError> {
+        let missing = self.doc.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(RecordError::Malformed(format!(
+                "the document holds changes whose {} dependencies never arrived",
+                missing.len()
+            )));
+        }
+        guarded(|| Ok(self.doc.get_changes(&[])))
     }
 
     pub fn status(&self) -> Result<Status, RecordError> {
@@ -468,7 +482,7 @@ pub struct HistoryItem {
 impl RecordDoc {
     /// Replays the document's changes one by one and reports what each touched.
     pub fn history(&mut self) -> Result<Vec<HistoryItem>, RecordError> {
-        let changes = self.changes();
+        let changes = self.changes()?;
         let mut replay = AutoCommit::new();
         let mut items = Vec::with_capacity(changes.len());
         for change in changes {

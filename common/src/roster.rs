@@ -19,7 +19,7 @@ use crate::ids::{DocId, RecommenderId, Topic};
 use crate::signed::SignedText;
 
 /// Domain separation for roster signatures.
-const ROSTER_TAG: &[u8] = b"fedrec/roster/1\0";
+pub(crate) const ROSTER_TAG: &[u8] = b"fedrec/roster/1\0";
 
 /// Largest signed roster accepted: a few hundred recommenders with a few keys each fit in a
 /// fraction of this.

@@ -26,6 +26,9 @@ pub const DEFAULT_SYNC_INTERVAL_SECS: u64 = 30;
 
 /// The sixth batch as the notice describes it, shipped with the program.
 pub const BATCH_6_TOML: &str = include_str!("../examples/batch-6.toml");
+/// The complete example application (申报表), shipped for `fedrec record template`, the demo and
+/// the benchmarks.
+pub const EXAMPLE_APPLICATION_TOML: &str = include_str!("../examples/application.toml");
 
 /// What a node is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

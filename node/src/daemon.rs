@@ -11,6 +11,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -252,12 +253,65 @@ fn lock(data: &Path) -> anyhow::Result<File> {
 
 /// Runs the daemon until SIGINT or SIGTERM.
 pub fn run(data: &Path, overrides: &Overrides, offline: bool) -> anyhow::Result<()> {
-    let _lock = lock(data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()?;
+    runtime.block_on(async {
+        let node = start(data, overrides, offline).await?;
+        shutdown_signal().await;
+        node.stop().await
+    })?;
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// A daemon running inside this process (`fedrec run` runs one; the demo and the benchmarks run
+/// several side by side, each with its own data directory, network and API).
+pub struct RunningNode {
+    /// The address the API is bound to.
+    pub api: SocketAddr,
+    pub peer_id: String,
+    pub name: String,
+    pub state: Arc<Api>,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    data: PathBuf,
+    lock: File,
+}
+
+impl RunningNode {
+    /// Stops accepting API requests, finishes those in flight, stops the network, removes
+    /// `daemon.json`, then closes the database and releases the lock.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let result = match self.task.await {
+            Ok(result) => result,
+            Err(error) => Err(anyhow::anyhow!("node task failed: {error}")),
+        };
+        let _ = std::fs::remove_file(self.data.join(DAEMON_FILE));
+        // The database closes when the last handle on the node goes, before the lock.
+        drop(self.state);
+        drop(self.lock);
+        result
+    }
+}
+
+/// Starts a daemon on `data` inside the current tokio runtime.
+///
+/// Start-up order: lock the directory, read the key and configuration, open the database, start
+/// the network, bind the API, publish `daemon.json`.
+pub async fn start(
+    data: &Path,
+    overrides: &Overrides,
+    offline: bool,
+) -> anyhow::Result<RunningNode> {
+    let lock = lock(data)?;
     let config = load_config(data, overrides)?;
     let key = key_from(data)?;
     let peer = peer_id(&key);
+    let name = config.name.clone();
     let span = tracing::info_span!("node", name = %config.name, id = %key.id().short());
-    let _entered = span.enter();
     let store = Store::open(&data.join(DB_DIR))
         .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
     let metrics = Arc::new(Metrics::default());
@@ -266,13 +320,26 @@ pub fn run(data: &Path, overrides: &Overrides, offline: bool) -> anyhow::Result<
         .saturating_add(64 * 1024);
     let api_address = config.api;
     let role = config.role;
-    let net_config = net_config(&config)?;
+    let mut net_config = net_config(&config)?;
+    if offline {
+        // No network at all: nothing heard, nothing sent, until the next start without it.
+        net_config.listen.clear();
+        net_config.dial.clear();
+        net_config.mdns = false;
+    }
     let network_key = NodeKey::from_seed(key.secret_bytes());
     let mut node = Node::new(key, config, store, Arc::clone(&metrics));
+    if node.is_ministry() {
+        // Receipts and decisions a crash interrupted (see `intake`), before anything else.
+        node.resume_receipts();
+        if let Err(error) = node.decide_all() {
+            tracing::error!(%error, "cannot decide at start-up; decided again at the next receipt");
+        }
+    }
     // Restore protection: with peers to learn from, wait for them before signing anything.
-    if !offline && !net_config.dial.is_empty() {
+    if !net_config.dial.is_empty() {
         node.set_writable(false);
-        tracing::info!("writes wait until a peer confirms this node's own feed heads");
+        tracing::info!(parent: &span, "writes wait until a peer confirms this node's own feed heads");
     }
     let (net, commands) = net::channel();
     let state = Arc::new(Api {
@@ -281,39 +348,52 @@ pub fn run(data: &Path, overrides: &Overrides, offline: bool) -> anyhow::Result<
         peer_id: peer.clone(),
         net,
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()?;
-    runtime.block_on(async {
-        // Start order: network, then the API. Stop order: the API, then the network.
-        let (stop_network, network_stopped) = tokio::sync::watch::channel(false);
-        let network = tokio::spawn({
-            let state = Arc::clone(&state);
-            let span = tracing::info_span!("net");
-            async move { net::run(&network_key, net_config, state, commands, network_stopped).await }
-                .instrument(span)
-        });
-        let listener = tokio::net::TcpListener::bind(api_address)
-            .await
-            .with_context(|| format!("cannot listen on {api_address} for the API"))?;
-        let bound = listener.local_addr()?;
-        publish_daemon_info(data, &bound.to_string())?;
-        tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
-        let served = axum::serve(listener, api::router(Arc::clone(&state), max_body))
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
-        let _ = std::fs::remove_file(data.join(DAEMON_FILE));
-        let _ = stop_network.send(true);
-        match network.await {
-            Ok(Err(error)) => tracing::error!(%error, "network failed"),
-            Err(error) => tracing::error!(%error, "network task panicked"),
-            Ok(Ok(())) => {}
+    let listener = tokio::net::TcpListener::bind(api_address)
+        .await
+        .with_context(|| format!("cannot listen on {api_address} for the API"))?;
+    let bound = listener.local_addr()?;
+    publish_daemon_info(data, &bound.to_string())?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn({
+        let state = Arc::clone(&state);
+        async move {
+            // Start order: network, then the API. Stop order: the API, then the network.
+            let (stop_network, network_stopped) = tokio::sync::watch::channel(false);
+            let network = tokio::spawn(
+                {
+                    let state = Arc::clone(&state);
+                    async move {
+                        net::run(&network_key, net_config, state, commands, network_stopped).await
+                    }
+                }
+                .instrument(tracing::info_span!("net")),
+            );
+            tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
+            let served = axum::serve(listener, api::router(Arc::clone(&state), max_body))
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+            let _ = stop_network.send(true);
+            match network.await {
+                Ok(Err(error)) => tracing::error!(%error, "network failed"),
+                Err(error) => tracing::error!(%error, "network task panicked"),
+                Ok(Ok(())) => {}
+            }
+            served.context("API server failed")
         }
-        served.context("API server failed")
-    })?;
-    tracing::info!("daemon stopped");
-    Ok(())
+        .instrument(span)
+    });
+    Ok(RunningNode {
+        api: bound,
+        peer_id: state.peer_id.clone(),
+        name,
+        state,
+        stop,
+        task,
+        data: data.to_path_buf(),
+        lock,
+    })
 }
 
 /// The network's settings from the node's configuration: listen addresses, and the ministry and

@@ -17,6 +17,13 @@ pub struct Metrics {
     pub peers_gated: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
+    /// Sync frames that could not be read or decoded, from any peer.
+    pub bad_frames: AtomicU64,
+    /// Sync frames (length prefix included) read and written, and their count.
+    pub sync_bytes_received: AtomicU64,
+    pub sync_bytes_sent: AtomicU64,
+    pub sync_frames_received: AtomicU64,
+    pub sync_frames_sent: AtomicU64,
     refusals: [AtomicU64; 11],
 }
 
@@ -107,19 +114,31 @@ impl Metrics {
             &mut out,
             "fedrec_sync_bytes_sent_total",
             "Bytes of sync frames written, length prefixes included.",
-            crate::net::SYNC_BYTES_SENT.load(Ordering::Relaxed),
+            load(&self.sync_bytes_sent),
         );
         counter(
             &mut out,
             "fedrec_sync_bytes_received_total",
             "Bytes of sync frames read, length prefixes included.",
-            crate::net::SYNC_BYTES_RECEIVED.load(Ordering::Relaxed),
+            load(&self.sync_bytes_received),
+        );
+        counter(
+            &mut out,
+            "fedrec_sync_frames_sent_total",
+            "Sync frames written (requests and responses).",
+            load(&self.sync_frames_sent),
+        );
+        counter(
+            &mut out,
+            "fedrec_sync_frames_received_total",
+            "Sync frames read (requests and responses).",
+            load(&self.sync_frames_received),
         );
         counter(
             &mut out,
             "fedrec_bad_frames_total",
             "Sync messages that failed to arrive whole or to decode.",
-            crate::net::BAD_FRAMES.load(Ordering::Relaxed),
+            load(&self.bad_frames),
         );
         counter(
             &mut out,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use fedrec_common::decisions::DecisionsDoc;
 use fedrec_common::feed::{Entry, SignedEntry};
 use fedrec_common::form::{Application, FieldError};
-use fedrec_common::ids::{DocId, RecommenderId};
+use fedrec_common::ids::{DocId, RecommenderId, RecordId};
 use fedrec_common::record::Status;
 use fedrec_common::review::{
     ExpertReview, JsonMapDoc, Outcome, PublishedBase, check_recognition, check_review,
@@ -47,13 +47,16 @@ impl Node {
         self.role() == Role::Ministry
     }
 
-    /// Receipts a record that became submitted or withdrawn, then re-decides its batch.
-    pub(crate) fn on_record_merged(
+    /// Receipts a record that became submitted or withdrawn (if it is not already receipted in
+    /// that state), deleting the intake's `marker` in the same write. Returns whether a receipt
+    /// was written; the caller re-decides the batch ([`Node::decide`]).
+    pub(crate) fn receipt(
         &mut self,
         summary: &RecordSummary,
         application: &Application,
         entry: &SignedEntry,
-    ) -> Result<(), NodeError> {
+        marker: &str,
+    ) -> Result<bool, NodeError> {
         let last: Option<String> = self.store().meta(&format!("receipted/{}", summary.id))?;
         let event = match (summary.status, last.as_deref()) {
             (Status::Submitted, None | Some("withdrawn")) => {
@@ -83,7 +86,12 @@ impl Node {
                 record: summary.id,
                 entry: entry.id(),
             },
-            _ => return Ok(()),
+            _ => {
+                let mut batch = self.store().batch();
+                batch.delete_meta(marker);
+                batch.commit()?;
+                return Ok(false);
+            }
         };
         let seq = self.store().meta::<u64>("receipt_seq")?.unwrap_or(0) + 1;
         let receipt = Receipt {
@@ -102,14 +110,28 @@ impl Node {
                 batch.meta("receipt_seq", &seq);
                 batch.meta(&format!("receipt/{seq:012}"), &receipt);
                 batch.meta(&format!("receipted/{}", summary.id), &state);
+                batch.delete_meta(marker);
             })?;
             tracing::info!(record = %summary.id, seq, state, "receipt written");
         }
-        self.decide(summary.batch.0)
+        Ok(true)
     }
 
-    /// Runs the rules over a batch's receipts and writes the verdicts that changed.
-    fn decide(&mut self, batch_number: u32) -> Result<(), NodeError> {
+    /// Decides every batch this node knows: at start-up, so a decision a crash cut short after
+    /// its receipt was written is made.
+    pub fn decide_all(&mut self) -> Result<(), NodeError> {
+        let batches: Vec<u32> = self.batches()?.keys().copied().collect();
+        for batch in batches {
+            self.decide(batch)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the rules over a batch's receipts and writes the verdicts that changed. Only the
+    /// decisions documents of recommenders whose verdicts differ from the last decision (kept in
+    /// `meta/verdicts/<batch>`) are loaded and written, so deciding costs one rules run however
+    /// many recommenders the roster holds.
+    pub(crate) fn decide(&mut self, batch_number: u32) -> Result<(), NodeError> {
         let Some(batch) = self.batches()?.remove(&batch_number) else {
             return Ok(());
         };
@@ -125,20 +147,53 @@ impl Node {
             }
         }
         let verdicts = rules::evaluate(&batch, &roster, &receipts);
+        let last_key = format!("verdicts/{batch_number:06}");
+        let last: BTreeMap<RecordId, rules::RecordVerdict> =
+            self.store().meta(&last_key)?.unwrap_or_default();
         let mut by_recommender: BTreeMap<RecommenderId, Vec<rules::RecordVerdict>> =
             BTreeMap::new();
-        for verdict in verdicts.into_values() {
+        for verdict in verdicts.values() {
             by_recommender
                 .entry(verdict.recommender.clone())
                 .or_default()
-                .push(verdict);
+                .push(verdict.clone());
         }
-        for (recommender, verdicts) in by_recommender {
+        let changed = |recommender: &RecommenderId, now: &[rules::RecordVerdict]| {
+            let before = last
+                .values()
+                .filter(|v| &v.recommender == recommender)
+                .count();
+            before != now.len() || now.iter().any(|v| last.get(&v.record) != Some(v))
+        };
+        let changed: Vec<(RecommenderId, Vec<rules::RecordVerdict>)> = by_recommender
+            .into_iter()
+            .filter(|(recommender, verdicts)| changed(recommender, verdicts))
+            .collect();
+        let mut writes = Vec::new();
+        for (recommender, recommender_verdicts) in changed {
             let mut doc = self.decisions_doc(&recommender)?;
-            if let Some(change) = doc.set_verdicts(&verdicts, now())? {
-                self.write_decisions(&recommender, &mut doc, change, |_| {})?;
-                tracing::info!(recommender = %recommender, "verdicts updated");
+            if let Some(change) = doc.set_verdicts(&recommender_verdicts, now())? {
+                writes.push((recommender, doc, change));
             }
+        }
+        // The comparison snapshot rides with the last document written: a crash before it
+        // leaves the old snapshot, so the next decision writes what is still missing.
+        let mut snapshot_written = verdicts == last;
+        let count = writes.len();
+        for (index, (recommender, mut doc, change)) in writes.into_iter().enumerate() {
+            let last_write = index + 1 == count && !snapshot_written;
+            self.write_decisions(&recommender, &mut doc, change, |batch| {
+                if last_write {
+                    batch.meta(&last_key, &verdicts);
+                }
+            })?;
+            snapshot_written |= last_write;
+            tracing::info!(recommender = %recommender, "verdicts updated");
+        }
+        if !snapshot_written {
+            let mut write = self.store().batch();
+            write.meta(&last_key, &verdicts);
+            write.commit()?;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use fedrec_common::identity::{NodeId, NodeKey};
@@ -30,56 +31,78 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::api::Api;
 use crate::daemon::node_id_of_peer;
+use crate::metrics::Metrics;
 
-/// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides.
-#[derive(Clone, Default)]
-pub struct SyncCodec;
-
-/// Frames that could not be read or decoded, from any peer. The codec has no handle on the
-/// node, so it counts here and `/metrics` reports it.
-pub static BAD_FRAMES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Bytes of sync frames (length prefix included) this node has read and written.
-pub static SYNC_BYTES_RECEIVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-pub static SYNC_BYTES_SENT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-fn bad_frame(error: std::io::Error) -> std::io::Error {
-    BAD_FRAMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    error
+/// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides. It
+/// counts what it reads and writes into the node's own [`Metrics`], so that several nodes in one
+/// process (the demo, the benchmarks) keep separate figures.
+#[derive(Clone)]
+pub struct SyncCodec {
+    metrics: Arc<Metrics>,
 }
 
-async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
-    let mut length = [0u8; 4];
-    io.read_exact(&mut length).await.map_err(bad_frame)?;
-    let length = sync::check_frame_length(u32::from_be_bytes(length)).map_err(|e| {
-        bad_frame(std::io::Error::new(
+impl SyncCodec {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self { metrics }
+    }
+
+    fn bad_frame(&self, error: std::io::Error) -> std::io::Error {
+        self.metrics.bad_frames.fetch_add(1, Ordering::Relaxed);
+        error
+    }
+
+    fn invalid(&self, error: sync::WireError) -> std::io::Error {
+        self.bad_frame(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            e.to_string(),
+            error.to_string(),
         ))
-    })?;
-    let mut body = vec![0u8; length];
-    io.read_exact(&mut body).await.map_err(bad_frame)?;
-    SYNC_BYTES_RECEIVED.fetch_add(4 + length as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(body)
-}
+    }
 
-async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
-    io: &mut T,
-    body: Vec<u8>,
-) -> std::io::Result<()> {
-    let length = u32::try_from(body.len())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "frame too large"))?;
-    io.write_all(&length.to_be_bytes()).await?;
-    io.write_all(&body).await?;
-    SYNC_BYTES_SENT.fetch_add(4 + u64::from(length), std::sync::atomic::Ordering::Relaxed);
-    io.close().await
-}
+    async fn read_frame<T: futures::AsyncRead + Unpin + Send>(
+        &self,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        let mut length = [0u8; 4];
+        io.read_exact(&mut length)
+            .await
+            .map_err(|e| self.bad_frame(e))?;
+        let length = sync::check_frame_length(u32::from_be_bytes(length)).map_err(|e| {
+            self.bad_frame(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            ))
+        })?;
+        let mut body = vec![0u8; length];
+        io.read_exact(&mut body)
+            .await
+            .map_err(|e| self.bad_frame(e))?;
+        self.metrics
+            .sync_bytes_received
+            .fetch_add(4 + length as u64, Ordering::Relaxed);
+        self.metrics
+            .sync_frames_received
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(body)
+    }
 
-fn invalid(error: sync::WireError) -> std::io::Error {
-    bad_frame(std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        error.to_string(),
-    ))
+    async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
+        &self,
+        io: &mut T,
+        body: Vec<u8>,
+    ) -> std::io::Result<()> {
+        let length = u32::try_from(body.len()).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "frame too large")
+        })?;
+        io.write_all(&length.to_be_bytes()).await?;
+        io.write_all(&body).await?;
+        self.metrics
+            .sync_bytes_sent
+            .fetch_add(4 + u64::from(length), Ordering::Relaxed);
+        self.metrics
+            .sync_frames_sent
+            .fetch_add(1, Ordering::Relaxed);
+        io.close().await
+    }
 }
 
 impl request_response::Codec for SyncCodec {
@@ -92,7 +115,7 @@ impl request_response::Codec for SyncCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> std::io::Result<Request> {
-        sync::decode(&read_frame(io).await?).map_err(invalid)
+        sync::decode(&self.read_frame(io).await?).map_err(|e| self.invalid(e))
     }
 
     async fn read_response<T: futures::AsyncRead + Unpin + Send>(
@@ -100,7 +123,7 @@ impl request_response::Codec for SyncCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> std::io::Result<Response> {
-        sync::decode(&read_frame(io).await?).map_err(invalid)
+        sync::decode(&self.read_frame(io).await?).map_err(|e| self.invalid(e))
     }
 
     async fn write_request<T: futures::AsyncWrite + Unpin + Send>(
@@ -109,7 +132,8 @@ impl request_response::Codec for SyncCodec {
         io: &mut T,
         request: Request,
     ) -> std::io::Result<()> {
-        write_frame(io, sync::encode(&request).map_err(invalid)?).await
+        let body = sync::encode(&request).map_err(|e| self.invalid(e))?;
+        self.write_frame(io, body).await
     }
 
     async fn write_response<T: futures::AsyncWrite + Unpin + Send>(
@@ -118,7 +142,8 @@ impl request_response::Codec for SyncCodec {
         io: &mut T,
         response: Response,
     ) -> std::io::Result<()> {
-        write_frame(io, sync::encode(&response).map_err(invalid)?).await
+        let body = sync::encode(&response).map_err(|e| self.invalid(e))?;
+        self.write_frame(io, body).await
     }
 }
 
@@ -240,7 +265,7 @@ pub async fn run(
             };
             Ok(Behaviour {
                 sync: request_response::Behaviour::with_codec(
-                    SyncCodec,
+                    SyncCodec::new(Arc::clone(&api.metrics)),
                     [(protocol, ProtocolSupport::Full)],
                     rr_config,
                 ),
@@ -535,8 +560,8 @@ fn start_round(
 /// A codec that writes a request's bytes exactly as given (length prefix included) and reads
 /// the answer as an ordinary frame: the tool for sending hand-made or hostile input over the
 /// real network path (`fedrec debug send`).
-#[derive(Clone, Default)]
-pub struct RawCodec;
+#[derive(Clone)]
+pub struct RawCodec(SyncCodec);
 
 impl request_response::Codec for RawCodec {
     type Protocol = StreamProtocol;
@@ -548,7 +573,7 @@ impl request_response::Codec for RawCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> std::io::Result<Vec<u8>> {
-        read_frame(io).await
+        self.0.read_frame(io).await
     }
 
     async fn read_response<T: futures::AsyncRead + Unpin + Send>(
@@ -556,7 +581,7 @@ impl request_response::Codec for RawCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> std::io::Result<Vec<u8>> {
-        read_frame(io).await
+        self.0.read_frame(io).await
     }
 
     async fn write_request<T: futures::AsyncWrite + Unpin + Send>(
@@ -575,7 +600,7 @@ impl request_response::Codec for RawCodec {
         io: &mut T,
         bytes: Vec<u8>,
     ) -> std::io::Result<()> {
-        write_frame(io, bytes).await
+        self.0.write_frame(io, bytes).await
     }
 }
 
@@ -587,10 +612,23 @@ pub async fn send_raw(
     bytes: Vec<u8>,
     timeout: Duration,
 ) -> anyhow::Result<Result<Response, String>> {
+    let mut answers = send_raw_many(key, peer, vec![bytes], timeout).await?;
+    Ok(answers.pop().unwrap_or_else(|| Err("no answer".into())))
+}
+
+/// Like [`send_raw`] for several requests, all sent at once on one connection (one stream
+/// each); the answers come back in the order of `requests`.
+pub async fn send_raw_many(
+    key: &NodeKey,
+    peer: Multiaddr,
+    requests: Vec<Vec<u8>>,
+    timeout: Duration,
+) -> anyhow::Result<Vec<Result<Response, String>>> {
     let mut secret = key.secret_bytes();
     let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
     let target =
         peer_of(&peer).ok_or_else(|| anyhow::anyhow!("{peer} must end in /p2p/PEER_ID"))?;
+    let streams = requests.len().max(1);
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
         .with_tcp(
@@ -600,43 +638,70 @@ pub async fn send_raw(
         )?
         .with_behaviour(|_| {
             request_response::Behaviour::with_codec(
-                RawCodec,
+                RawCodec(SyncCodec::new(Arc::default())),
                 [(
                     StreamProtocol::new(sync::PROTOCOL),
                     ProtocolSupport::Outbound,
                 )],
-                request_response::Config::default().with_request_timeout(timeout),
+                request_response::Config::default()
+                    .with_request_timeout(timeout)
+                    .with_max_concurrent_streams(streams),
             )
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(5)))
         .build();
     swarm.dial(peer)?;
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut pending = Some(bytes);
-    loop {
-        let event = tokio::time::timeout_at(deadline, swarm.select_next_some())
-            .await
-            .map_err(|_| anyhow::anyhow!("no answer within {timeout:?}"))?;
+    let mut answers: Vec<Option<Result<Response, String>>> = vec![None; requests.len()];
+    let mut sent: HashMap<OutboundRequestId, usize> = HashMap::new();
+    let mut pending = Some(requests);
+    let fill = |answers: &mut Vec<Option<Result<Response, String>>>, why: &str| {
+        for answer in answers.iter_mut().filter(|a| a.is_none()) {
+            *answer = Some(Err(why.to_string()));
+        }
+    };
+    while answers.iter().any(Option::is_none) {
+        let Ok(event) = tokio::time::timeout_at(deadline, swarm.select_next_some()).await else {
+            fill(&mut answers, &format!("no answer within {timeout:?}"));
+            break;
+        };
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == target => {
-                if let Some(bytes) = pending.take() {
-                    swarm.behaviour_mut().send_request(&target, bytes);
+                for (index, bytes) in pending.take().into_iter().flatten().enumerate() {
+                    sent.insert(swarm.behaviour_mut().send_request(&target, bytes), index);
                 }
             }
             SwarmEvent::Behaviour(request_response::Event::Message {
-                message: request_response::Message::Response { response, .. },
+                message:
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    },
                 ..
-            }) => return Ok(sync::decode(&response).map_err(|e| e.to_string())),
-            SwarmEvent::Behaviour(request_response::Event::OutboundFailure { error, .. }) => {
-                return Ok(Err(error.to_string()));
+            }) => {
+                if let Some(&index) = sent.get(&request_id) {
+                    answers[index] = Some(sync::decode(&response).map_err(|e| e.to_string()));
+                }
+            }
+            SwarmEvent::Behaviour(request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                ..
+            }) => {
+                if let Some(&index) = sent.get(&request_id) {
+                    answers[index] = Some(Err(error.to_string()));
+                }
             }
             SwarmEvent::ConnectionClosed { peer_id, .. }
                 if peer_id == target && pending.is_none() =>
             {
-                return Ok(Err("the peer closed the connection".into()));
+                fill(&mut answers, "the peer closed the connection");
             }
-            SwarmEvent::OutgoingConnectionError { error, .. } => return Ok(Err(error.to_string())),
+            SwarmEvent::OutgoingConnectionError { error, .. } => {
+                fill(&mut answers, &error.to_string());
+            }
             _ => {}
         }
     }
+    Ok(answers.into_iter().flatten().collect())
 }

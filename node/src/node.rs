@@ -131,10 +131,21 @@ pub struct Node {
     /// Whether this node may sign new entries: false after start-up until a peer has shown it
     /// its own feeds' true heads (see [`Node::ensure_writable`]).
     writable: bool,
+    /// The last roster and batch definitions verified, by the signatures they were verified
+    /// under: verifying a roster checks every key (a scalar multiplication each), far too slow
+    /// to repeat for every request and round with hundreds of offices.
+    verified_roster: std::cell::RefCell<Option<(String, Roster)>>,
+    verified_batches: std::cell::RefCell<Option<VerifiedBatches>>,
+    /// Whether intake writes the ministry's receipts right after its commit. Only a test turns
+    /// it off, to stand for a crash between the two.
+    pub(crate) receipts_after_intake: bool,
     /// What each peer was last seen to hold of the feeds shared with it, for `status`.
     pub(crate) peer_heads:
         std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
 }
+
+/// Batch definitions as verified, with the signatures they were verified under.
+type VerifiedBatches = (Vec<String>, BTreeMap<u32, Batch>);
 
 /// The current time, read once per operation and passed into the pure core.
 pub fn now() -> Timestamp {
@@ -158,6 +169,9 @@ impl Node {
             cache: DocCache::new(CACHE_CAPACITY),
             metrics,
             writable: true,
+            receipts_after_intake: true,
+            verified_roster: std::cell::RefCell::new(None),
+            verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
         }
     }
@@ -180,15 +194,22 @@ impl Node {
 
     pub fn roster(&self) -> Result<Option<Roster>, NodeError> {
         let signed: Option<SignedRoster> = self.store.meta("roster")?;
-        match signed {
-            None => Ok(None),
-            Some(signed) => signed.verify(&self.ministry_key()).map(Some).map_err(|e| {
-                NodeError::Store(StoreError::Corrupt {
-                    what: "roster".into(),
-                    problem: e.to_string(),
-                })
-            }),
+        let Some(signed) = signed else {
+            return Ok(None);
+        };
+        if let Some((signature, roster)) = self.verified_roster.borrow().as_ref()
+            && *signature == signed.signature
+        {
+            return Ok(Some(roster.clone()));
         }
+        let roster = signed.verify(&self.ministry_key()).map_err(|e| {
+            NodeError::Store(StoreError::Corrupt {
+                what: "roster".into(),
+                problem: e.to_string(),
+            })
+        })?;
+        *self.verified_roster.borrow_mut() = Some((signed.signature, roster.clone()));
+        Ok(Some(roster))
     }
 
     /// Batch definitions: those the ministry signed, then the configured files for batches the
@@ -200,14 +221,32 @@ impl Node {
                 batches.insert(batch.number.0, batch);
             }
         }
+        let mut signed_batches = Vec::new();
         for name in self.store.meta_keys("batch/")? {
-            let signed: Option<SignedText> = self.store.meta(&name)?;
-            if let Some(batch) =
-                signed.and_then(|s| Batch::verify_signed(&s, &self.ministry_key()).ok())
-            {
-                batches.insert(batch.number.0, batch);
+            if let Some(signed) = self.store.meta::<SignedText>(&name)? {
+                signed_batches.push(signed);
             }
         }
+        let signatures: Vec<String> = signed_batches.iter().map(|s| s.signature.clone()).collect();
+        let cached = self
+            .verified_batches
+            .borrow()
+            .as_ref()
+            .filter(|(held, _)| *held == signatures)
+            .map(|(_, verified)| verified.clone());
+        let verified = match cached {
+            Some(verified) => verified,
+            None => {
+                let verified: BTreeMap<u32, Batch> = signed_batches
+                    .iter()
+                    .filter_map(|s| Batch::verify_signed(s, &self.ministry_key()).ok())
+                    .map(|batch| (batch.number.0, batch))
+                    .collect();
+                *self.verified_batches.borrow_mut() = Some((signatures, verified.clone()));
+                verified
+            }
+        };
+        batches.extend(verified);
         Ok(batches)
     }
 

@@ -94,6 +94,10 @@ impl DocCache {
         self.docs.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
     /// Takes a document out of the cache for an operation; [`DocCache::put`] returns it. A
     /// failed operation simply does not put it back, so the cache never holds a document that
     /// differs from what is on disk.

@@ -10,19 +10,14 @@
 //! its HQ created, reaching the ministry before the creation) is stored in its feed and parked in
 //! `pending` until the document can take it.
 
-use std::collections::BTreeSet;
-
 use fedrec_common::feed::SignedEntry;
 use fedrec_common::identity::NodeId;
-use fedrec_common::ids::{DocId, Topic};
-use fedrec_common::ingest::{self, FeedState, Outcome, Refusal, RefusalKind};
-use fedrec_common::record::RecordDoc;
-use fedrec_common::roster::Roster;
+use fedrec_common::ids::Topic;
+use fedrec_common::ingest::RefusalKind;
 use fedrec_common::sync::{self, FeedPosition, Request, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Node, NodeError, RosterBundle, now};
-use crate::records::RecordSummary;
+use crate::node::{Node, NodeError, RosterBundle};
 
 /// What one batch of incoming entries came to.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,229 +297,6 @@ impl Node {
         Ok(requests)
     }
 
-    /// Takes in entries from elsewhere: every check, then one synced write for what passed.
-    pub fn ingest(&mut self, from: &NodeId, entries: Vec<Vec<u8>>) -> IngestReport {
-        let mut report = IngestReport::default();
-        let roster = match self.roster() {
-            Ok(Some(roster)) => roster,
-            _ => {
-                report.refused = entries.len() as u32;
-                return report;
-            }
-        };
-        for bytes in entries {
-            match self.ingest_one(&roster, &bytes) {
-                Ok(Taken::Accepted) => report.accepted += 1,
-                Ok(Taken::Duplicate) => report.duplicates += 1,
-                Ok(Taken::Early) => report.early += 1,
-                Ok(Taken::Refused(refusal)) => {
-                    report.refused += 1;
-                    self.quarantine(from, refusal, &bytes);
-                }
-                Err(error) => {
-                    report.refused += 1;
-                    tracing::warn!(%error, "entry could not be stored");
-                }
-            }
-        }
-        let counter = |n: u32| u64::from(n);
-        self.metrics.entries_received.fetch_add(
-            counter(report.accepted),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        if report.accepted > 0 {
-            tracing::debug!(from = %from.short(), accepted = report.accepted, "entries ingested");
-        }
-        report
-    }
-
-    fn refused_authors(&self) -> Result<BTreeSet<NodeId>, NodeError> {
-        Ok(self
-            .store()
-            .meta_keys("refused/")?
-            .iter()
-            .filter_map(|key| key.strip_prefix("refused/")?.parse().ok())
-            .collect())
-    }
-
-    fn ingest_one(&mut self, roster: &Roster, bytes: &[u8]) -> Result<Taken, NodeError> {
-        let signed = match ingest::decode(bytes) {
-            Ok(signed) => signed,
-            Err(refusal) => return Ok(Taken::Refused(refusal)),
-        };
-        let (author, topic, seq) = (
-            signed.entry.author,
-            signed.entry.topic.clone(),
-            signed.entry.seq,
-        );
-        if !roster.may_read(&self.id(), &topic) {
-            return Ok(Taken::Refused(Refusal {
-                kind: RefusalKind::Unauthorised,
-                reason: format!("this node may not hold entries of {topic}"),
-            }));
-        }
-        let state = FeedState {
-            head: self.store().head(&author, &topic)?,
-            held_at_seq: self.store().entry_at(&author, &topic, seq)?.map(|e| e.id()),
-            held_before: match seq {
-                0 | 1 => None,
-                _ => self
-                    .store()
-                    .entry_at(&author, &topic, seq - 1)?
-                    .map(|e| e.id()),
-            },
-        };
-        let outcome = ingest::check(signed, roster, &self.refused_authors()?, &state);
-        match outcome {
-            Outcome::Accept(accepted) => Ok(match self.store_remote(&accepted.0, accepted.1) {
-                Ok(()) => Taken::Accepted,
-                Err(refusal) => Taken::Refused(refusal),
-            }),
-            Outcome::Equivocation(second, refusal) => {
-                let first = self.store().entry_at(&author, &topic, seq)?;
-                let mut batch = self.store().batch();
-                batch.equivocation(&author, &topic, seq, first.as_ref(), &second);
-                batch.meta(&format!("refused/{author}"), &refusal.reason);
-                batch.commit()?;
-                tracing::warn!(author = %author.short(), seq, "equivocation: both entries kept, author refused");
-                Ok(Taken::Refused(refusal))
-            }
-            Outcome::Duplicate => Ok(Taken::Duplicate),
-            Outcome::Early { .. } => Ok(Taken::Early),
-            Outcome::Refuse(refusal) => Ok(Taken::Refused(refusal)),
-        }
-    }
-
-    /// Applies an accepted entry's change to its document and writes everything at once.
-    fn store_remote(
-        &mut self,
-        signed: &SignedEntry,
-        change: automerge::Change,
-    ) -> Result<(), Refusal> {
-        let apply_failed = |reason: String| Refusal {
-            kind: RefusalKind::ApplyFailed,
-            reason,
-        };
-        let doc = signed.entry.doc.clone();
-        if matches!(doc, DocId::Published(_) | DocId::Review(_)) {
-            let mut json_doc = self
-                .json_doc(&doc)
-                .map_err(|e| apply_failed(e.to_string()))?;
-            json_doc
-                .apply([change])
-                .map_err(|e| apply_failed(e.to_string()))?;
-            let mut batch = self.store().batch();
-            batch.entry(signed);
-            batch.snapshot(&doc.to_string(), &json_doc.save());
-            return batch.commit().map_err(|e| apply_failed(e.to_string()));
-        }
-        if let DocId::Decisions(recommender) = &doc {
-            // The ministry's decisions: applied to this node's copy, in feed order.
-            let mut decisions = self
-                .decisions_doc(recommender)
-                .map_err(|e| apply_failed(e.to_string()))?;
-            decisions
-                .apply([change])
-                .map_err(|e| apply_failed(e.to_string()))?;
-            let mut batch = self.store().batch();
-            batch.entry(signed);
-            batch.snapshot(&doc.to_string(), &decisions.save());
-            return batch.commit().map_err(|e| apply_failed(e.to_string()));
-        }
-        let loaded = match &doc {
-            DocId::Record { .. } => Some(
-                self.load_doc(&doc)
-                    .map_err(|e| apply_failed(e.to_string()))?,
-            ),
-            _ => None,
-        };
-        let mut batch = self.store().batch();
-        batch.entry(signed);
-        if let Some(mut record) = loaded {
-            let mut parked = self
-                .store()
-                .pending(&doc.to_string())
-                .map_err(|e| apply_failed(e.to_string()))?;
-            parked.push((signed.id(), change));
-            // Apply every parked change whose dependencies are now all present, until none is.
-            loop {
-                let ready: Vec<usize> = (0..parked.len())
-                    .filter(|&i| parked[i].1.deps().iter().all(|dep| record.has_change(dep)))
-                    .collect();
-                if ready.is_empty() {
-                    break;
-                }
-                for index in ready.into_iter().rev() {
-                    let (id, change) = parked.remove(index);
-                    record
-                        .apply([change])
-                        .map_err(|e| apply_failed(e.to_string()))?;
-                    batch.unpark(&doc.to_string(), &id);
-                }
-            }
-            for (id, change) in &parked {
-                batch.park(&doc.to_string(), id, change.raw_bytes());
-            }
-            batch.snapshot(&doc.to_string(), &record.save());
-            let mut merged = None;
-            if let Ok(application) = record.application() {
-                let previous = self.store().record_by_doc(&doc).ok().flatten();
-                if let Some(summary) = RecordSummary::after_write(
-                    previous.as_ref(),
-                    &doc,
-                    &record,
-                    &application,
-                    signed.entry.author,
-                    now(),
-                ) {
-                    batch.record(&summary, previous.as_ref());
-                    merged = Some((summary, application));
-                }
-            }
-            batch.commit().map_err(|e| apply_failed(e.to_string()))?;
-            self.cache_put(doc, record);
-            if self.is_ministry()
-                && let Some((summary, application)) = merged
-                && let Err(error) = self.on_record_merged(&summary, &application, signed)
-            {
-                tracing::error!(%error, record = %summary.id, "cannot receipt or decide");
-            }
-            return Ok(());
-        }
-        batch.commit().map_err(|e| apply_failed(e.to_string()))
-    }
-
-    fn quarantine(&self, from: &NodeId, refusal: Refusal, bytes: &[u8]) {
-        self.metrics
-            .verification_failures
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.metrics.count_refusal(refusal.kind);
-        tracing::warn!(from = %from.short(), kind = refusal.kind.key(), reason = %refusal.reason, "entry refused and quarantined");
-        let item = Quarantined {
-            kind: refusal.kind,
-            reason: refusal.reason,
-            from: from.to_hex(),
-            at: now(),
-            bytes_hex: hex::encode(&bytes[..bytes.len().min(64 * 1024)]),
-        };
-        let mut batch = self.store().batch();
-        batch.quarantine(&item);
-        if let Err(error) = batch.commit() {
-            tracing::error!(%error, "cannot write to quarantine");
-        }
-    }
-
-    /// Loads a document for a remote change: from the cache, its snapshot, or empty.
-    fn load_doc(&mut self, doc: &DocId) -> Result<RecordDoc, NodeError> {
-        if let Some(record) = self.cache_take(doc) {
-            return Ok(record);
-        }
-        match self.store().snapshot(&doc.to_string())? {
-            Some(bytes) => Ok(RecordDoc::load(&bytes, &self.id())?),
-            None => Ok(RecordDoc::empty(&self.id())),
-        }
-    }
-
     /// How many entries this node holds that `peer` was last seen to lack, or `None` before the
     /// first round with it.
     pub fn pending_for(&self, peer: &NodeId) -> Option<u64> {
@@ -560,7 +332,7 @@ impl Node {
 
     /// Every entry this node holds past `since` (a receiving node's heads), as a bundle file.
     pub fn export_bundle(&self, since: &[FeedPosition]) -> Result<Vec<u8>, NodeError> {
-        let mut out = BUNDLE_MAGIC.to_vec();
+        let mut entries = Vec::new();
         for (author, topic, _) in self.store().heads()? {
             let from = since
                 .iter()
@@ -570,60 +342,29 @@ impl Node {
                 .store()
                 .feed_from(&author, &topic, from, usize::MAX, usize::MAX)?
             {
-                let bytes = entry.encode();
-                out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-                out.extend_from_slice(&bytes);
+                entries.push(entry.encode());
             }
         }
-        Ok(out)
+        Ok(fedrec_common::bundle::write_bundle(
+            entries.iter().map(Vec::as_slice),
+        ))
     }
 
     /// Verifies and merges a bundle file exactly like entries from the network.
     pub fn import_bundle_file(&mut self, bytes: &[u8]) -> Result<IngestReport, NodeError> {
         let entries = parse_bundle(bytes).map_err(NodeError::BadRequest)?;
         let own = self.id();
-        Ok(self.ingest(&own, entries))
+        // In chunks the size of a sync message, so a large bundle is not one huge write.
+        let mut report = IngestReport::default();
+        for chunk in entries.chunks(sync::CHUNK_ENTRIES) {
+            let part = self.ingest(&own, chunk.to_vec());
+            report.accepted += part.accepted;
+            report.duplicates += part.duplicates;
+            report.early += part.early;
+            report.refused += part.refused;
+        }
+        Ok(report)
     }
 }
 
-/// The first bytes of a bundle file.
-pub const BUNDLE_MAGIC: &[u8] = b"fedrec-bundle/1\n";
-
-/// Splits a bundle file into entries, refusing a file that lies about its lengths.
-pub fn parse_bundle(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let mut rest = bytes
-        .strip_prefix(BUNDLE_MAGIC)
-        .ok_or("not a fedrec bundle (wrong header)")?;
-    let mut entries = Vec::new();
-    while !rest.is_empty() {
-        let Some((length, tail)) = rest.split_first_chunk::<4>() else {
-            return Err(format!("bundle truncated after {} entries", entries.len()));
-        };
-        let length = u32::from_be_bytes(*length) as usize;
-        if length > ingest::MAX_ENTRY_BYTES {
-            return Err(format!(
-                "entry {} claims {length} bytes, above the {}-byte cap",
-                entries.len() + 1,
-                ingest::MAX_ENTRY_BYTES
-            ));
-        }
-        if tail.len() < length {
-            return Err(format!(
-                "entry {} is truncated: {length} bytes announced, {} present",
-                entries.len() + 1,
-                tail.len()
-            ));
-        }
-        entries.push(tail[..length].to_vec());
-        rest = &tail[length..];
-    }
-    Ok(entries)
-}
-
-/// What became of one incoming entry.
-enum Taken {
-    Accepted,
-    Duplicate,
-    Early,
-    Refused(Refusal),
-}
+pub use fedrec_common::bundle::{BUNDLE_MAGIC, parse_bundle};

@@ -60,7 +60,13 @@ pub struct Store {
     db: DB,
     /// The next quarantine key: arrival order, continuing after what is stored.
     quarantine_counter: std::sync::atomic::AtomicU64,
+    /// False only under `FEDREC_TEST_UNDURABLE_WRITES=1`: the crash test's control run, which
+    /// must show that its harness notices lost writes. Never set it on a real node.
+    durable: bool,
 }
+
+/// The environment variable that turns durable writes off, for the crash test's control run.
+pub const UNDURABLE_WRITES_ENV: &str = "FEDREC_TEST_UNDURABLE_WRITES";
 
 /// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
 /// feed's key is a prefix of another's.
@@ -81,6 +87,17 @@ fn index_key(value: &str, record: &str) -> Vec<u8> {
     format!("{value}/{record}").into_bytes()
 }
 
+impl Drop for Store {
+    /// A clean stop writes the memtables to table files, so the next start has no log to replay.
+    fn drop(&mut self) {
+        for name in COLUMN_FAMILIES {
+            if let Err(error) = self.db.flush_cf(self.cf(name)) {
+                tracing::warn!(%error, family = name, "flush at close failed; the log will be replayed at start");
+            }
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and checks its schema version.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -90,6 +107,10 @@ impl Store {
         // zstd is the codec that compresses long Chinese text well.
         options.set_compression_type(rocksdb::DBCompressionType::Zstd);
         options.set_keep_log_file_num(5);
+        // Start-up replays the write-ahead log into memory. Every write carries a document
+        // snapshot, so the log grows fast; capping it makes RocksDB flush column families to
+        // table files, which bounds the replay (and so the start-up time) after any crash.
+        options.set_max_total_wal_size(64 << 20);
         let families = COLUMN_FAMILIES.iter().map(|name| {
             let mut cf_options = Options::default();
             cf_options.set_compression_type(rocksdb::DBCompressionType::Zstd);
@@ -99,6 +120,7 @@ impl Store {
         let mut store = Self {
             db,
             quarantine_counter: std::sync::atomic::AtomicU64::new(0),
+            durable: std::env::var(UNDURABLE_WRITES_ENV).as_deref() != Ok("1"),
         };
         let next = match store
             .db
@@ -115,6 +137,11 @@ impl Store {
             None => 0,
         };
         store.quarantine_counter = std::sync::atomic::AtomicU64::new(next);
+        if !store.durable {
+            tracing::error!(
+                "{UNDURABLE_WRITES_ENV}=1: writes are NOT durable (a test's control run only)"
+            );
+        }
         match store.get_raw("meta", b"schema_version")? {
             None => {
                 let mut batch = WriteBatch::default();
@@ -146,7 +173,12 @@ impl Store {
     /// acknowledged.
     pub fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
         let mut options = WriteOptions::default();
-        options.set_sync(true);
+        if self.durable {
+            options.set_sync(true);
+        } else {
+            // The control run: no WAL and no sync, so a SIGKILL loses what the memtable held.
+            options.disable_wal(true);
+        }
         self.db.write_opt(batch, &options)?;
         Ok(())
     }
@@ -538,6 +570,10 @@ impl Batch<'_> {
 
     pub fn meta<T: Serialize>(&mut self, name: &str, value: &T) {
         self.put_json("meta", name.as_bytes(), value);
+    }
+
+    pub fn delete_meta(&mut self, name: &str) {
+        self.batch.delete_cf(self.store.cf("meta"), name.as_bytes());
     }
 
     /// Syncs the batch to disk.

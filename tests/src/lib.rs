@@ -1,7 +1,7 @@
 //! fedrec-tests: the multi-node test harness and its scenario tests (`tests/tests/`).
 //!
-//! Two harnesses: [`process`] starts real `fedrec` daemons on loopback and drives them through
-//! the CLI and the HTTP API; [`Replica`] (this module) is an in-memory replica that exchanges
+//! Harnesses: [`process`] starts real `fedrec` daemons on loopback and drives them through the
+//! CLI and the HTTP API, and [`proxy`] puts a fault-injecting TCP proxy on a link; [`Replica`] (this module) is an in-memory replica that exchanges
 //! signed entries through the same pure checks the daemon runs (`common::ingest`: decode,
 //! verify, authorise, chain; then apply), with no disk and no network, for quick deterministic
 //! tests of convergence, relaying and refusal of hostile input. [`sim`] is a deterministic
@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod process;
+pub mod proxy;
 pub mod sim;
 
 use fedrec_common::batch::BatchNumber;

@@ -185,16 +185,21 @@ pub struct Daemon {
 impl Daemon {
     /// Starts a daemon that writes at once (`--offline`): for tests of a node on its own.
     pub fn start(data: &Path) -> Self {
-        Self::spawn(data, &["--offline"])
+        Self::spawn(data, &["--offline"], &[])
+    }
+
+    /// Like [`Daemon::start`], with extra environment variables for the daemon.
+    pub fn start_with_env(data: &Path, env: &[(&str, &str)]) -> Self {
+        Self::spawn(data, &["--offline"], env)
     }
 
     /// Starts a daemon that, like a production node with peers, waits for a peer to confirm its
     /// own feed heads before it writes.
     pub fn start_online(data: &Path) -> Self {
-        Self::spawn(data, &[])
+        Self::spawn(data, &[], &[])
     }
 
-    fn spawn(data: &Path, flags: &[&str]) -> Self {
+    fn spawn(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Self {
         let _ = std::fs::remove_file(data.join("daemon.json"));
         let child = Command::new(fedrec_bin())
             .arg("--data")
@@ -203,6 +208,7 @@ impl Daemon {
             .args(flags)
             // Short anti-entropy rounds, so tests wait seconds, not minutes, for a missed push.
             .env("FEDREC_SYNC_INTERVAL_SECS", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -390,4 +396,20 @@ pub fn example_application() -> String {
 pub fn publish_batch_6(ministry: &Path) {
     let batch = workspace().join("config/examples/batch-6.toml");
     ok(ministry, &["batch", "publish", batch.to_str().unwrap()]);
+}
+
+/// The seed of a randomised test: `variable` from the environment when set (a replay), else a
+/// fresh one. Printed with the command that replays it.
+pub fn seed_from_env(variable: &str, test: &str) -> u64 {
+    let seed = std::env::var(variable)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
+    eprintln!("{test}: seed {seed} (replay with {variable}={seed})");
+    seed
 }

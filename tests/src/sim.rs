@@ -55,11 +55,11 @@ pub enum Flaw {
     AcknowledgeBeforeStoring,
     /// The ministry accepts every eligible submission, ignoring the quota.
     SecondAcceptance,
-    /// The daemon's receipting as it stands (`node/src/ministry.rs`): a record is receipted
-    /// only in reaction to merging one of its entries, and the merge and the receipt are two
-    /// writes; a crash between them leaves the submission unreceipted for good, since nothing
-    /// reconciles stored records with receipts at start-up. The simulated window is wider (until
-    /// the next decision) but the loss is the same.
+    /// Receipting only in reaction to merging one of a record's entries, with the merge and the
+    /// receipt as two writes and nothing to finish the second after a crash: a submission can
+    /// stay unreceipted for good. The simulation found this in the daemon; the daemon now writes
+    /// a `to_receipt` marker in the merge's own batch and finishes leftover markers at start-up
+    /// (`node/src/intake.rs`, tested there). Kept as a planted flaw the checker must catch.
     ReceiptOnlyOnMerge,
 }
 

@@ -584,8 +584,8 @@ fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid()
     );
     ministry_daemon.terminate();
 
-    // Guangdong, alone, submits an application that is valid under the batch it holds.
-    let _guangdong_daemon = Daemon::start(&guangdong);
+    // Guangdong, with no network, submits an application that is valid under the batch it holds.
+    let mut offline_guangdong = Daemon::start(&guangdong);
     let id = ok(
         &guangdong,
         &[
@@ -598,9 +598,12 @@ fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid()
     .trim()
     .to_string();
     ok(&guangdong, &["submit", &id]);
+    offline_guangdong.terminate();
 
-    // The ministry checks it against the batch as the ministry defines it: invalid, with the field.
+    // Back online, it reaches the ministry, which checks it against the batch as the ministry
+    // defines it: invalid, with the field.
     let _ministry_daemon = Daemon::start_online(&ministry);
+    let _guangdong_daemon = Daemon::start_online(&guangdong);
     wait_until("the invalid verdict", WAIT, || {
         verdict(&ministry, &id) == "invalid"
     });

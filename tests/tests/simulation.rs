@@ -173,7 +173,8 @@ fn the_checker_catches_a_ministry_that_accepts_a_second_submission() {
     assert_eq!(violation.invariant, invariant::QUOTA, "{violation}");
 }
 
-/// Not a planted flaw but the daemon's receipting as it stands; see [`Flaw::ReceiptOnlyOnMerge`].
+/// The flaw the simulation found in the daemon (since fixed there); see
+/// [`Flaw::ReceiptOnlyOnMerge`].
 #[test]
 fn receipting_only_on_merge_loses_a_submission_in_a_crash() {
     let violation = first_violation(Flaw::ReceiptOnlyOnMerge);

@@ -156,6 +156,29 @@ pub enum Command {
     /// Carry signed entries on a file, for a node with no network at all.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// See the whole federation work: a ministry, five recommenders and a field office in this
+    /// process, on loopback, in a temporary directory; prints every verdict the rules give.
+    Demo {
+        /// Leave the nodes running (until Ctrl-C) with their API addresses printed.
+        #[arg(long)]
+        keep_running: bool,
+        /// Put the nodes' data here (a new or empty directory) and keep it afterwards.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Seconds from publishing the rehearsal batch to its deadline.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(3..=3600))]
+        deadline_secs: u64,
+    },
+    /// Run the performance scenarios and print each figure beside its target (use a release
+    /// build: `cargo run --release -- bench`).
+    Bench {
+        /// Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync,
+        /// catch-up, country, memory.
+        scenarios: Vec<String>,
+        /// Smaller sizes for a quick look; targets are judged on full runs.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Tools for testing a deployment: send hand-made sync messages over the real network path.
     #[command(subcommand, hide = true)]
     Debug(debug::DebugCommand),
@@ -203,6 +226,18 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),
         Command::Debug(command) => debug::run(&data, command),
+        Command::Demo {
+            keep_running,
+            dir,
+            deadline_secs,
+        } => crate::demo::run(crate::demo::DemoOptions {
+            keep_running,
+            dir,
+            deadline_secs,
+        }),
+        Command::Bench { scenarios, quick } => {
+            crate::bench::run(crate::bench::BenchOptions { scenarios, quick })
+        }
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

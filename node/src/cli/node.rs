@@ -53,8 +53,9 @@ pub struct RunArgs {
     /// Serve the API here instead of the configured address.
     #[arg(long, value_name = "HOST:PORT")]
     api: Option<String>,
-    /// Accept writes at once, without first learning this node's own feed heads from a peer.
-    /// For a node that must work alone; never after restoring its data from a backup.
+    /// Work with no network at all: listen on nothing, dial nobody, and accept writes at once
+    /// without first learning this node's own feed heads from a peer. For a node that must work
+    /// alone (a field office on the road); never after restoring its data from a backup.
     #[arg(long)]
     offline: bool,
 }

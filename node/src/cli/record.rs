@@ -17,7 +17,7 @@ use crate::node::{HistoryLine, RecordView};
 use crate::records::RecordSummary;
 
 /// The complete example application shipped with fedrec.
-const EXAMPLE_APPLICATION: &str = include_str!("../../../config/examples/application.toml");
+const EXAMPLE_APPLICATION: &str = fedrec_config::EXAMPLE_APPLICATION_TOML;
 
 #[derive(Debug, Subcommand)]
 pub enum RecordCommand {

@@ -1,0 +1,231 @@
+//! The *catch-up* and *country* scenarios: whole daemons with their libp2p networks on
+//! loopback, in this process.
+
+use super::*;
+
+/// Starts daemons for `dirs` inside `runtime`.
+fn start_daemons(
+    runtime: &tokio::runtime::Runtime,
+    dirs: &[PathBuf],
+) -> anyhow::Result<Vec<daemon::RunningNode>> {
+    dirs.iter()
+        .map(|data| {
+            runtime
+                .block_on(daemon::start(data, &Overrides::default(), false))
+                .with_context(|| format!("starting {}", data.display()))
+        })
+        .collect()
+}
+
+fn stop_daemons(runtime: &tokio::runtime::Runtime, nodes: Vec<daemon::RunningNode>) {
+    for node in nodes {
+        let _ = runtime.block_on(node.stop());
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()?)
+}
+
+pub(super) fn catch_up(report: &mut Report, root: &Path, quick: bool) -> anyhow::Result<()> {
+    let (records, edits) = if quick { (4, 50) } else { (20, 50) };
+    let (ministry_data, ministry_address) = new_ministry(root)?;
+    let ministry = open_node(&ministry_data)?;
+    let (hq_data, hq_address) = new_office(
+        root,
+        &ministry,
+        &ministry_address,
+        "shanghai",
+        "shanghai",
+        None,
+    )?;
+    let (field_data, _) = new_office(
+        root,
+        &ministry,
+        &ministry_address,
+        "pudong",
+        "shanghai",
+        Some(&hq_address),
+    )?;
+    let hq = open_node(&hq_data)?;
+    let mut field = open_node(&field_data)?;
+    give_roster(&ministry, &hq)?;
+    give_roster(&ministry, &field)?;
+    for index in 0..records {
+        write_record(&mut field, index, edits, false)?;
+    }
+    let field_id = field.id();
+    let field_heads = field.all_heads()?;
+    let offline_entries: u64 = field_heads
+        .iter()
+        .filter(|p| p.author == field_id)
+        .map(|p| p.seq)
+        .sum();
+    drop((ministry, hq, field));
+
+    // The HQ is up; the field office reconnects, and pushes its offline work to the HQ.
+    let runtime = runtime()?;
+    let mut nodes = start_daemons(&runtime, &[hq_data])?;
+    let started = Instant::now();
+    nodes.extend(start_daemons(&runtime, &[field_data])?);
+    let hq_state = Arc::clone(&nodes[0].state);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let held: u64 = {
+            let node = hq_state.node.lock().unwrap_or_else(|e| e.into_inner());
+            field_heads
+                .iter()
+                .filter(|p| p.author == field_id)
+                .map(|p| {
+                    node.store()
+                        .head(&p.author, &p.topic)
+                        .ok()
+                        .flatten()
+                        .map_or(0, |h| h.seq)
+                })
+                .sum()
+        };
+        if held >= offline_entries {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the HQ holds {held} of {offline_entries} entries after 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let took = started.elapsed();
+    stop_daemons(&runtime, nodes);
+    report.add(
+        "catch-up",
+        format!("field office reconnects with {offline_entries} offline edits"),
+        format!("{:.2} s", took.as_secs_f64()),
+        "≤ 2 s",
+        Some(took <= Duration::from_secs(2)),
+    );
+    Ok(())
+}
+
+pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::Result<()> {
+    let recommenders = if quick { 30 } else { 300 };
+    let edits = 50;
+    let (ministry_data, ministry_address) = new_ministry(root)?;
+    let ministry = open_node(&ministry_data)?;
+    let prepared = Instant::now();
+    let mut dirs = Vec::new();
+    let mut addresses = Vec::new();
+    for index in 0..recommenders {
+        let name = format!("r{index:03}");
+        let (data, address) = new_office(root, &ministry, &ministry_address, &name, &name, None)?;
+        dirs.push(data);
+        addresses.push(address);
+    }
+    // The ministry comes online after the offices and dials every one of them at once, as an
+    // operator would configure it; so all offices start syncing together, whatever the time
+    // their own start-up took.
+    let config_path = ministry_data.join(daemon::CONFIG_FILE);
+    let config = std::fs::read_to_string(&config_path)?;
+    let peers = addresses
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        &config_path,
+        config.replace("peers = []", &format!("peers = [{peers}]")),
+    )?;
+    let bundle_roster = ministry.roster_bundle()?;
+    let mut application_bytes = 0u64;
+    for (index, data) in dirs.iter().enumerate() {
+        let mut node = open_node(data)?;
+        node.import_bundle(ministry.roster_bundle()?)?;
+        write_record(&mut node, index, edits, true)?;
+        if index == 0 {
+            application_bytes = all_entries(&node)?.iter().map(|e| e.len() as u64).sum();
+        }
+    }
+    drop(bundle_roster);
+    drop(ministry);
+    println!(
+        "  prepared {recommenders} offices × {edits} entries ({:.0} KB of entries each) in {:.0} s",
+        application_bytes as f64 / 1e3,
+        prepared.elapsed().as_secs_f64()
+    );
+
+    let runtime = runtime()?;
+    let offices_started = Instant::now();
+    let mut nodes = start_daemons(&runtime, &dirs)?;
+    let all_started = offices_started.elapsed();
+    let started = Instant::now();
+    nodes.extend(start_daemons(&runtime, &[ministry_data])?);
+    let ministry_state = Arc::clone(&nodes[recommenders].state);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut decided = 0;
+    while decided < recommenders {
+        if Instant::now() > deadline {
+            bail!("the ministry decided {decided} of {recommenders} after 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        // The ministry's last decision, a cheap read that does not hold up its intake.
+        let verdicts: BTreeMap<String, serde_json::Value> = {
+            let node = ministry_state
+                .node
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            node.store().meta("verdicts/000006")?.unwrap_or_default()
+        };
+        decided = verdicts
+            .values()
+            .filter(|v| v["verdict"]["verdict"] == "accepted" || v["verdict"] == "accepted")
+            .count();
+    }
+    let took = started.elapsed();
+    let accepted_rows = {
+        let node = ministry_state
+            .node
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        node.decisions(Some(6))?
+            .iter()
+            .filter(|r| r.verdict == "accepted")
+            .count()
+    };
+    if accepted_rows != recommenders {
+        bail!("the decisions table shows {accepted_rows} accepted of {recommenders}");
+    }
+    let entries_held = {
+        let node = ministry_state
+            .node
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        node.store().count("entries")?
+    };
+    let rss = super::memory::rss_bytes(std::process::id()).unwrap_or(0);
+    stop_daemons(&runtime, nodes);
+    report.add(
+        "country",
+        format!("{recommenders} offices start (RocksDB, libp2p, API each)"),
+        format!("{:.2} s", all_started.as_secs_f64()),
+        "(before the ministry)",
+        None,
+    );
+    report.add(
+        "country",
+        format!("ministry up → all {recommenders} held with verdicts ({entries_held} entries)"),
+        format!("{:.2} s", took.as_secs_f64()),
+        "≤ 10 s",
+        Some(took <= Duration::from_secs(10)),
+    );
+    report.add(
+        "country",
+        format!("process RSS with {} nodes", recommenders + 1),
+        format!("{:.0} MB", rss as f64 / 1e6),
+        "",
+        None,
+    );
+    Ok(())
+}
+
+// --- memory and start-up -----------------------------------------------------------------------

@@ -1,0 +1,155 @@
+//! The *memory* scenario: an idle node's resident memory, and a ministry holding 100,000
+//! records (its start-up time and memory), each measured on the `fedrec` binary run as a child
+//! process.
+
+use super::sync_rounds::synthetic_records;
+use super::*;
+
+pub(super) fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Runs `fedrec run --offline` on `data` as a child process; returns it with its start-up time
+/// (spawn to the first answer of `/health`).
+fn spawn_daemon(data: &Path) -> anyhow::Result<(std::process::Child, Duration)> {
+    let binary = std::env::current_exe()?;
+    let started = Instant::now();
+    let mut child = std::process::Command::new(binary)
+        .args(["run", "--offline", "--data"])
+        .arg(data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(client) = crate::client::Client::connect(data)
+            && client.get::<serde_json::Value>("/health").is_ok()
+        {
+            return Ok((child, started.elapsed()));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            bail!("{} did not answer within 60 s", data.display());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("the daemon exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn stop_child(mut child: std::process::Child) {
+    // SAFETY: sending SIGTERM to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
+
+pub(super) fn memory(report: &mut Report, root: &Path, quick: bool) -> anyhow::Result<()> {
+    let records = if quick { 10_000 } else { 100_000 };
+    let Pair {
+        mut ministry,
+        ministry_data,
+        mut office,
+        office_data,
+        ..
+    } = ministry_and_shanghai(root)?;
+    write_record(&mut office, 0, 5, false)?;
+    drop(office);
+
+    // An idle recommender node holding one application.
+    let (child, _) = spawn_daemon(&office_data)?;
+    std::thread::sleep(Duration::from_secs(2));
+    let idle_rss = rss_bytes(child.id()).context("reading the daemon's RSS")?;
+    stop_child(child);
+    report.add(
+        "memory",
+        "idle node RSS",
+        format!("{:.1} MB", idle_rss as f64 / 1e6),
+        "≤ 40 MB",
+        Some(idle_rss <= 40 * 1024 * 1024),
+    );
+
+    // A ministry holding `records` records.
+    let key = daemon::key_from(&office_data)?;
+    let recommender: RecommenderId = "shanghai".parse()?;
+    let own = key.id();
+    let topic = Topic::Recommender(recommender.clone());
+    let mut seq = {
+        let office = open_node(&office_data)?;
+        office.store().head(&own, &topic)?
+    };
+    // The office's real entries first, then synthetic records continuing its feed.
+    let office = open_node(&office_data)?;
+    ministry.ingest(&own, all_entries(&office)?);
+    drop(office);
+    let fill_started = Instant::now();
+    let mut held = 1usize;
+    while held < records {
+        let count = (records - held).min(sync::CHUNK_ENTRIES);
+        let entries = synthetic_records(
+            &key,
+            &recommender,
+            held,
+            count,
+            seq.as_ref().map_or(0, |h| h.seq),
+            seq.as_ref().map(|h| h.id),
+        )?;
+        if let Some(last) = entries.last() {
+            seq = Some(fedrec_common::feed::FeedHead {
+                seq: last.entry.seq,
+                id: last.id(),
+            });
+        }
+        let taken = ministry.ingest(&own, entries.iter().map(SignedEntry::encode).collect());
+        if taken.accepted as usize != count {
+            bail!("setting up: {} of {count} taken", taken.accepted);
+        }
+        held += count;
+    }
+    let record_count = ministry.store().count("records")?;
+    drop(ministry);
+    println!(
+        "  (filled the ministry with {record_count} records in {:.0} s)",
+        fill_started.elapsed().as_secs_f64()
+    );
+    let (child, startup) = spawn_daemon(&ministry_data)?;
+    let client = crate::client::Client::connect(&ministry_data)?;
+    let _: serde_json::Value = client.get("/status")?;
+    let started_rss = rss_bytes(child.id()).unwrap_or(0);
+    // Touch records the way operators do: listings, and a few hundred documents opened.
+    let listing: Vec<serde_json::Value> = client.get("/records")?;
+    for row in listing.iter().step_by((listing.len() / 300).max(1)) {
+        if let Some(id) = row["id"].as_str() {
+            let _: serde_json::Value = client.get(&format!("/records/{id}"))?;
+        }
+    }
+    let busy_rss = rss_bytes(child.id()).unwrap_or(0);
+    stop_child(child);
+    report.add(
+        "memory",
+        format!("ministry start-up with {record_count} records"),
+        format!("{:.0} ms", startup.as_secs_f64() * 1e3),
+        "≤ 1 s",
+        Some(startup <= Duration::from_secs(1)),
+    );
+    report.add(
+        "memory",
+        format!("ministry RSS with {record_count} records, after start"),
+        format!("{:.0} MB", started_rss as f64 / 1e6),
+        "≤ 1 GB",
+        Some(started_rss <= 1 << 30),
+    );
+    report.add(
+        "memory",
+        "… after listing all and opening 300 documents",
+        format!("{:.0} MB", busy_rss as f64 / 1e6),
+        "≤ 1 GB",
+        Some(busy_rss <= 1 << 30),
+    );
+    Ok(())
+}

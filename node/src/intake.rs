@@ -1,0 +1,739 @@
+//! Taking in one message's worth of entries from elsewhere (a sync response, a push, a bundle
+//! chunk): every entry through the checks of `common::ingest`, every accepted change applied to
+//! its document in memory, then everything written in **one synced batch**.
+//!
+//! Why one batch per message: a synced write costs a disk flush (milliseconds) and a document
+//! snapshot costs a full Automerge save (about a millisecond for a real application), while
+//! verifying and applying an entry costs tens of microseconds. Writing per entry made catch-up
+//! and the ministry's intake 10–50 times slower than verification (see BENCHMARKS.md).
+//!
+//! What keeps this correct:
+//! - Checks see the message's own earlier entries through an overlay of feed heads and held
+//!   entry ids, so entry 2 of a feed follows entry 1 from the same message.
+//! - Documents touched are loaded once, changed in memory, and saved once at the end, in the
+//!   same batch as the entries; a crash before the commit loses the whole message (the peer
+//!   still holds it and sends it again), never half of it.
+//! - The node is locked for the whole call, so no peer can be shown an uncommitted entry.
+//! - The ministry's hook (receipts and verdicts) runs after the commit, once per status change
+//!   seen while applying, in arrival order: the same receipts as entry-by-entry intake. Each
+//!   such change is first written, in the message's own batch, as a `to_receipt/` marker that
+//!   the hook deletes once the receipt is written; a ministry that crashed in between finishes
+//!   the markers when it starts again ([`Node::resume_receipts`]), so a submission the
+//!   ministry holds is never left without its receipt.
+//! - Equivocation evidence is committed at once, on its own: the author is refused for the rest
+//!   of the message too.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use automerge::Change;
+use fedrec_common::decisions::DecisionsDoc;
+use fedrec_common::feed::{FeedHead, SignedEntry};
+use fedrec_common::form::Application;
+use fedrec_common::identity::{Hash32, NodeId};
+use fedrec_common::ids::{DocId, Topic};
+use fedrec_common::ingest::{self, FeedState, Outcome, Refusal, RefusalKind};
+use fedrec_common::record::{RecordDoc, Status};
+use fedrec_common::review::JsonMapDoc;
+use fedrec_common::roster::Roster;
+
+use crate::node::{Node, NodeError, now};
+use crate::records::RecordSummary;
+use crate::replicate::{IngestReport, Quarantined};
+
+/// A document being changed by this message.
+enum WorkDoc {
+    Record(Box<RecordWork>),
+    Decisions(Box<DecisionsDoc>),
+    Json(Box<JsonMapDoc>),
+}
+
+/// A record document with what this message did to it.
+struct RecordWork {
+    doc: RecordDoc,
+    /// Changes waiting for their Automerge dependencies, held before and during this message.
+    parked: Vec<(Hash32, Change)>,
+    /// Parked ids that were in the store when the message began, to delete once applied.
+    parked_in_store: BTreeSet<Hash32>,
+    /// The summary before this message, and the status last seen (for the ministry's hook).
+    previous: Option<RecordSummary>,
+    last_status: Option<Status>,
+    /// The author of the first entry applied, for a record first seen in this message.
+    first_author: NodeId,
+    applied: u64,
+    /// Changes whose dependencies are met (in the document, or queued before them), applied
+    /// together at the next flush: Automerge applies a batch of changes to a document for
+    /// about the cost of one (see BENCHMARKS.md).
+    queued: Vec<Change>,
+    queued_hashes: HashSet<automerge::ChangeHash>,
+    /// The last entry taken for this document, named by a status change seen at a flush.
+    last_entry: Option<SignedEntry>,
+}
+
+/// A record whose status changed while applying: what the ministry's hook needs, kept durably
+/// under `to_receipt/<arrival>` until its receipt is written.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Merged {
+    summary: RecordSummary,
+    application: Application,
+    entry: SignedEntry,
+}
+
+/// Everything one message changes, before it is written.
+struct Overlay {
+    heads: HashMap<(NodeId, Topic), FeedHead>,
+    held: HashMap<(NodeId, Topic, u64), Hash32>,
+    entries: Vec<SignedEntry>,
+    docs: HashMap<DocId, WorkDoc>,
+    merged: Vec<Merged>,
+    quarantined: Vec<Quarantined>,
+    refused_authors: BTreeSet<NodeId>,
+    /// Documents a change failed on: their in-memory state is gone, so later entries for them
+    /// in this message are refused too (the peer offers them again next round).
+    failed: BTreeSet<DocId>,
+    /// Apply every change on its own (the entry-by-entry path), so a change that fails is
+    /// refused alone. Used again for a message whose batched apply failed.
+    careful: bool,
+    /// Set when a batched apply failed: the message is taken again, carefully.
+    retry_carefully: bool,
+}
+
+/// What became of one incoming entry.
+enum Taken {
+    Accepted,
+    Duplicate,
+    Early,
+    Refused(Refusal),
+}
+
+fn apply_failed(error: impl std::fmt::Display) -> Refusal {
+    Refusal {
+        kind: RefusalKind::ApplyFailed,
+        reason: error.to_string(),
+    }
+}
+
+impl Node {
+    /// Takes in entries from elsewhere: every check, then one synced write for what passed.
+    pub fn ingest(&mut self, from: &NodeId, entries: Vec<Vec<u8>>) -> IngestReport {
+        let mut report = IngestReport::default();
+        let roster = match self.roster() {
+            Ok(Some(roster)) => roster,
+            _ => {
+                report.refused = entries.len() as u32;
+                return report;
+            }
+        };
+        let refused_authors = match self.refused_authors() {
+            Ok(refused) => refused,
+            Err(error) => {
+                tracing::error!(%error, "cannot read refused authors; message not taken");
+                report.refused = entries.len() as u32;
+                return report;
+            }
+        };
+        let mut careful = false;
+        let mut overlay = loop {
+            let mut overlay = Overlay {
+                heads: HashMap::new(),
+                held: HashMap::new(),
+                entries: Vec::new(),
+                docs: HashMap::new(),
+                merged: Vec::new(),
+                quarantined: Vec::new(),
+                refused_authors: refused_authors.clone(),
+                failed: BTreeSet::new(),
+                careful,
+                retry_carefully: false,
+            };
+            report = IngestReport::default();
+            for bytes in &entries {
+                match self.take_one(&roster, &mut overlay, bytes) {
+                    Ok(Taken::Accepted) => report.accepted += 1,
+                    Ok(Taken::Duplicate) => report.duplicates += 1,
+                    Ok(Taken::Early) => report.early += 1,
+                    Ok(Taken::Refused(refusal)) => {
+                        report.refused += 1;
+                        overlay
+                            .quarantined
+                            .push(self.quarantined(from, refusal, bytes));
+                    }
+                    Err(error) => {
+                        report.refused += 1;
+                        tracing::warn!(%error, "entry could not be taken in");
+                    }
+                }
+                if overlay.retry_carefully {
+                    break;
+                }
+            }
+            if !overlay.retry_carefully {
+                self.flush_all(&mut overlay);
+            }
+            if overlay.retry_carefully && !careful {
+                // Nothing was written; the documents touched were taken out of the cache and
+                // are reloaded from disk for the careful pass.
+                tracing::warn!("a batched apply failed; taking the message again entry by entry");
+                careful = true;
+                continue;
+            }
+            break overlay;
+        };
+        if overlay.retry_carefully {
+            // Even applied one by one, a change failed where nothing was queued: a state the
+            // careful pass cannot reach, handled by writing nothing rather than half a message.
+            tracing::error!("a message could not be applied even entry by entry; none kept");
+            report.refused += report.accepted;
+            report.accepted = 0;
+            return report;
+        }
+        if let Err(error) = self.commit_overlay(&mut overlay) {
+            // Nothing of the message was written; the peer still holds it and offers it again.
+            tracing::error!(%error, "cannot store a message's entries; none kept");
+            report.refused += report.accepted;
+            report.accepted = 0;
+            return report;
+        }
+        if self.is_ministry() && self.receipts_after_intake {
+            self.resume_receipts();
+        }
+        self.metrics.entries_received.fetch_add(
+            u64::from(report.accepted),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        if report.accepted > 0 {
+            tracing::debug!(from = %from.short(), accepted = report.accepted, "entries ingested");
+        }
+        report
+    }
+
+    /// Writes the receipts (and verdicts) of every `to_receipt/` marker, oldest first, deleting
+    /// each marker once its receipt is written. Receipting is idempotent (a record already
+    /// receipted in its current state gets no second receipt), so a marker left by a crash
+    /// after its receipt was written costs nothing.
+    pub fn resume_receipts(&mut self) {
+        let keys = match self.store().meta_keys("to_receipt/") {
+            Ok(keys) => keys,
+            Err(error) => {
+                tracing::error!(%error, "cannot list the submissions waiting for a receipt");
+                return;
+            }
+        };
+        let mut decide = BTreeSet::new();
+        for key in keys {
+            let merged: Merged = match self.store().meta(&key) {
+                Ok(Some(merged)) => merged,
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!(%error, %key, "unreadable receipt marker left in place");
+                    continue;
+                }
+            };
+            match self.receipt(&merged.summary, &merged.application, &merged.entry, &key) {
+                Ok(true) => {
+                    decide.insert(merged.summary.batch.0);
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::error!(%error, record = %merged.summary.id, "cannot receipt; retried at the next intake or start");
+                }
+            }
+        }
+        for batch in decide {
+            if let Err(error) = self.decide(batch) {
+                tracing::error!(%error, batch, "cannot decide; decided again at the next receipt");
+            }
+        }
+    }
+
+    pub(crate) fn refused_authors(&self) -> Result<BTreeSet<NodeId>, NodeError> {
+        Ok(self
+            .store()
+            .meta_keys("refused/")?
+            .iter()
+            .filter_map(|key| key.strip_prefix("refused/")?.parse().ok())
+            .collect())
+    }
+
+    /// The id of the entry held at a position, in this message or in the store.
+    fn held_id(
+        &self,
+        overlay: &Overlay,
+        author: &NodeId,
+        topic: &Topic,
+        seq: u64,
+    ) -> Result<Option<Hash32>, NodeError> {
+        if let Some(id) = overlay.held.get(&(*author, topic.clone(), seq)) {
+            return Ok(Some(*id));
+        }
+        Ok(self.store().entry_at(author, topic, seq)?.map(|e| e.id()))
+    }
+
+    fn take_one(
+        &mut self,
+        roster: &Roster,
+        overlay: &mut Overlay,
+        bytes: &[u8],
+    ) -> Result<Taken, NodeError> {
+        let signed = match ingest::decode(bytes) {
+            Ok(signed) => signed,
+            Err(refusal) => return Ok(Taken::Refused(refusal)),
+        };
+        let (author, topic, seq) = (
+            signed.entry.author,
+            signed.entry.topic.clone(),
+            signed.entry.seq,
+        );
+        if !roster.may_read(&self.id(), &topic) {
+            return Ok(Taken::Refused(Refusal {
+                kind: RefusalKind::Unauthorised,
+                reason: format!("this node may not hold entries of {topic}"),
+            }));
+        }
+        let head = match overlay.heads.get(&(author, topic.clone())) {
+            Some(head) => Some(*head),
+            None => self.store().head(&author, &topic)?,
+        };
+        let state = FeedState {
+            head,
+            held_at_seq: self.held_id(overlay, &author, &topic, seq)?,
+            held_before: match seq {
+                0 | 1 => None,
+                _ => self.held_id(overlay, &author, &topic, seq - 1)?,
+            },
+        };
+        match ingest::check(signed, roster, &overlay.refused_authors, &state) {
+            Outcome::Accept(accepted) => {
+                let (signed, change) = *accepted;
+                if let Err(refusal) = self.apply_in_memory(overlay, &signed, change) {
+                    return Ok(Taken::Refused(refusal));
+                }
+                let id = signed.id();
+                overlay
+                    .heads
+                    .insert((author, topic.clone()), FeedHead { seq, id });
+                overlay.held.insert((author, topic, seq), id);
+                overlay.entries.push(signed);
+                Ok(Taken::Accepted)
+            }
+            Outcome::Equivocation(second, refusal) => {
+                let first = match overlay.entries.iter().find(|e| {
+                    e.entry.author == author && e.entry.topic == topic && e.entry.seq == seq
+                }) {
+                    Some(first) => Some(first.clone()),
+                    None => self.store().entry_at(&author, &topic, seq)?,
+                };
+                let mut batch = self.store().batch();
+                batch.equivocation(&author, &topic, seq, first.as_ref(), &second);
+                batch.meta(&format!("refused/{author}"), &refusal.reason);
+                batch.commit()?;
+                overlay.refused_authors.insert(author);
+                tracing::warn!(author = %author.short(), seq, "equivocation: both entries kept, author refused");
+                Ok(Taken::Refused(refusal))
+            }
+            Outcome::Duplicate => Ok(Taken::Duplicate),
+            Outcome::Early { .. } => Ok(Taken::Early),
+            Outcome::Refuse(refusal) => Ok(Taken::Refused(refusal)),
+        }
+    }
+
+    /// Loads a document into the overlay the first time the message touches it.
+    fn work_doc<'a>(
+        &mut self,
+        overlay: &'a mut Overlay,
+        doc: &DocId,
+        author: NodeId,
+    ) -> Result<&'a mut WorkDoc, NodeError> {
+        if !overlay.docs.contains_key(doc) {
+            let work = match doc {
+                DocId::Published(_) | DocId::Review(_) => {
+                    WorkDoc::Json(Box::new(self.json_doc(doc)?))
+                }
+                DocId::Decisions(recommender) => {
+                    WorkDoc::Decisions(Box::new(self.decisions_doc(recommender)?))
+                }
+                _ => {
+                    let record = match self.cache_take(doc) {
+                        Some(record) => record,
+                        None => match self.store().snapshot(&doc.to_string())? {
+                            Some(bytes) => RecordDoc::load(&bytes, &self.id())?,
+                            None => RecordDoc::empty(&self.id()),
+                        },
+                    };
+                    let parked = self.store().pending(&doc.to_string())?;
+                    let previous = self.store().record_by_doc(doc).ok().flatten();
+                    WorkDoc::Record(Box::new(RecordWork {
+                        parked_in_store: parked.iter().map(|(id, _)| *id).collect(),
+                        parked,
+                        last_status: previous.as_ref().map(|p| p.status),
+                        previous,
+                        doc: record,
+                        first_author: author,
+                        applied: 0,
+                        queued: Vec::new(),
+                        queued_hashes: HashSet::new(),
+                        last_entry: None,
+                    }))
+                }
+            };
+            overlay.docs.insert(doc.clone(), work);
+        }
+        Ok(overlay.docs.get_mut(doc).expect("inserted above"))
+    }
+
+    /// Applies an accepted entry's change to its document in the overlay. On failure the
+    /// document is dropped from the overlay (it may be half-changed) and reloaded on next use,
+    /// so a refused entry leaves no trace.
+    fn apply_in_memory(
+        &mut self,
+        overlay: &mut Overlay,
+        signed: &SignedEntry,
+        change: Change,
+    ) -> Result<(), Refusal> {
+        let doc = signed.entry.doc.clone();
+        if matches!(doc, DocId::Roster | DocId::Batch(_)) {
+            // Roster and batch entries are stored as feed entries; their texts travel signed by
+            // the ministry and are imported through the trust path.
+            return Ok(());
+        }
+        if overlay.failed.contains(&doc) {
+            return Err(apply_failed(
+                "an earlier change to this document failed in the same message",
+            ));
+        }
+        let careful = overlay.careful;
+        let work = self
+            .work_doc(overlay, &doc, signed.entry.author)
+            .map_err(apply_failed)?;
+        let result = match work {
+            WorkDoc::Json(json) => json.apply([change]).map(|()| None).map_err(apply_failed),
+            WorkDoc::Decisions(decisions) => decisions
+                .apply([change])
+                .map(|()| None)
+                .map_err(apply_failed),
+            WorkDoc::Record(record) => match apply_record_change(record, signed, change, careful) {
+                Err(_) if !careful => {
+                    overlay.retry_carefully = true;
+                    return Ok(());
+                }
+                other => other,
+            },
+        };
+        match result {
+            Ok(Some(merged)) => {
+                overlay.merged.push(merged);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(refusal) => {
+                overlay.docs.remove(&doc);
+                overlay.failed.insert(doc);
+                Err(refusal)
+            }
+        }
+    }
+
+    /// Writes the message: entries, one snapshot per touched document, summaries, parked
+    /// changes and quarantine, in one synced batch.
+    fn commit_overlay(&mut self, overlay: &mut Overlay) -> Result<(), NodeError> {
+        if overlay.entries.is_empty() && overlay.quarantined.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        let mut records = Vec::new();
+        let mut batch = self.store().batch();
+        for signed in &overlay.entries {
+            batch.entry(signed);
+        }
+        for (doc, work) in overlay.docs.iter_mut() {
+            let name = doc.to_string();
+            match work {
+                WorkDoc::Json(json) => batch.snapshot(&name, &json.save()),
+                WorkDoc::Decisions(decisions) => batch.snapshot(&name, &decisions.save()),
+                WorkDoc::Record(record) => {
+                    records.push(doc.clone());
+                    let still: BTreeSet<Hash32> = record.parked.iter().map(|(id, _)| *id).collect();
+                    for gone in record.parked_in_store.difference(&still) {
+                        batch.unpark(&name, gone);
+                    }
+                    for (id, change) in &record.parked {
+                        if !record.parked_in_store.contains(id) {
+                            batch.park(&name, id, change.raw_bytes());
+                        }
+                    }
+                    if record.applied > 0 {
+                        batch.snapshot(&name, &record.doc.save());
+                        if let Ok(application) = record.doc.application()
+                            && let Some(mut summary) = RecordSummary::after_write(
+                                record.previous.as_ref(),
+                                doc,
+                                &record.doc,
+                                &application,
+                                record.first_author,
+                                at,
+                            )
+                        {
+                            summary.entries =
+                                record.previous.as_ref().map_or(0, |p| p.entries) + record.applied;
+                            batch.record(&summary, record.previous.as_ref());
+                        }
+                    }
+                }
+            }
+        }
+        for item in &overlay.quarantined {
+            batch.quarantine(item);
+        }
+        if self.is_ministry() {
+            // Arrival order: the commit time, then the position in the message; the entry's id
+            // keeps keys of messages committed in the same millisecond apart.
+            for (index, merged) in overlay.merged.iter().enumerate() {
+                batch.meta(
+                    &format!(
+                        "to_receipt/{:016}-{index:04}-{}",
+                        at.millis(),
+                        merged.entry.id()
+                    ),
+                    merged,
+                );
+            }
+        }
+        batch.commit()?;
+        for doc in records {
+            if let Some(WorkDoc::Record(record)) = overlay.docs.remove(&doc) {
+                self.cache_put(doc, record.doc);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies what is queued for every record the message touched, and notes the status
+    /// changes it made. A failure sends the message back for a careful pass (or, in one,
+    /// drops that document's state as a refused change does).
+    fn flush_all(&mut self, overlay: &mut Overlay) {
+        let mut failed = Vec::new();
+        for (doc, work) in overlay.docs.iter_mut() {
+            let WorkDoc::Record(record) = work else {
+                continue;
+            };
+            if flush_record(record).is_err() {
+                failed.push(doc.clone());
+                continue;
+            }
+            if let Some(entry) = record.last_entry.clone()
+                && let Some(merged) = status_change(record, &entry)
+            {
+                overlay.merged.push(merged);
+            }
+        }
+        // In a careful pass every change was applied on its own, so nothing is queued here.
+        if !failed.is_empty() {
+            overlay.retry_carefully = true;
+        }
+    }
+
+    fn quarantined(&self, from: &NodeId, refusal: Refusal, bytes: &[u8]) -> Quarantined {
+        self.metrics
+            .verification_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.count_refusal(refusal.kind);
+        tracing::warn!(from = %from.short(), kind = refusal.kind.key(), reason = %refusal.reason, "entry refused and quarantined");
+        Quarantined {
+            kind: refusal.kind,
+            reason: refusal.reason,
+            from: from.to_hex(),
+            at: now(),
+            bytes_hex: hex::encode(&bytes[..bytes.len().min(64 * 1024)]),
+        }
+    }
+}
+
+/// Takes a change into a record: queued with any parked changes it makes ready, or parked
+/// until its dependencies arrive. A change small enough to be a status transition (submit and
+/// withdraw write one operation), or any change when `careful`, is applied at once with what is
+/// queued, and the status checked after it, so each transition the ministry receipts is seen on
+/// its own; edits of text are applied together at the end of the message.
+fn apply_record_change(
+    record: &mut RecordWork,
+    signed: &SignedEntry,
+    change: Change,
+    careful: bool,
+) -> Result<Option<Merged>, Refusal> {
+    let watched = careful || change.len() <= fedrec_common::record::TRANSITION_MAX_OPS;
+    record.parked.push((signed.id(), change));
+    record.last_entry = Some(signed.clone());
+    record.applied += 1;
+    // Queue every parked change whose dependencies are now met, until none is.
+    loop {
+        let ready: Vec<usize> = (0..record.parked.len())
+            .filter(|&i| {
+                let deps = record.parked[i].1.deps().to_vec();
+                deps.iter()
+                    .all(|dep| record.queued_hashes.contains(dep) || record.doc.has_change(dep))
+            })
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        for index in ready.into_iter().rev() {
+            let (_, change) = record.parked.remove(index);
+            record.queued_hashes.insert(change.hash());
+            record.queued.push(change);
+        }
+    }
+    if !watched {
+        return Ok(None);
+    }
+    flush_record(record)?;
+    Ok(status_change(record, signed))
+}
+
+/// Applies what is queued for a record.
+fn flush_record(record: &mut RecordWork) -> Result<(), Refusal> {
+    if record.queued.is_empty() {
+        return Ok(());
+    }
+    record.queued_hashes.clear();
+    let queued = std::mem::take(&mut record.queued);
+    record.doc.apply(queued).map_err(apply_failed)
+}
+
+/// A status change since the last one seen (to submitted or withdrawn), for the ministry.
+fn status_change(record: &mut RecordWork, entry: &SignedEntry) -> Option<Merged> {
+    let status = record.doc.status().ok();
+    if status == record.last_status
+        || !matches!(status, Some(Status::Submitted | Status::Withdrawn))
+    {
+        record.last_status = status.or(record.last_status);
+        return None;
+    }
+    record.last_status = status;
+    let application = record.doc.application().ok()?;
+    let summary = RecordSummary::after_write(
+        record.previous.as_ref(),
+        &entry.entry.doc,
+        &record.doc,
+        &application,
+        record.first_author,
+        now(),
+    )?;
+    Some(Merged {
+        summary,
+        application,
+        entry: entry.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use fedrec_config::{Overrides, Role};
+
+    use crate::daemon::{self, InitRequest};
+    use crate::node::{Node, RosterAdd};
+    use crate::store::Store;
+
+    fn init(dir: &Path, name: &str, role: Role, ministry: Option<String>) -> Node {
+        let data = dir.join(name);
+        daemon::init(InitRequest {
+            role,
+            data: data.clone(),
+            recommender: (role != Role::Ministry).then(|| "shanghai".to_string()),
+            name: Some(name.into()),
+            listen: Some(vec!["/ip4/127.0.0.1/tcp/0".into()]),
+            api: Some("127.0.0.1:0".into()),
+            ministry,
+            peers: Vec::new(),
+            mdns: false,
+        })
+        .unwrap();
+        open(&data)
+    }
+
+    fn open(data: &Path) -> Node {
+        Node::new(
+            daemon::key_from(data).unwrap(),
+            daemon::load_config(data, &Overrides::default()).unwrap(),
+            Store::open(&data.join(daemon::DB_DIR)).unwrap(),
+            Arc::default(),
+        )
+    }
+
+    #[test]
+    fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ministry = init(dir.path(), "ministry", Role::Ministry, None);
+        let address = format!(
+            "/ip4/127.0.0.1/tcp/1/p2p/{}",
+            daemon::peer_id(ministry.key())
+        );
+        let mut office = init(dir.path(), "shanghai", Role::Recommender, Some(address));
+        ministry
+            .roster_add(RosterAdd {
+                recommender: "shanghai".into(),
+                name: "上海".into(),
+                kind: "province".into(),
+                key: Some(office.id().to_hex()),
+                role: Some("hq".into()),
+            })
+            .unwrap();
+        ministry
+            .publish_batch(&fedrec_config::BATCH_6_TOML.replace("2016-03-15", "2099-03-15"))
+            .unwrap();
+        office
+            .import_bundle(ministry.roster_bundle().unwrap())
+            .unwrap();
+        let application = fedrec_common::form::Application::from_toml_str(
+            fedrec_config::EXAMPLE_APPLICATION_TOML,
+        )
+        .unwrap();
+        let record = office.create_record(application).unwrap().id.to_string();
+        office.submit(&record).unwrap();
+        let entries: Vec<Vec<u8>> = office
+            .store()
+            .heads()
+            .unwrap()
+            .into_iter()
+            .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
+            .map(|entry| entry.encode())
+            .collect();
+
+        // The entries are committed, then the ministry "crashes" before writing the receipt.
+        ministry.receipts_after_intake = false;
+        let report = ministry.ingest(&office.id(), entries);
+        assert_eq!(report.accepted, 2);
+        assert!(
+            ministry
+                .decisions(Some(6))
+                .unwrap()
+                .iter()
+                .all(|r| r.verdict.is_empty() || r.verdict == "provisional" || r.record.is_none())
+        );
+        assert_eq!(ministry.store().meta_keys("to_receipt/").unwrap().len(), 1);
+        drop(ministry);
+
+        // Started again: the receipt and verdict are written, the marker is gone.
+        let mut ministry = open(&dir.path().join("ministry"));
+        ministry.resume_receipts();
+        let rows = ministry.decisions(Some(6)).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.record.as_deref() == Some(record.as_str()))
+            .expect("the record has a row");
+        assert_eq!(row.verdict, "accepted");
+        assert!(
+            ministry
+                .store()
+                .meta_keys("to_receipt/")
+                .unwrap()
+                .is_empty()
+        );
+        // Resuming again writes no second receipt.
+        ministry.resume_receipts();
+        assert_eq!(
+            ministry.store().meta::<u64>("receipt_seq").unwrap(),
+            Some(1)
+        );
+    }
+}
