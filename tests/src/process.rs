@@ -413,3 +413,33 @@ pub fn seed_from_env(variable: &str, test: &str) -> u64 {
     eprintln!("{test}: seed {seed} (replay with {variable}={seed})");
     seed
 }
+
+/// Adds `office`'s key to the ministry's roster for `recommender` (shown as `name`) with `role`
+/// (hq or field_office), through the CLI; returns the office's node id.
+pub fn roster_add(
+    ministry: &Path,
+    office: &Path,
+    recommender: &str,
+    name: &str,
+    role: &str,
+) -> String {
+    let key = ok(office, &["id"]).trim().to_string();
+    ok(
+        ministry,
+        &[
+            "roster",
+            "add",
+            "--recommender",
+            recommender,
+            "--name",
+            name,
+            "--kind",
+            "province",
+            "--key",
+            &key,
+            "--role",
+            role,
+        ],
+    );
+    key
+}

@@ -90,24 +90,7 @@ fn replicas_converge_after_faults_with_no_acknowledged_edit_lost() {
         (&sichuan, "sichuan", "hq"),
         (&miit, "miit", "hq"),
     ] {
-        let key = ok(node, &["id"]).trim().to_string();
-        ok(
-            &ministry,
-            &[
-                "roster",
-                "add",
-                "--recommender",
-                recommender,
-                "--name",
-                recommender,
-                "--kind",
-                "province",
-                "--key",
-                &key,
-                "--role",
-                role,
-            ],
-        );
+        roster_add(&ministry, node, recommender, recommender, role);
     }
     publish_batch_6(&ministry);
     let bundle = dir.path().join("roster.json");

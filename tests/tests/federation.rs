@@ -344,23 +344,12 @@ fn a_bundle_carries_a_field_offices_work_without_any_network() {
         ],
     );
     let ministry_daemon = Daemon::start_online(&ministry.data);
-    let field_key = ok(&field.data, &["id"]).trim().to_string();
-    ok(
+    roster_add(
         &ministry.data,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "shanghai",
-            "--name",
-            "上海",
-            "--kind",
-            "province",
-            "--key",
-            &field_key,
-            "--role",
-            "field_office",
-        ],
+        &field.data,
+        "shanghai",
+        "上海",
+        "field_office",
     );
     publish_batch_6(&ministry.data);
     let roster = dir.path().join("roster.json");
@@ -468,22 +457,7 @@ fn garbage_on_the_p2p_port_does_not_stop_honest_sync() {
         ],
     );
     let ministry_daemon = Daemon::start_online(&ministry.data);
-    let key = ok(&hq.data, &["id"]).trim().to_string();
-    ok(
-        &ministry.data,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "shanghai",
-            "--name",
-            "上海",
-            "--kind",
-            "province",
-            "--key",
-            &key,
-        ],
-    );
+    roster_add(&ministry.data, &hq.data, "shanghai", "上海", "hq");
     publish_batch_6(&ministry.data);
 
     // Garbage, a lying length prefix, a flood of half-open connections.
@@ -559,22 +533,7 @@ fn a_node_restored_from_an_old_backup_learns_its_feed_before_writing_again() {
         ],
     );
     let mut ministry_daemon = Daemon::start_online(&ministry.data);
-    let key = ok(&hq.data, &["id"]).trim().to_string();
-    ok(
-        &ministry.data,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "shanghai",
-            "--name",
-            "上海",
-            "--kind",
-            "province",
-            "--key",
-            &key,
-        ],
-    );
+    let key = roster_add(&ministry.data, &hq.data, "shanghai", "上海", "hq");
     publish_batch_6(&ministry.data);
     let contact_at_ministry =
         |id: &str| application(&ministry.data, id)["applicant"]["contact"].clone();

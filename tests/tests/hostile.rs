@@ -164,27 +164,6 @@ fn init_office(dir: &Path, name: &str, recommender: &str, role: &str, ministry: 
     .0
 }
 
-fn roster_add(ministry: &Path, office: &Path, recommender: &str, role: &str) {
-    let key = ok(office, &["id"]).trim().to_string();
-    ok(
-        ministry,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            recommender,
-            "--name",
-            recommender,
-            "--kind",
-            "province",
-            "--key",
-            &key,
-            "--role",
-            role,
-        ],
-    );
-}
-
 /// What the catalogue sent of each kind, and how the ministry answered.
 #[derive(Default)]
 struct Tally {
@@ -274,7 +253,7 @@ fn the_hostile_catalogue_is_refused_counted_never_stored_nor_forwarded() {
         (&witness, "shanghai", "field_office"),
         (&honest, "miit", "hq"),
     ] {
-        roster_add(&ministry, office, recommender, role);
+        roster_add(&ministry, office, recommender, recommender, role);
         let file = dir
             .path()
             .join(format!("roster-{}.json", stale_rosters.len()));
@@ -285,7 +264,7 @@ fn the_hostile_catalogue_is_refused_counted_never_stored_nor_forwarded() {
         stale_rosters.push(file);
     }
     for office in &equivocators {
-        roster_add(&ministry, office, "shanghai", "field_office");
+        roster_add(&ministry, office, "shanghai", "shanghai", "field_office");
     }
     ok(
         &ministry,

@@ -115,22 +115,7 @@ fn an_idle_round_costs_the_same_at_10_and_10000_records() {
         ],
     );
     let ministry_daemon = Daemon::start_online(&ministry);
-    let hq_id = ok(&hq, &["id"]).trim().to_string();
-    ok(
-        &ministry,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "shanghai",
-            "--name",
-            "上海",
-            "--kind",
-            "province",
-            "--key",
-            &hq_id,
-        ],
-    );
+    let hq_id = roster_add(&ministry, &hq, "shanghai", "上海", "hq");
     let hq_daemon = Daemon::start_online(&hq);
     wait_writable(&hq);
     let key =

@@ -477,22 +477,7 @@ fn a_submission_received_after_the_deadline_is_late() {
         ],
     );
     let _ministry_daemon = Daemon::start_online(&ministry);
-    let key = ok(&shanghai, &["id"]).trim().to_string();
-    ok(
-        &ministry,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "shanghai",
-            "--name",
-            "上海",
-            "--kind",
-            "province",
-            "--key",
-            &key,
-        ],
-    );
+    roster_add(&ministry, &shanghai, "shanghai", "上海", "hq");
     // The real sixth batch: its deadline, 2016-03-15, has passed.
     publish_batch_6(&ministry);
     let _shanghai_daemon = Daemon::start_online(&shanghai);
@@ -538,22 +523,7 @@ fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid()
         ],
     );
     let mut ministry_daemon = Daemon::start_online(&ministry);
-    let key = ok(&guangdong, &["id"]).trim().to_string();
-    ok(
-        &ministry,
-        &[
-            "roster",
-            "add",
-            "--recommender",
-            "guangdong",
-            "--name",
-            "广东",
-            "--kind",
-            "province",
-            "--key",
-            &key,
-        ],
-    );
+    roster_add(&ministry, &guangdong, "guangdong", "广东", "hq");
     let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml"))
         .unwrap()
         .replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00");
