@@ -34,6 +34,10 @@ impl std::fmt::Display for BatchNumber {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
     pub number: BatchNumber,
+    /// Increases with every change the ministry makes to this batch's definition; a node
+    /// refuses a definition that is not newer than the one it holds, so an old signed text
+    /// replayed by a peer can never roll back a deadline or a quota.
+    pub version: u32,
     pub title: String,
     /// Submissions the ministry receives after this instant are late.
     pub deadline: Timestamp,
@@ -50,11 +54,18 @@ pub struct Batch {
 #[serde(deny_unknown_fields)]
 struct BatchFile {
     number: u32,
+    /// Optional in a file people write (1 when absent); the ministry sets it when it signs.
+    #[serde(default = "first_version")]
+    version: u32,
     title: String,
     deadline: String,
     key_areas: Vec<String>,
     quota_per_recommender: u32,
     subsidy_cap_yuan: u64,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -77,6 +88,9 @@ impl Batch {
         let invalid = |key, problem: String| BatchError::Invalid { key, problem };
         if file.number == 0 {
             return Err(invalid("number", "batch numbers start at 1".into()));
+        }
+        if file.version == 0 {
+            return Err(invalid("version", "versions start at 1".into()));
         }
         if file.title.trim().is_empty() {
             return Err(invalid("title", "must not be empty".into()));
@@ -109,6 +123,7 @@ impl Batch {
         }
         Ok(Self {
             number: BatchNumber(file.number),
+            version: file.version,
             title: file.title,
             deadline,
             key_areas: file.key_areas,
@@ -121,6 +136,7 @@ impl Batch {
     pub fn to_toml_string(&self) -> String {
         let file = BatchFile {
             number: self.number.0,
+            version: self.version,
             title: self.title.clone(),
             deadline: self.deadline.to_rfc3339_cst(),
             key_areas: self.key_areas.clone(),

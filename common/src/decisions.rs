@@ -180,6 +180,8 @@ mod tests {
                 recommender: "shanghai".parse().unwrap(),
                 record,
                 entry: Hash32::of(b"e"),
+                author: None,
+                author_seq: None,
             },
         };
         let verdict = RecordVerdict {
@@ -274,12 +276,12 @@ mod tests {
                             ReceiptEvent::Submitted(s) if s.recommender == recommender => Some(s.record),
                             _ => None,
                         }) else { continue };
-                        ReceiptEvent::Withdrawn { recommender: recommender.clone(), record: previous, entry: Hash32::of(&[seq as u8]) }
+                        ReceiptEvent::Withdrawn { recommender: recommender.clone(), record: previous, entry: Hash32::of(&[seq as u8]), author: None, author_seq: None }
                     } else {
                         ReceiptEvent::Submitted(Submission {
                             recommender: recommender.clone(), record, author: keys[*r].id(), author_seq: 1,
                             entry: Hash32::of(&[seq as u8]), credit_code: CODES[*code].into(),
-                            institution: format!("单位{code}"), field_errors: vec![],
+                            institution: format!("单位{code}"), field_errors: vec![], heads: vec![],
                         })
                     };
                     let receipt = Receipt { seq: seq as u64 + 1, batch: BatchNumber(6), received_at: Timestamp(batch.deadline.0 - 1000), event };

@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::acts::{ChangeKind, classify};
 use crate::feed::{FeedHead, MAX_CHANGE_BYTES, SignedEntry};
 use crate::identity::{Hash32, NodeId};
+use crate::ids::{DocId, RecordId};
 use crate::roster::Roster;
 
 /// Largest encoded entry accepted from elsewhere.
@@ -32,6 +34,14 @@ pub enum RefusalKind {
     BrokenChain,
     Equivocation,
     ApplyFailed,
+    /// A record document whose creating change was not signed by the entry its id derives from:
+    /// an attempt to borrow another record's identity.
+    BorrowedIdentity,
+    /// A change to an application made by an author who saw it submitted.
+    Frozen,
+    /// A submission or withdrawal that is malformed or does not follow from the status its
+    /// author saw.
+    BadAct,
 }
 
 impl RefusalKind {
@@ -48,8 +58,29 @@ impl RefusalKind {
             RefusalKind::BrokenChain => "broken_chain",
             RefusalKind::Equivocation => "equivocation",
             RefusalKind::ApplyFailed => "apply_failed",
+            RefusalKind::BorrowedIdentity => "borrowed_identity",
+            RefusalKind::Frozen => "frozen",
+            RefusalKind::BadAct => "bad_act",
         }
     }
+
+    /// Every kind, in the order metrics list them.
+    pub const ALL: [RefusalKind; 14] = [
+        RefusalKind::Oversized,
+        RefusalKind::Malformed,
+        RefusalKind::BadSignature,
+        RefusalKind::WrongActor,
+        RefusalKind::BadChange,
+        RefusalKind::RefusedAuthor,
+        RefusalKind::Unauthorised,
+        RefusalKind::Revoked,
+        RefusalKind::BrokenChain,
+        RefusalKind::Equivocation,
+        RefusalKind::ApplyFailed,
+        RefusalKind::BorrowedIdentity,
+        RefusalKind::Frozen,
+        RefusalKind::BadAct,
+    ];
 }
 
 /// A refused entry, as kept in quarantine.
@@ -179,7 +210,43 @@ pub fn check(
             ),
         );
     }
+    if let Err(refusal) = check_record_change(&signed, &change) {
+        return Outcome::Refuse(refusal);
+    }
     Outcome::Accept(Box::new((signed, change)))
+}
+
+/// The checks on a record document's change that need neither the document nor the feed:
+/// a change without dependencies creates the record, so its entry must be the one the record's
+/// id derives from (nobody can create a document under another record's id), and an act must be
+/// small and follow a creation.
+fn check_record_change(signed: &SignedEntry, change: &automerge::Change) -> Result<(), Refusal> {
+    let entry = &signed.entry;
+    let DocId::Record { record, .. } = &entry.doc else {
+        return Ok(());
+    };
+    let kind =
+        classify(change.message(), !change.deps().is_empty(), change.len()).map_err(|error| {
+            Refusal {
+                kind: RefusalKind::BadAct,
+                reason: error.to_string(),
+            }
+        })?;
+    if kind == ChangeKind::Create
+        && RecordId::derive(&entry.author, &entry.topic, entry.seq) != *record
+    {
+        return Err(Refusal {
+            kind: RefusalKind::BorrowedIdentity,
+            reason: format!(
+                "{} is not the record created by entry {} of {}'s feed on {}",
+                entry.doc,
+                entry.seq,
+                entry.author.short(),
+                entry.topic
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -268,6 +335,28 @@ mod tests {
             held_at_seq: held.iter().find(|e| e.entry.seq == seq).map(|e| e.id()),
             held_before: held.iter().find(|e| e.entry.seq + 1 == seq).map(|e| e.id()),
         }
+    }
+
+    #[test]
+    fn a_record_created_under_an_id_its_entry_does_not_derive_is_refused() {
+        let w = world();
+        let none = BTreeSet::new();
+        let one = &w.entries[0];
+        // The same creating change, filed under another record's id (a predictable one).
+        let mut borrowed = one.entry.clone();
+        borrowed.doc = DocId::Record {
+            batch: BatchNumber(6),
+            recommender: "shanghai".parse().unwrap(),
+            record: RecordId::from_u64(7),
+        };
+        let borrowed = borrowed.sign(&w.hq);
+        assert!(matches!(
+            check(borrowed, &w.roster, &none, &state(&[], 1)),
+            Outcome::Refuse(Refusal {
+                kind: RefusalKind::BorrowedIdentity,
+                ..
+            })
+        ));
     }
 
     #[test]

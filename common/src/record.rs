@@ -1,7 +1,8 @@
 //! Application records as Automerge documents.
 //!
-//! A record document holds the batch, the recommender, the status (draft, submitted, withdrawn)
-//! and a `form` map with one key per box of the form, named by the box's dotted path (see
+//! A record document holds the batch, the recommender, a `status` key that mirrors the status
+//! for plain Automerge readers (the status itself is derived from submission and withdrawal
+//! acts, see [`crate::acts`]), and a `form` map with one key per box of the form, named by the box's dotted path (see
 //! [`crate::form::FIELDS`]). Free-text boxes are Automerge Text, so an edit of a few characters
 //! makes a change of a few hundred bytes, and concurrent edits to different parts of one box from
 //! HQ and a field office both survive the merge. One-line boxes, numbers and yes/no answers are
@@ -20,36 +21,14 @@ use automerge::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::acts::{Act, ChangeGraph, classify};
 use crate::batch::BatchNumber;
 use crate::form::{Application, Attachment, FieldKind, FieldValue, all_fields};
 use crate::identity::NodeId;
 use crate::ids::RecommenderId;
 use crate::timestamp::Timestamp;
 
-/// Where a record stands in its lifecycle, as its own nodes see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    Submitted,
-    Withdrawn,
-}
-
-impl Status {
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    fn parse(key: &str) -> Option<Self> {
-        [Status::Draft, Status::Submitted, Status::Withdrawn]
-            .into_iter()
-            .find(|status| status.key() == key)
-    }
-}
+pub use crate::acts::Status;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RecordError {
@@ -97,7 +76,7 @@ pub struct RecordDoc {
 /// The most operations a status transition (submit, withdraw) writes: one, the status key.
 /// The ministry's intake applies changes this small on their own and checks the status after
 /// each, and applies larger ones (edits of text) in batches.
-pub const TRANSITION_MAX_OPS: usize = 4;
+pub const TRANSITION_MAX_OPS: usize = crate::acts::ACT_MAX_OPS;
 
 impl RecordDoc {
     /// Creates a record for `application` and returns it with the change that created it.
@@ -181,13 +160,59 @@ impl RecordDoc {
         guarded(|| Ok(self.doc.get_changes(&[])))
     }
 
-    pub fn status(&self) -> Result<Status, RecordError> {
-        let key = self.scalar_str(&ROOT, "status")?;
-        Status::parse(&key).ok_or(RecordError::Shape {
-            field: "status".into(),
-            expected: "draft, submitted or withdrawn",
-            found: key,
-        })
+    /// The status, derived from the submission and withdrawal acts in the document's history
+    /// (see [`crate::acts`]), never from the last value written to the `status` key.
+    pub fn status(&mut self) -> Result<Status, RecordError> {
+        let heads = self.doc.get_heads();
+        Ok(self.change_graph()?.status_at(&heads))
+    }
+
+    /// The causal graph of the document's changes with the acts marked, read from the changes'
+    /// metadata (no operations are decoded).
+    pub fn change_graph(&mut self) -> Result<ChangeGraph, RecordError> {
+        if !self.doc.get_missing_deps(&[]).is_empty() {
+            return Err(RecordError::Malformed(
+                "the document holds changes whose dependencies never arrived".into(),
+            ));
+        }
+        let metas = guarded(|| Ok(self.doc.get_changes_meta(&[])))?;
+        let mut graph = ChangeGraph::default();
+        for meta in metas {
+            let act = classify(
+                meta.message.as_deref(),
+                !meta.deps.is_empty(),
+                meta.max_op.saturating_sub(meta.start_op).saturating_add(1) as usize,
+            )
+            .ok()
+            .and_then(|kind| match kind {
+                crate::acts::ChangeKind::Act(act) => Some(act),
+                _ => None,
+            });
+            graph.insert(meta.hash, meta.deps.clone(), act);
+        }
+        Ok(graph)
+    }
+
+    /// The heads of the submission: the latest submission acts when the record is submitted.
+    /// The application at these heads is what was submitted; changes concurrent with the
+    /// submission are in the document but not in the submission.
+    pub fn submission_heads(&mut self) -> Result<Option<Vec<automerge::ChangeHash>>, RecordError> {
+        let heads = self.doc.get_heads();
+        let latest = self.change_graph()?.latest_acts(&heads);
+        if crate::acts::status_of(&latest) != Status::Submitted {
+            return Ok(None);
+        }
+        Ok(Some(latest.into_iter().map(|(hash, _)| hash).collect()))
+    }
+
+    /// The application as it stood at `heads` (for instance a submission's), or an error if the
+    /// document does not hold them.
+    pub fn application_at(
+        &mut self,
+        heads: &[automerge::ChangeHash],
+    ) -> Result<Application, RecordError> {
+        let doc = guarded(|| self.doc.fork_at(heads))?;
+        Self { doc }.application()
     }
 
     pub fn batch(&self) -> Result<BatchNumber, RecordError> {
@@ -252,13 +277,13 @@ impl RecordDoc {
     }
 
     /// Brings the document to `application`, box by box, and returns the change, or `None` if
-    /// nothing differed. Only a draft may be edited.
+    /// nothing differed. A submitted record may not be edited: withdraw it first.
     pub fn update(
         &mut self,
         application: &Application,
         now: Timestamp,
     ) -> Result<Option<Change>, RecordError> {
-        if self.status()? != Status::Draft {
+        if self.status()? == Status::Submitted {
             return Err(RecordError::Frozen);
         }
         let current = self.application()?;
@@ -266,39 +291,52 @@ impl RecordDoc {
         self.commit(now)
     }
 
-    /// Moves the record from draft to submitted.
+    /// Submits the record (a draft, or a withdrawn record submitted again) with an explicit
+    /// submission act.
     pub fn submit(&mut self, now: Timestamp) -> Result<Change, RecordError> {
-        self.transition(Status::Draft, Status::Submitted, "submitted", now)
+        self.act(Act::Submit, now)
     }
 
-    /// Moves the record from submitted to withdrawn.
+    /// Withdraws a submitted record with an explicit withdrawal act.
     pub fn withdraw(&mut self, now: Timestamp) -> Result<Change, RecordError> {
-        self.transition(Status::Submitted, Status::Withdrawn, "withdrawn", now)
+        self.act(Act::Withdraw, now)
     }
 
-    fn transition(
-        &mut self,
-        from: Status,
-        to: Status,
-        action: &'static str,
-        now: Timestamp,
-    ) -> Result<Change, RecordError> {
+    fn act(&mut self, act: Act, now: Timestamp) -> Result<Change, RecordError> {
         let status = self.status()?;
-        if status != from {
+        let kind = crate::acts::ChangeKind::Act(act);
+        if let Err(crate::acts::ActError::Transition { status, action }) =
+            crate::acts::check_change(kind, status)
+        {
             return Err(RecordError::Transition {
-                from: status.key(),
+                from: status,
                 action,
             });
         }
-        self.doc.put(ROOT, "status", to.key()).map_err(edit_error)?;
-        self.commit(now)?
+        // The `status` key mirrors the act for readers of the plain Automerge document; the
+        // status itself is derived from the act's message and place in the history.
+        self.doc
+            .put(ROOT, "status", act.status().key())
+            .map_err(edit_error)?;
+        self.commit_with(now, Some(act.message()))?
             .ok_or(RecordError::Edit("status unchanged".into()))
     }
 
     /// Commits the pending operations as one change by the local actor, stamped with `now` in
     /// seconds since the epoch (Automerge's convention): the author's own clock, informational.
     fn commit(&mut self, now: Timestamp) -> Result<Option<Change>, RecordError> {
-        let options = CommitOptions::default().with_time(now.millis().div_euclid(1000));
+        self.commit_with(now, None)
+    }
+
+    fn commit_with(
+        &mut self,
+        now: Timestamp,
+        message: Option<&str>,
+    ) -> Result<Option<Change>, RecordError> {
+        let mut options = CommitOptions::default().with_time(now.millis().div_euclid(1000));
+        if let Some(message) = message {
+            options = options.with_message(message.to_string());
+        }
         if self.doc.commit_with(options).is_none() {
             return Ok(None);
         }

@@ -132,7 +132,7 @@ fn concurrent_edits_from_two_nodes_merge() {
 fn malformed_documents_are_errors_not_panics() {
     let key = NodeKey::for_test("malformed_documents_are_errors_not_panics");
     for bytes in [&b""[..], b"\x85\x6f\x4a\x83garbage", &[0u8; 64]] {
-        if let Ok(doc) = RecordDoc::load(bytes, &key.id()) {
+        if let Ok(mut doc) = RecordDoc::load(bytes, &key.id()) {
             assert!(doc.application().is_err() || doc.status().is_err());
         }
     }

@@ -17,6 +17,7 @@ use thiserror::Error;
 use crate::identity::{NodeId, NodeKey};
 use crate::ids::{DocId, RecommenderId, Topic};
 use crate::signed::SignedText;
+use crate::timestamp::Timestamp;
 
 /// Domain separation for roster signatures.
 pub(crate) const ROSTER_TAG: &[u8] = b"fedrec/roster/1\0";
@@ -73,6 +74,14 @@ pub struct KeyGrant {
     /// Entries this key signed after this position of its feed are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_after: Option<u64>,
+    /// Whether a field office's key may submit and withdraw (an HQ key always may). Granted by
+    /// the ministry, signed with the rest of the roster.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub may_submit: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// The roster's content.
@@ -85,6 +94,9 @@ pub struct Roster {
     pub ministry: NodeId,
     pub recommenders: Vec<Recommender>,
     pub keys: Vec<KeyGrant>,
+    /// When the ministry signed this version, so that a node can show how old its roster is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<Timestamp>,
 }
 
 /// A roster with the ministry's signature over its exact bytes (canonical JSON).
@@ -139,6 +151,10 @@ pub enum AuthError {
     },
     #[error("the ministry does not write recommenders' records ({0})")]
     MinistryWritesRecord(String),
+    #[error(
+        "key {0} belongs to a field office, which may draft and edit but not submit or withdraw unless the ministry grants it that right"
+    )]
+    NotSubmitter(String),
 }
 
 /// Who is allowed to write an entry.
@@ -156,6 +172,7 @@ impl Roster {
             ministry,
             recommenders: Vec::new(),
             keys: Vec::new(),
+            issued_at: None,
         }
     }
 
@@ -201,6 +218,32 @@ impl Roster {
             id: grant.recommender.clone(),
             role: grant.role,
         })
+    }
+
+    /// May `key` submit or withdraw `doc` at position `seq` of its feed? HQ keys may; a field
+    /// office's key only when the roster grants it.
+    pub fn may_act(&self, key: &NodeId, doc: &DocId, seq: u64) -> Result<(), AuthError> {
+        match self.may_write(key, doc, seq)? {
+            Authority::Recommender {
+                role: KeyRole::FieldOffice,
+                ..
+            } if !self.grant(key).is_some_and(|grant| grant.may_submit) => {
+                Err(AuthError::NotSubmitter(key.short()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Grants or takes back a field office's right to submit and withdraw, as a new version.
+    pub fn set_may_submit(&mut self, key: &NodeId, may_submit: bool) -> Result<(), RosterError> {
+        let grant = self
+            .keys
+            .iter_mut()
+            .find(|grant| &grant.key == key)
+            .ok_or_else(|| RosterError::UnknownKey(key.short()))?;
+        grant.may_submit = may_submit;
+        self.version += 1;
+        Ok(())
     }
 
     /// May `key` read the entries of `topic`? Public entries go to every key the roster knows;
@@ -264,6 +307,7 @@ impl Roster {
             recommender,
             role,
             revoked_after: None,
+            may_submit: false,
         });
         self.version += 1;
         Ok(())

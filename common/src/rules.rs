@@ -22,8 +22,14 @@
 //!
 //! After the deadline nothing can change a verdict: later submissions are late, later
 //! withdrawals are not counted, and a withdrawn record submitted again stays withdrawn. (A record
-//! is submitted again when a node's stale concurrent submission wins the merge of its status
-//! over the withdrawal; before the deadline that is a new submission in receipt order.)
+//! is submitted again only by a submission act that saw the withdrawal, see [`crate::acts`];
+//! before the deadline that is a new submission in receipt order.)
+//!
+//! Records are known by their full identity, recommender and record id (the batch is the one
+//! being evaluated), never by the 8-byte record id alone, so one recommender's documents can
+//! never stand for another's. Submitting and withdrawing are the HQ's acts unless the roster
+//! grants a field office's key that right ([`Roster::may_act`]): a submission by a key without
+//! it is `Unauthorised`, and a withdrawal by one is not counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,6 +58,10 @@ pub struct Submission {
     pub institution: String,
     /// What validation found in the application at submission; empty when it passed.
     pub field_errors: Vec<FieldError>,
+    /// The document's heads at submission (the submission acts, hex change hashes): the
+    /// application at these heads is what was judged, and what every view shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<String>,
 }
 
 /// What the ministry receipted.
@@ -63,8 +73,16 @@ pub enum ReceiptEvent {
         recommender: RecommenderId,
         record: RecordId,
         entry: Hash32,
+        /// The key that signed the withdrawal act, and its feed position.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author: Option<NodeId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author_seq: Option<u64>,
     },
 }
+
+/// A record's full identity within a batch: its recommender and its id.
+pub type RecordKey = (RecommenderId, RecordId);
 
 /// One receipt in the ministry's feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,8 +216,8 @@ pub fn evaluate(
     batch: &Batch,
     roster: &Roster,
     receipts: &[Receipt],
-) -> BTreeMap<RecordId, RecordVerdict> {
-    let states = replay(batch, receipts);
+) -> BTreeMap<RecordKey, RecordVerdict> {
+    let states = replay(batch, roster, receipts);
     let mut verdicts = BTreeMap::new();
     let mut eligible: BTreeMap<&RecommenderId, Vec<&Replayed>> = BTreeMap::new();
     for state in states.values() {
@@ -211,8 +229,7 @@ pub fn evaluate(
         };
         let verdict = if state.withdrawn {
             Some(Verdict::Withdrawn)
-        } else if let Err(error) = roster.may_write(&submission.author, &doc, submission.author_seq)
-        {
+        } else if let Err(error) = roster.may_act(&submission.author, &doc, submission.author_seq) {
             Some(Verdict::Unauthorised {
                 reason: error.to_string(),
             })
@@ -230,7 +247,7 @@ pub fn evaluate(
         };
         match verdict {
             Some(verdict) => {
-                verdicts.insert(submission.record, record_verdict(state, verdict));
+                verdicts.insert(key_of(submission), record_verdict(state, verdict));
             }
             None => eligible
                 .entry(&submission.recommender)
@@ -256,7 +273,7 @@ pub fn evaluate(
                 let verdict = Verdict::QuotaExceeded {
                     holders: held.clone(),
                 };
-                verdicts.insert(state.submission.record, record_verdict(state, verdict));
+                verdicts.insert(key_of(state.submission), record_verdict(state, verdict));
             }
         }
     }
@@ -280,13 +297,17 @@ pub fn evaluate(
         } else {
             Verdict::Accepted
         };
-        verdicts.insert(state.submission.record, record_verdict(state, verdict));
+        verdicts.insert(key_of(state.submission), record_verdict(state, verdict));
     }
     verdicts
 }
 
 /// Replays the receipts of `batch` in receipt order and returns each record's state.
-fn replay<'a>(batch: &Batch, receipts: &'a [Receipt]) -> BTreeMap<RecordId, Replayed<'a>> {
+fn replay<'a>(
+    batch: &Batch,
+    roster: &Roster,
+    receipts: &'a [Receipt],
+) -> BTreeMap<RecordKey, Replayed<'a>> {
     let mut ordered: Vec<&Receipt> = receipts
         .iter()
         .filter(|r| r.batch == batch.number)
@@ -294,19 +315,19 @@ fn replay<'a>(batch: &Batch, receipts: &'a [Receipt]) -> BTreeMap<RecordId, Repl
     ordered.sort_by_key(|receipt| receipt.seq);
     // A receipt delivered twice is the same receipt: keep the first of each position.
     ordered.dedup_by_key(|receipt| receipt.seq);
-    let mut states: BTreeMap<RecordId, Replayed> = BTreeMap::new();
+    let mut states: BTreeMap<RecordKey, Replayed> = BTreeMap::new();
     for receipt in ordered {
         match &receipt.event {
             ReceiptEvent::Submitted(submission) => {
                 // Only a record never receipted or withdrawn takes a submission, and after the
                 // deadline only a record never receipted: a withdrawal's verdict is final too.
-                let takes_it = match states.get(&submission.record) {
+                let takes_it = match states.get(&key_of(submission)) {
                     None => true,
                     Some(state) => state.withdrawn && batch.is_on_time(receipt.received_at),
                 };
                 if takes_it {
                     states.insert(
-                        submission.record,
+                        key_of(submission),
                         Replayed {
                             submission,
                             receipt_seq: receipt.seq,
@@ -316,10 +337,28 @@ fn replay<'a>(batch: &Batch, receipts: &'a [Receipt]) -> BTreeMap<RecordId, Repl
                     );
                 }
             }
-            ReceiptEvent::Withdrawn { record, .. } => {
-                // After the deadline verdicts are final: a late withdrawal changes nothing.
-                if batch.is_on_time(receipt.received_at)
-                    && let Some(state) = states.get_mut(record)
+            ReceiptEvent::Withdrawn {
+                recommender,
+                record,
+                author,
+                author_seq,
+                ..
+            } => {
+                // After the deadline verdicts are final: a late withdrawal changes nothing. A
+                // withdrawal by a key that may not withdraw changes nothing either.
+                let doc = DocId::Record {
+                    batch: batch.number,
+                    recommender: recommender.clone(),
+                    record: *record,
+                };
+                let authorised = match (author, author_seq) {
+                    (Some(author), Some(seq)) => roster.may_act(author, &doc, *seq).is_ok(),
+                    // Receipts written before withdrawals named their author.
+                    _ => true,
+                };
+                if authorised
+                    && batch.is_on_time(receipt.received_at)
+                    && let Some(state) = states.get_mut(&(recommender.clone(), *record))
                 {
                     state.withdrawn = true;
                     state.receipt_seq = receipt.seq;
@@ -341,6 +380,10 @@ fn record_verdict(state: &Replayed, verdict: Verdict) -> RecordVerdict {
         received_at: state.received_at,
         verdict,
     }
+}
+
+fn key_of(submission: &Submission) -> RecordKey {
+    (submission.recommender.clone(), submission.record)
 }
 
 /// Credit codes compare without case or surrounding space, as [`crate::credit_code`] reads them.

@@ -65,6 +65,7 @@ pub fn country_receipts(
             credit_code: format!("CODE{code:06}"),
             institution: format!("单位{code}"),
             field_errors: Vec::new(),
+            heads: Vec::new(),
         })
     };
     for (index, (recommender, _)) in keys.iter().enumerate() {
@@ -81,6 +82,8 @@ pub fn country_receipts(
                     recommender: recommender.clone(),
                     record: RecordId::from_u64(record),
                     entry: Hash32::of(&[index as u8, 1]),
+                    author: Some(keys[index].1),
+                    author_seq: Some(2),
                 },
                 false,
             );
