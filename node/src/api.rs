@@ -152,6 +152,7 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
         .route("/roster", get(roster))
         .route("/roster/recommenders", post(roster_add))
         .route("/roster/revoke", post(roster_revoke))
+        .route("/roster/may-submit", post(roster_may_submit))
         .route("/roster/import", post(roster_import))
         .route("/batches", post(publish_batch))
         .fallback(|| async {
@@ -312,6 +313,21 @@ async fn roster_revoke(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
     let request: RevokeRequest = parse(&body)?;
     with_node(&api, move |node| {
         node.roster_revoke(&request.key, request.after)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaySubmitRequest {
+    key: String,
+    may_submit: bool,
+}
+
+async fn roster_may_submit(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let request: MaySubmitRequest = parse(&body)?;
+    with_node(&api, move |node| {
+        node.roster_may_submit(&request.key, request.may_submit)
     })
     .await
 }

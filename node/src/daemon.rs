@@ -329,17 +329,18 @@ pub async fn start(
     }
     let network_key = NodeKey::from_seed(key.secret_bytes());
     let mut node = Node::new(key, config, store, Arc::clone(&metrics));
+    // Restore protection, for every role: until peers that hold this node's feeds confirm their
+    // heads, sign nothing (see `Node::ensure_writable`). `--offline` is the one override.
+    if !offline {
+        node.set_writable(false);
+        tracing::info!(parent: &span, "writes wait until peers confirm this node's own feed heads");
+    }
     if node.is_ministry() {
         // Receipts and decisions a crash interrupted (see `intake`), before anything else.
         node.resume_receipts();
         if let Err(error) = node.decide_all() {
             tracing::error!(%error, "cannot decide at start-up; decided again at the next receipt");
         }
-    }
-    // Restore protection: with peers to learn from, wait for them before signing anything.
-    if !net_config.dial.is_empty() {
-        node.set_writable(false);
-        tracing::info!(parent: &span, "writes wait until a peer confirms this node's own feed heads");
     }
     let (net, commands) = net::channel();
     let state = Arc::new(Api {

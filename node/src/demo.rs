@@ -5,8 +5,9 @@
 //! network and HTTP API), driven through the same HTTP API the CLI uses. The story covers every
 //! verdict the notice's rules can give:
 //!
-//! - Shanghai's HQ recommends one institution (accepted), and its field office, working offline,
-//!   recommends another that reaches the ministry later through the HQ (quota exceeded);
+//! - Shanghai's HQ recommends one institution (accepted), and its field office, which the
+//!   ministry's roster lets submit, working offline, recommends another that reaches the
+//!   ministry later through the HQ (quota exceeded);
 //! - Guangdong and Sichuan recommend the same institution (conflict, on both);
 //! - the MIIT submits, withdraws (withdrawn), and resubmits after the deadline (late);
 //! - the central enterprise works offline from a roster file while the ministry lowers the
@@ -438,11 +439,14 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
                 "kind": office.kind,
                 "key": node_id.to_hex(),
                 "role": office.role,
+                // A field office drafts; it submits only when the ministry grants it the right,
+                // as it does for Pudong here.
+                "may_submit": office.role == "field_office",
             }),
         )?;
     }
     federation.say(format!(
-        "roster signed by the ministry: {} offices of five recommenders",
+        "roster signed by the ministry: {} offices of five recommenders (the Pudong field office may submit)",
         offices.len()
     ));
 

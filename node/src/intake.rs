@@ -26,6 +26,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::Change;
+use fedrec_common::acts::{self, ChangeGraph, ChangeKind};
 use fedrec_common::decisions::DecisionsDoc;
 use fedrec_common::feed::{FeedHead, SignedEntry};
 use fedrec_common::form::Application;
@@ -65,17 +66,35 @@ struct RecordWork {
     /// about the cost of one (see BENCHMARKS.md).
     queued: Vec<Change>,
     queued_hashes: HashSet<automerge::ChangeHash>,
-    /// The last entry taken for this document, named by a status change seen at a flush.
+    /// The last entry taken for this document, named by a status change seen at a flush when
+    /// no act of this message explains it.
     last_entry: Option<SignedEntry>,
+    /// The causal graph of the document's changes and of those queued, with the acts marked:
+    /// each change is checked against the status its author saw ([`acts::check_change`]).
+    graph: ChangeGraph,
+    /// Changes refused by the record's rules since the caller last looked (frozen, bad acts).
+    refused: Vec<Refusal>,
+    /// The entries of this message by the hash of the change they carry, so that a status
+    /// change is credited to the entry whose act made it.
+    entry_of: HashMap<automerge::ChangeHash, SignedEntry>,
 }
 
 /// A record whose status changed while applying: what the ministry's hook needs, kept durably
 /// under `to_receipt/<arrival>` until its receipt is written.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Merged {
-    summary: RecordSummary,
-    application: Application,
-    entry: SignedEntry,
+pub(crate) struct Merged {
+    pub(crate) summary: RecordSummary,
+    /// The application as submitted (at the submission's heads).
+    pub(crate) application: Application,
+    /// The entry whose act made the status change.
+    pub(crate) entry: SignedEntry,
+    /// The submission's heads (hex change hashes); empty for a withdrawal.
+    #[serde(default)]
+    pub(crate) heads: Vec<String>,
+    /// When the message that carried the act was committed: the receipt's time, so a ministry
+    /// that crashes before writing the receipt does not judge the submission by its restart.
+    #[serde(default)]
+    pub(crate) received_at: Option<fedrec_common::timestamp::Timestamp>,
 }
 
 /// Everything one message changes, before it is written.
@@ -95,6 +114,9 @@ struct Overlay {
     careful: bool,
     /// Set when a batched apply failed: the message is taken again, carefully.
     retry_carefully: bool,
+    /// Changes the record rules refused while taking the last entry (their entries are kept;
+    /// the changes never enter the document): quarantined with their reason.
+    rule_refusals: Vec<Refusal>,
 }
 
 /// What became of one incoming entry.
@@ -144,11 +166,20 @@ impl Node {
                 failed: BTreeSet::new(),
                 careful,
                 retry_carefully: false,
+                rule_refusals: Vec::new(),
             };
             report = IngestReport::default();
             for bytes in &entries {
                 match self.take_one(&roster, &mut overlay, bytes) {
-                    Ok(Taken::Accepted) => report.accepted += 1,
+                    Ok(Taken::Accepted) => {
+                        report.accepted += 1;
+                        for refusal in std::mem::take(&mut overlay.rule_refusals) {
+                            report.refused_changes += 1;
+                            overlay
+                                .quarantined
+                                .push(self.quarantined(from, refusal, bytes));
+                        }
+                    }
                     Ok(Taken::Duplicate) => report.duplicates += 1,
                     Ok(Taken::Early) => report.early += 1,
                     Ok(Taken::Refused(refusal)) => {
@@ -228,18 +259,23 @@ impl Node {
                     continue;
                 }
             };
-            match self.receipt(&merged.summary, &merged.application, &merged.entry, &key) {
+            match self.receipt(&merged, &key) {
                 Ok(true) => {
                     decide.insert(merged.summary.batch.0);
                 }
                 Ok(false) => {}
+                Err(NodeError::Unavailable(reason)) => {
+                    tracing::debug!(%reason, record = %merged.summary.id, "receipt waits for its topic to open");
+                }
                 Err(error) => {
                     tracing::error!(%error, record = %merged.summary.id, "cannot receipt; retried at the next intake or start");
                 }
             }
         }
         for batch in decide {
-            if let Err(error) = self.decide(batch) {
+            if let Err(error) = self.decide(batch)
+                && !matches!(error, NodeError::Unavailable(_))
+            {
                 tracing::error!(%error, batch, "cannot decide; decided again at the next receipt");
             }
         }
@@ -352,13 +388,14 @@ impl Node {
                     WorkDoc::Decisions(Box::new(self.decisions_doc(recommender)?))
                 }
                 _ => {
-                    let record = match self.cache_take(doc) {
+                    let mut record = match self.cache_take(doc) {
                         Some(record) => record,
                         None => match self.store().snapshot(&doc.to_string())? {
                             Some(bytes) => RecordDoc::load(&bytes, &self.id())?,
                             None => RecordDoc::empty(&self.id()),
                         },
                     };
+                    let graph = record.change_graph()?;
                     let parked = self.store().pending(&doc.to_string())?;
                     let previous = self.store().record_by_doc(doc).ok().flatten();
                     WorkDoc::Record(Box::new(RecordWork {
@@ -372,6 +409,9 @@ impl Node {
                         queued: Vec::new(),
                         queued_hashes: HashSet::new(),
                         last_entry: None,
+                        graph,
+                        refused: Vec::new(),
+                        entry_of: HashMap::new(),
                     }))
                 }
             };
@@ -418,6 +458,9 @@ impl Node {
                 other => other,
             },
         };
+        if let Some(WorkDoc::Record(record)) = overlay.docs.get_mut(&doc) {
+            overlay.rule_refusals.append(&mut record.refused);
+        }
         match result {
             Ok(Some(merged)) => {
                 overlay.merged.push(merged);
@@ -466,7 +509,7 @@ impl Node {
                             && let Some(mut summary) = RecordSummary::after_write(
                                 record.previous.as_ref(),
                                 doc,
-                                &record.doc,
+                                &mut record.doc,
                                 &application,
                                 record.first_author,
                                 at,
@@ -486,7 +529,8 @@ impl Node {
         if self.is_ministry() {
             // Arrival order: the commit time, then the position in the message; the entry's id
             // keeps keys of messages committed in the same millisecond apart.
-            for (index, merged) in overlay.merged.iter().enumerate() {
+            for (index, merged) in overlay.merged.iter_mut().enumerate() {
+                merged.received_at = Some(at);
                 batch.meta(
                     &format!(
                         "to_receipt/{:016}-{index:04}-{}",
@@ -548,43 +592,78 @@ impl Node {
 }
 
 /// Takes a change into a record: queued with any parked changes it makes ready, or parked
-/// until its dependencies arrive. A change small enough to be a status transition (submit and
-/// withdraw write one operation), or any change when `careful`, is applied at once with what is
-/// queued, and the status checked after it, so each transition the ministry receipts is seen on
-/// its own; edits of text are applied together at the end of the message.
+/// until its dependencies arrive. Each change is checked, once its dependencies are known,
+/// against the status its author saw (a frozen submission, an act that does not follow); a
+/// refused change is dropped, and the incoming entry refused if it was this one. An act (a
+/// submission or withdrawal), or any change when `careful`, is applied at once with what is
+/// queued, and the status checked after it, so each transition the ministry receipts is seen
+/// on its own; edits of text are applied together at the end of the message.
 fn apply_record_change(
     record: &mut RecordWork,
     signed: &SignedEntry,
     change: Change,
     careful: bool,
 ) -> Result<Option<Merged>, Refusal> {
-    let watched = careful || change.len() <= fedrec_common::record::TRANSITION_MAX_OPS;
+    let incoming = change.hash();
     record.parked.push((signed.id(), change));
+    record.entry_of.insert(incoming, signed.clone());
     record.last_entry = Some(signed.clone());
-    record.applied += 1;
+    let mut act_queued = false;
     // Queue every parked change whose dependencies are now met, until none is.
     loop {
-        let ready: Vec<usize> = (0..record.parked.len())
-            .filter(|&i| {
-                let deps = record.parked[i].1.deps().to_vec();
-                deps.iter()
-                    .all(|dep| record.queued_hashes.contains(dep) || record.doc.has_change(dep))
-            })
-            .collect();
-        if ready.is_empty() {
+        let ready = (0..record.parked.len()).find(|&i| {
+            record.parked[i]
+                .1
+                .deps()
+                .iter()
+                .all(|dep| record.queued_hashes.contains(dep) || record.graph.contains(dep))
+        });
+        let Some(index) = ready else {
             break;
-        }
-        for index in ready.into_iter().rev() {
-            let (_, change) = record.parked.remove(index);
-            record.queued_hashes.insert(change.hash());
-            record.queued.push(change);
-        }
+        };
+        let (_, change) = record.parked.remove(index);
+        let kind = match judge(&record.graph, &change) {
+            Ok(kind) => kind,
+            Err(refusal) => {
+                // Its entry stays in its author's feed (every replica holds the same feeds, and
+                // the chain needs it), but its change never enters the document, on any
+                // replica: the decision rests on the change and its ancestors alone.
+                record.refused.push(refusal);
+                continue;
+            }
+        };
+        let act = match kind {
+            ChangeKind::Act(act) => Some(act),
+            _ => None,
+        };
+        act_queued |= act.is_some();
+        record
+            .graph
+            .insert(change.hash(), change.deps().to_vec(), act);
+        record.queued_hashes.insert(change.hash());
+        record.queued.push(change);
     }
-    if !watched {
+    record.applied += 1;
+    if !(careful || act_queued) {
         return Ok(None);
     }
     flush_record(record)?;
     Ok(status_change(record, signed))
+}
+
+/// Classifies a change whose dependencies are known and checks it against the status its
+/// author saw (the status at its dependencies): frozen edits and acts that do not follow are
+/// refused.
+fn judge(graph: &ChangeGraph, change: &Change) -> Result<ChangeKind, Refusal> {
+    let kind = acts::classify(change.message(), !change.deps().is_empty(), change.len());
+    kind.and_then(|kind| acts::check_change(kind, graph.status_at(change.deps())).map(|()| kind))
+        .map_err(|error| Refusal {
+            kind: match error {
+                acts::ActError::Frozen => RefusalKind::Frozen,
+                _ => RefusalKind::BadAct,
+            },
+            reason: error.to_string(),
+        })
 }
 
 /// Applies what is queued for a record.
@@ -597,9 +676,12 @@ fn flush_record(record: &mut RecordWork) -> Result<(), Refusal> {
     record.doc.apply(queued).map_err(apply_failed)
 }
 
-/// A status change since the last one seen (to submitted or withdrawn), for the ministry.
-fn status_change(record: &mut RecordWork, entry: &SignedEntry) -> Option<Merged> {
-    let status = record.doc.status().ok();
+/// A status change since the last one seen (to submitted or withdrawn), for the ministry,
+/// credited to the entry whose act made it (`fallback` when no act of this message did).
+fn status_change(record: &mut RecordWork, fallback: &SignedEntry) -> Option<Merged> {
+    let heads = record.doc.heads();
+    let latest = record.graph.latest_acts(&heads);
+    let status = Some(acts::status_of(&latest));
     if status == record.last_status
         || !matches!(status, Some(Status::Submitted | Status::Withdrawn))
     {
@@ -607,11 +689,27 @@ fn status_change(record: &mut RecordWork, entry: &SignedEntry) -> Option<Merged>
         return None;
     }
     record.last_status = status;
-    let application = record.doc.application().ok()?;
+    let entry = latest
+        .iter()
+        .filter(|(_, act)| Some(act.status()) == status)
+        .find_map(|(hash, _)| record.entry_of.get(hash))
+        .unwrap_or(fallback)
+        .clone();
+    let submission: Vec<automerge::ChangeHash> = match status {
+        Some(Status::Submitted) => latest.iter().map(|(hash, _)| *hash).collect(),
+        _ => Vec::new(),
+    };
+    // What was submitted is what is judged: the application at the submission's heads, which
+    // leaves out any edit made concurrently with the submission.
+    let application = if submission.is_empty() || submission == heads {
+        record.doc.application().ok()?
+    } else {
+        record.doc.application_at(&submission).ok()?
+    };
     let summary = RecordSummary::after_write(
         record.previous.as_ref(),
         &entry.entry.doc,
-        &record.doc,
+        &mut record.doc,
         &application,
         record.first_author,
         now(),
@@ -619,7 +717,9 @@ fn status_change(record: &mut RecordWork, entry: &SignedEntry) -> Option<Merged>
     Some(Merged {
         summary,
         application,
-        entry: entry.clone(),
+        entry,
+        heads: submission.iter().map(ToString::to_string).collect(),
+        received_at: None,
     })
 }
 
@@ -676,6 +776,7 @@ mod tests {
                 kind: "province".into(),
                 key: Some(office.id().to_hex()),
                 role: Some("hq".into()),
+                may_submit: false,
             })
             .unwrap();
         ministry
@@ -711,7 +812,12 @@ mod tests {
                 .all(|r| r.verdict.is_empty() || r.verdict == "provisional" || r.record.is_none())
         );
         assert_eq!(ministry.store().meta_keys("to_receipt/").unwrap().len(), 1);
+        let committed_by = crate::node::now();
         drop(ministry);
+        // The restart comes later than the commit: the receipt must carry the commit's time.
+        while crate::node::now() <= committed_by {
+            std::thread::yield_now();
+        }
 
         // Started again: the receipt and verdict are written, the marker is gone.
         let mut ministry = open(&dir.path().join("ministry"));
@@ -722,6 +828,16 @@ mod tests {
             .find(|r| r.record.as_deref() == Some(record.as_str()))
             .expect("the record has a row");
         assert_eq!(row.verdict, "accepted");
+        let receipt: fedrec_common::rules::Receipt = ministry
+            .store()
+            .meta("receipt/000000000001")
+            .unwrap()
+            .expect("the receipt is stored");
+        assert!(
+            receipt.received_at <= committed_by,
+            "the receipt carries the commit time {}, not the restart's",
+            receipt.received_at
+        );
         assert!(
             ministry
                 .store()

@@ -24,22 +24,10 @@ pub struct Metrics {
     pub sync_bytes_sent: AtomicU64,
     pub sync_frames_received: AtomicU64,
     pub sync_frames_sent: AtomicU64,
-    refusals: [AtomicU64; 11],
+    refusals: [AtomicU64; RefusalKind::ALL.len()],
 }
 
-const REFUSAL_KINDS: [RefusalKind; 11] = [
-    RefusalKind::Oversized,
-    RefusalKind::Malformed,
-    RefusalKind::BadSignature,
-    RefusalKind::WrongActor,
-    RefusalKind::BadChange,
-    RefusalKind::RefusedAuthor,
-    RefusalKind::Unauthorised,
-    RefusalKind::Revoked,
-    RefusalKind::BrokenChain,
-    RefusalKind::Equivocation,
-    RefusalKind::ApplyFailed,
-];
+const REFUSAL_KINDS: [RefusalKind; RefusalKind::ALL.len()] = RefusalKind::ALL;
 
 impl Metrics {
     pub fn count_refusal(&self, kind: RefusalKind) {

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use fedrec_common::decisions::DecisionsDoc;
-use fedrec_common::feed::{Entry, SignedEntry};
-use fedrec_common::form::{Application, FieldError};
-use fedrec_common::ids::{DocId, RecommenderId, RecordId};
+use fedrec_common::feed::Entry;
+use fedrec_common::form::FieldError;
+use fedrec_common::ids::{DocId, RecommenderId};
 use fedrec_common::record::Status;
 use fedrec_common::review::{
     ExpertReview, JsonMapDoc, Outcome, PublishedBase, check_recognition, check_review,
@@ -52,12 +52,12 @@ impl Node {
     /// was written; the caller re-decides the batch ([`Node::decide`]).
     pub(crate) fn receipt(
         &mut self,
-        summary: &RecordSummary,
-        application: &Application,
-        entry: &SignedEntry,
+        merged: &crate::intake::Merged,
         marker: &str,
     ) -> Result<bool, NodeError> {
-        let last: Option<String> = self.store().meta(&format!("receipted/{}", summary.id))?;
+        let (summary, application, entry) = (&merged.summary, &merged.application, &merged.entry);
+        let receipted_key = format!("receipted/{}", summary.doc);
+        let last: Option<String> = self.store().meta(&receipted_key)?;
         let event = match (summary.status, last.as_deref()) {
             (Status::Submitted, None | Some("withdrawn")) => {
                 let field_errors = match self.batches()?.get(&summary.batch.0) {
@@ -79,12 +79,15 @@ impl Node {
                     credit_code: summary.credit_code.clone(),
                     institution: summary.institution.clone(),
                     field_errors,
+                    heads: merged.heads.clone(),
                 })
             }
             (Status::Withdrawn, Some("submitted")) => ReceiptEvent::Withdrawn {
                 recommender: summary.recommender.clone(),
                 record: summary.id,
                 entry: entry.id(),
+                author: Some(entry.entry.author),
+                author_seq: Some(entry.entry.seq),
             },
             _ => {
                 let mut batch = self.store().batch();
@@ -97,7 +100,10 @@ impl Node {
         let receipt = Receipt {
             seq,
             batch: summary.batch,
-            received_at: now(),
+            // The commit time of the message that carried the act, kept with the marker: a
+            // submission committed before the deadline is on time even if the receipt is
+            // written after a crash and a restart.
+            received_at: merged.received_at.unwrap_or_else(now),
             event,
         };
         let mut doc = self.decisions_doc(&summary.recommender)?;
@@ -109,7 +115,7 @@ impl Node {
             self.write_decisions(&summary.recommender, &mut doc, change, |batch| {
                 batch.meta("receipt_seq", &seq);
                 batch.meta(&format!("receipt/{seq:012}"), &receipt);
-                batch.meta(&format!("receipted/{}", summary.id), &state);
+                batch.meta(&receipted_key, &state);
                 batch.delete_meta(marker);
             })?;
             tracing::info!(record = %summary.id, seq, state, "receipt written");
@@ -146,9 +152,16 @@ impl Node {
                 receipts.push(receipt);
             }
         }
-        let verdicts = rules::evaluate(&batch, &roster, &receipts);
+        // Keyed by the full identity (`<recommender>/<record>`), as JSON maps need text keys.
+        let verdicts: BTreeMap<String, rules::RecordVerdict> =
+            rules::evaluate(&batch, &roster, &receipts)
+                .into_iter()
+                .map(|((recommender, record), verdict)| {
+                    (format!("{recommender}/{record}"), verdict)
+                })
+                .collect();
         let last_key = format!("verdicts/{batch_number:06}");
-        let last: BTreeMap<RecordId, rules::RecordVerdict> =
+        let last: BTreeMap<String, rules::RecordVerdict> =
             self.store().meta(&last_key)?.unwrap_or_default();
         let mut by_recommender: BTreeMap<RecommenderId, Vec<rules::RecordVerdict>> =
             BTreeMap::new();
@@ -163,13 +176,27 @@ impl Node {
                 .values()
                 .filter(|v| &v.recommender == recommender)
                 .count();
-            before != now.len() || now.iter().any(|v| last.get(&v.record) != Some(v))
+            before != now.len()
+                || now
+                    .iter()
+                    .any(|v| last.get(&format!("{}/{}", v.recommender, v.record)) != Some(v))
         };
         let changed: Vec<(RecommenderId, Vec<rules::RecordVerdict>)> = by_recommender
             .into_iter()
             .filter(|(recommender, verdicts)| changed(recommender, verdicts))
             .collect();
         let mut writes = Vec::new();
+        // A recommender whose topic is not open yet (restore protection) is written at the next
+        // decision after it opens; the comparison snapshot then waits too.
+        let held_back = changed
+            .iter()
+            .filter(|(recommender, _)| {
+                !self.topic_writable(&fedrec_common::ids::Topic::Recommender(recommender.clone()))
+            })
+            .count();
+        let changed = changed.into_iter().filter(|(recommender, _)| {
+            self.topic_writable(&fedrec_common::ids::Topic::Recommender(recommender.clone()))
+        });
         for (recommender, recommender_verdicts) in changed {
             let mut doc = self.decisions_doc(&recommender)?;
             if let Some(change) = doc.set_verdicts(&recommender_verdicts, now())? {
@@ -178,7 +205,7 @@ impl Node {
         }
         // The comparison snapshot rides with the last document written: a crash before it
         // leaves the old snapshot, so the next decision writes what is still missing.
-        let mut snapshot_written = verdicts == last;
+        let mut snapshot_written = verdicts == last || held_back > 0;
         let count = writes.len();
         for (index, (recommender, mut doc, change)) in writes.into_iter().enumerate() {
             let last_write = index + 1 == count && !snapshot_written;
@@ -237,6 +264,13 @@ impl Node {
         extra: impl FnOnce(&mut crate::store::Batch<'_>),
     ) -> Result<(), NodeError> {
         let topic = doc_id.topic();
+        if !self.topic_writable(&topic) {
+            // Restore protection: a recommender that holds this feed has not yet confirmed its
+            // head; the receipt's marker stays and the write happens once it has.
+            return Err(NodeError::Unavailable(format!(
+                "the ministry's feed on {topic} is not yet confirmed by a node that holds it"
+            )));
+        }
         let head = self.store().head(&self.id(), &topic)?;
         let signed = Entry {
             author: self.id(),
@@ -278,11 +312,7 @@ impl Node {
 
     /// A receipted record's summary and current verdict.
     fn verdict_of(&self, id: &str) -> Result<(RecordSummary, RecordVerdict), NodeError> {
-        if id.parse::<fedrec_common::ids::RecordId>().is_err() {
-            return Err(NodeError::BadRequest(format!(
-                "'{id}' is not a record id (16 hex digits)"
-            )));
-        }
+        crate::node::check_record_name(id)?;
         let summary = self
             .store()
             .record(id)?
@@ -337,7 +367,7 @@ impl Node {
         self.write_review(
             summary.batch.0,
             "reviews",
-            &format!("{}/{}", summary.id, review.expert),
+            &format!("{}/{}", summary.doc, review.expert),
             &review,
         )?;
         Ok(review)
@@ -359,7 +389,7 @@ impl Node {
         self.write_review(
             summary.batch.0,
             "outcomes",
-            &summary.id.to_string(),
+            &summary.doc.to_string(),
             &outcome,
         )?;
         Ok(outcome)
@@ -387,7 +417,7 @@ impl Node {
         self.write_review(
             summary.batch.0,
             "outcomes",
-            &summary.id.to_string(),
+            &summary.doc.to_string(),
             &outcome,
         )?;
         Ok(outcome)
@@ -405,11 +435,20 @@ impl Node {
             let Some(summary) = self.store().record(&record)? else {
                 continue;
             };
+            // What is published is what was receipted: the institution and credit code fixed
+            // in the receipt, not the document as it stands now.
+            let Some(verdict) = self
+                .decisions_doc(&summary.recommender)?
+                .verdicts()
+                .remove(&summary.id)
+            else {
+                continue;
+            };
             bases.push(PublishedBase {
                 record: summary.id,
                 recommender: summary.recommender.clone(),
-                institution: summary.institution.clone(),
-                credit_code: summary.credit_code.clone(),
+                institution: verdict.institution,
+                credit_code: verdict.credit_code,
                 subsidy_yuan,
             });
         }
@@ -421,7 +460,8 @@ impl Node {
         let doc_id = DocId::Published(fedrec_common::batch::BatchNumber(batch));
         let mut doc = self.json_doc(&doc_id)?;
         for base in &bases {
-            if let Some(change) = doc.put("bases", &base.record.to_string(), base, now())? {
+            let key = format!("{}/{}", base.recommender, base.record);
+            if let Some(change) = doc.put("bases", &key, base, now())? {
                 let snapshot = doc.save();
                 self.write_ministry_entry(doc_id.clone(), &change, &snapshot, |_| {})?;
             }
@@ -441,7 +481,7 @@ impl Node {
         let Ok(review) = self.json_doc(&DocId::Review(summary.batch)) else {
             return String::new();
         };
-        let prefix = format!("{}/", summary.id);
+        let prefix = format!("{}/", summary.doc);
         let scores: Vec<u8> = review
             .all::<ExpertReview>("reviews")
             .into_iter()
@@ -457,7 +497,7 @@ impl Node {
         };
         match review
             .all::<Outcome>("outcomes")
-            .remove(&summary.id.to_string())
+            .remove(&summary.doc.to_string())
         {
             Some(Outcome::Recognised { subsidy_yuan, .. }) => {
                 state.push_str(&format!("; recognised, {subsidy_yuan} yuan"))
@@ -523,19 +563,28 @@ impl Node {
                 continue;
             }
             for summary in submitted {
-                let (verdict, reason) = match verdicts.get(&summary.id) {
-                    Some(v) => (v.verdict.key().to_string(), v.verdict.reason()),
+                // A receipted record shows what was receipted (its institution and credit code
+                // as submitted), whatever the document holds now.
+                let (verdict, reason, institution, credit_code) = match verdicts.get(&summary.id) {
+                    Some(v) => (
+                        v.verdict.key().to_string(),
+                        v.verdict.reason(),
+                        v.institution.clone(),
+                        v.credit_code.clone(),
+                    ),
                     None => (
                         "provisional".to_string(),
                         "waiting for the ministry's receipt".to_string(),
+                        summary.institution.clone(),
+                        summary.credit_code.clone(),
                     ),
                 };
                 rows.push(DecisionRow {
                     recommender: recommender.clone(),
                     recommender_name: name.clone(),
                     record: Some(summary.id.to_string()),
-                    institution: summary.institution.clone(),
-                    credit_code: summary.credit_code.clone(),
+                    institution,
+                    credit_code,
                     status: summary.status.key().into(),
                     verdict,
                     reason,

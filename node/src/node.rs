@@ -14,7 +14,7 @@ use fedrec_common::feed::{Entry, verify_chain, verify_many};
 use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
-use fedrec_common::record::{HistoryItem, RecordDoc, RecordError};
+use fedrec_common::record::{HistoryItem, RecordDoc, RecordError, Status};
 use fedrec_common::roster::{KeyRole, Roster, SignedRoster};
 use fedrec_common::signed::SignedText;
 use fedrec_common::timestamp::Timestamp;
@@ -77,7 +77,17 @@ pub struct EditRequest {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RecordView {
     pub summary: RecordSummary,
+    /// The application as the document holds it now.
     pub application: Application,
+    /// For a submitted record, the application as submitted: at the heads the ministry's
+    /// receipt pinned when this node holds it, else at the submission acts this node sees.
+    /// Reviews, exports, the printable page and the published list show this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_submitted: Option<Application>,
+    /// The boxes (dotted paths) where the document differs from the submission: edits made
+    /// concurrently with the submission, which merged into the document but not into it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed_since_submission: Vec<String>,
 }
 
 /// One line of a record's history, with the author named from the roster.
@@ -104,6 +114,10 @@ pub struct NodeStatus {
     pub name: String,
     pub recommender: Option<RecommenderId>,
     pub roster_version: Option<u64>,
+    /// When the ministry signed the roster this node holds (absent for rosters signed before
+    /// rosters carried their issue time).
+    #[serde(default)]
+    pub roster_issued_at: Option<Timestamp>,
     pub batches: Vec<u32>,
     pub feeds: Vec<FeedStatus>,
     pub records: BTreeMap<String, u64>,
@@ -128,9 +142,12 @@ pub struct Node {
     store: Store,
     cache: DocCache,
     pub metrics: std::sync::Arc<Metrics>,
-    /// Whether this node may sign new entries: false after start-up until a peer has shown it
-    /// its own feeds' true heads (see [`Node::ensure_writable`]).
+    /// Whether this node may sign new entries on every topic: true for a node started
+    /// `--offline` (or opened directly, as tests and the benchmarks do), false for a daemon
+    /// until peers have shown it its own feeds' true heads (see [`Node::ensure_writable`]).
     writable: bool,
+    /// The topics whose own feed heads a peer that may read them has confirmed since start-up.
+    confirmed: std::collections::BTreeSet<Topic>,
     /// The last roster and batch definitions verified, by the signatures they were verified
     /// under: verifying a roster checks every key (a scalar multiplication each), far too slow
     /// to repeat for every request and round with hundreds of offices.
@@ -169,6 +186,7 @@ impl Node {
             cache: DocCache::new(CACHE_CAPACITY),
             metrics,
             writable: true,
+            confirmed: std::collections::BTreeSet::new(),
             receipts_after_intake: true,
             verified_roster: std::cell::RefCell::new(None),
             verified_batches: std::cell::RefCell::new(None),
@@ -356,6 +374,7 @@ impl Node {
     pub fn submit(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
         self.ensure_writable()?;
         let (summary, mut record) = self.load_own(id)?;
+        self.ensure_may_act(&summary)?;
         let application = record.application()?;
         self.validate(&application)?;
         let now = now();
@@ -373,6 +392,7 @@ impl Node {
     pub fn withdraw(&mut self, id: &str) -> Result<RecordSummary, NodeError> {
         self.ensure_writable()?;
         let (summary, mut record) = self.load_own(id)?;
+        self.ensure_may_act(&summary)?;
         let application = record.application()?;
         let now = now();
         let change = record.withdraw(now)?;
@@ -447,13 +467,71 @@ impl Node {
     }
 
     pub fn record(&mut self, id: &str) -> Result<RecordView, NodeError> {
-        let (summary, record) = self.load(id)?;
+        let (summary, mut record) = self.load(id)?;
         let application = record.application()?;
+        let as_submitted = self.as_submitted(&summary, &mut record);
         self.cache.put(summary.doc.clone(), record);
+        let as_submitted = as_submitted?;
+        let changed_since_submission = match &as_submitted {
+            Some(submitted) => fedrec_common::form::all_fields()
+                .filter(|spec| submitted.get(spec.path) != application.get(spec.path))
+                .map(|spec| spec.path.to_string())
+                .chain(
+                    (submitted.attachments != application.attachments)
+                        .then(|| "attachments".to_string()),
+                )
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(RecordView {
             summary,
             application,
+            as_submitted,
+            changed_since_submission,
         })
+    }
+
+    /// The application as submitted, for a record that is submitted: at the heads of the
+    /// ministry's receipt if this node holds one, else at the submission acts it sees.
+    fn as_submitted(
+        &self,
+        summary: &RecordSummary,
+        record: &mut RecordDoc,
+    ) -> Result<Option<Application>, NodeError> {
+        let receipted = self
+            .decisions_doc(&summary.recommender)
+            .ok()
+            .and_then(|doc| {
+                doc.receipts()
+                    .into_iter()
+                    .rev()
+                    .find_map(|receipt| match receipt.event {
+                        fedrec_common::rules::ReceiptEvent::Submitted(s)
+                            if s.record == summary.id && !s.heads.is_empty() =>
+                        {
+                            Some(s.heads)
+                        }
+                        _ => None,
+                    })
+            })
+            .and_then(|heads| {
+                heads
+                    .iter()
+                    .map(|h| h.parse::<automerge::ChangeHash>().ok())
+                    .collect::<Option<Vec<_>>>()
+            });
+        let heads = match (record.status()?, receipted) {
+            (Status::Submitted, Some(heads)) => heads,
+            (Status::Submitted, None) => match record.submission_heads()? {
+                Some(heads) => heads,
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        if heads == record.heads() {
+            return Ok(Some(record.application()?));
+        }
+        Ok(Some(record.application_at(&heads)?))
     }
 
     /// Record summaries, optionally only those under one index value (batch, recommender or
@@ -564,6 +642,7 @@ impl Node {
             name: self.config.name.clone(),
             recommender: self.config.recommender.clone(),
             roster_version: self.roster()?.map(|r| r.version),
+            roster_issued_at: self.roster()?.and_then(|r| r.issued_at),
             batches: self.batches()?.into_keys().collect(),
             feeds: self
                 .store
@@ -616,30 +695,107 @@ impl Node {
     /// Restore protection: a node started from a backup may hold an old head of its own feed
     /// while its peers hold later entries it signed before the backup was restored. Signing
     /// again at those positions would fork its own feed (an equivocation its peers would refuse
-    /// it for). So a node with peers starts closed for writes and opens once a sync round with a
-    /// peer has shown its own feeds to be at least as far along here as there; `fedrec run
-    /// --offline` opens at once, for a node that must work alone and was not restored.
+    /// it for). So a daemon starts closed for writes, and opens each topic it writes once a
+    /// peer that may *read* that topic has shown, in a sync round, that this node's feed there
+    /// is at least as far along here as there (a peer of another recommender sees nothing of
+    /// it and proves nothing). This holds for the ministry too: its recommenders hold its
+    /// decisions (their own topics) and the public feed; the `ministry` topic, which no other
+    /// node reads, is exempt. `fedrec run --offline` opens at once, for a node that must work
+    /// alone and was not restored.
     pub fn ensure_writable(&self) -> Result<(), NodeError> {
-        if self.writable {
+        if self.is_writable() {
             return Ok(());
         }
         Err(NodeError::Unavailable(
-            "this node has not yet learned its own feed's head from a peer, and will not sign \
-             new entries until it has (protection against forking its feed after a restore); \
-             it opens after its first sync round, or start it with `fedrec run --offline`"
+            "this node has not yet learned its own feed's head from a peer that holds it, and \
+             will not sign new entries until it has (protection against forking its feed after \
+             a restore); it opens after its first sync round with such a peer, or start it \
+             with `fedrec run --offline`"
                 .into(),
         ))
     }
 
+    /// Whether the node's main topic is open for writes: its recommender's topic, or the public
+    /// topic on the ministry.
     pub fn is_writable(&self) -> bool {
-        self.writable
+        match self.main_topic() {
+            Some(topic) => self.topic_writable(&topic),
+            None => self.writable,
+        }
     }
 
-    pub fn set_writable(&mut self, writable: bool) {
-        if writable && !self.writable {
-            tracing::info!("own feed heads confirmed by a peer: writes open");
+    /// Whether this node may sign an entry on `topic` now.
+    pub(crate) fn topic_writable(&self, topic: &Topic) -> bool {
+        self.writable || *topic == Topic::Ministry || self.confirmed.contains(topic)
+    }
+
+    fn main_topic(&self) -> Option<Topic> {
+        if self.role() == Role::Ministry {
+            Some(Topic::Public)
+        } else {
+            self.own_recommender().ok().map(Topic::Recommender)
         }
+    }
+
+    /// Opens (`true`: `--offline`) or closes every topic for writes.
+    pub fn set_writable(&mut self, writable: bool) {
         self.writable = writable;
+        if !writable {
+            self.confirmed.clear();
+        }
+    }
+
+    /// Notes what a sync answer from `peer` shows of this node's own feeds: every topic this
+    /// node writes that the peer may read is confirmed, unless the peer holds a later entry of
+    /// this node's feed there (`remote` is the peer's heads; `None` when it answered `InSync`,
+    /// that is with heads equal to this node's). Returns whether a topic opened.
+    pub(crate) fn confirm_own_feeds(
+        &mut self,
+        peer: &NodeId,
+        remote: Option<&[fedrec_common::sync::FeedPosition]>,
+    ) -> bool {
+        let Ok(Some(roster)) = self.roster() else {
+            return false;
+        };
+        let own = self.id();
+        let topics: Vec<Topic> = if self.role() == Role::Ministry {
+            std::iter::once(Topic::Public)
+                .chain(
+                    roster
+                        .recommenders
+                        .iter()
+                        .map(|r| Topic::Recommender(r.id.clone())),
+                )
+                .collect()
+        } else {
+            self.main_topic().into_iter().collect()
+        };
+        let mut opened = false;
+        for topic in topics {
+            if self.confirmed.contains(&topic) || !roster.may_read(peer, &topic) {
+                continue;
+            }
+            let theirs = remote.and_then(|heads| {
+                heads
+                    .iter()
+                    .find(|p| p.author == own && p.topic == topic)
+                    .map(|p| p.seq)
+            });
+            let ours = self
+                .store
+                .head(&own, &topic)
+                .ok()
+                .flatten()
+                .map_or(0, |h| h.seq);
+            if theirs.is_some_and(|theirs| theirs > ours) {
+                tracing::warn!(peer = %peer.short(), %topic, "a peer holds later entries of this node's own feed: fetching them before writing there again");
+                continue;
+            }
+            tracing::info!(peer = %peer.short(), %topic, "own feed head confirmed by a peer: writes open");
+            self.confirmed.insert(topic);
+            opened = true;
+        }
+        opened
     }
 
     pub(crate) fn role(&self) -> Role {
@@ -679,11 +835,7 @@ impl Node {
 
     /// Loads a record by id: from the cache, else from its snapshot.
     fn load(&mut self, id: &str) -> Result<(RecordSummary, RecordDoc), NodeError> {
-        if id.parse::<RecordId>().is_err() {
-            return Err(NodeError::BadRequest(format!(
-                "'{id}' is not a record id (16 hex digits)"
-            )));
-        }
+        check_record_name(id)?;
         let summary = self
             .store
             .record(id)?
@@ -697,6 +849,18 @@ impl Node {
             .ok_or_else(|| NodeError::NotFound(format!("record {id} has no stored document")))?;
         let record = RecordDoc::load(&bytes, &self.id())?;
         Ok((summary, record))
+    }
+
+    /// Refuses a submission or withdrawal this node's key may not make: a field office's, unless
+    /// the roster grants it the right. (The ministry would judge it `unauthorised`.)
+    fn ensure_may_act(&self, summary: &RecordSummary) -> Result<(), NodeError> {
+        let roster = self.roster()?.ok_or_else(|| {
+            NodeError::Conflict("this node holds no roster yet; import the ministry's".into())
+        })?;
+        let seq = self.next_seq(&summary.doc.topic())?;
+        roster
+            .may_act(&self.id(), &summary.doc, seq)
+            .map_err(|error| NodeError::Forbidden(error.to_string()))
     }
 
     /// Loads a record this node may edit.
@@ -750,7 +914,7 @@ impl Node {
         }
         .sign(&self.key);
         let summary =
-            RecordSummary::after_write(previous, &doc, &record, application, self.id(), now)
+            RecordSummary::after_write(previous, &doc, &mut record, application, self.id(), now)
                 .ok_or_else(|| NodeError::BadRequest(format!("{doc} is not a record")))?;
         let snapshot = record.save();
         let mut batch = self.store.batch();
@@ -766,6 +930,18 @@ impl Node {
         tracing::debug!(record = %summary.id, seq = signed.entry.seq, status = summary.status.key(), "entry written");
         self.cache.put(doc, record);
         Ok(summary)
+    }
+}
+
+/// Checks that `id` names a record: its id (16 hex digits) or its full document id.
+pub(crate) fn check_record_name(id: &str) -> Result<(), NodeError> {
+    let is_doc = matches!(id.parse::<DocId>(), Ok(DocId::Record { .. }));
+    if is_doc || id.parse::<RecordId>().is_ok() {
+        Ok(())
+    } else {
+        Err(NodeError::BadRequest(format!(
+            "'{id}' is not a record id (16 hex digits, or record/<batch>/<recommender>/<id>)"
+        )))
     }
 }
 
@@ -789,4 +965,7 @@ pub struct RosterAdd {
     pub key: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    /// For a field office's key: whether it may submit and withdraw.
+    #[serde(default)]
+    pub may_submit: bool,
 }

@@ -40,7 +40,7 @@ impl RecordSummary {
     pub fn after_write(
         previous: Option<&RecordSummary>,
         doc: &DocId,
-        record: &RecordDoc,
+        record: &mut RecordDoc,
         application: &Application,
         author: NodeId,
         now: Timestamp,

@@ -26,6 +26,9 @@ pub struct IngestReport {
     pub duplicates: u32,
     pub early: u32,
     pub refused: u32,
+    /// Entries kept in their feeds whose changes the record rules refused (frozen, bad acts).
+    #[serde(default)]
+    pub refused_changes: u32,
 }
 
 /// A quarantined entry: why, from whom, when, and its bytes (hex) as evidence.
@@ -71,6 +74,16 @@ impl Node {
             })
             .collect();
         Ok(sync::shared_with(&heads, &roster, peer))
+    }
+
+    /// Topics just opened for writes: the ministry writes the receipts it held back.
+    fn after_topics_opened(&mut self) {
+        if self.is_ministry() {
+            self.resume_receipts();
+            if let Err(error) = self.decide_all() {
+                tracing::error!(%error, "cannot decide; decided again at the next receipt");
+            }
+        }
     }
 
     fn roster_version(&self) -> u64 {
@@ -179,8 +192,10 @@ impl Node {
     pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, bool) {
         match response {
             Response::InSync => {
-                // The peer holds nothing of this node's feeds that this node lacks.
-                self.set_writable(true);
+                // The peer holds exactly this node's heads of every feed they share.
+                if self.confirm_own_feeds(peer, None) {
+                    self.after_topics_opened();
+                }
                 if let Ok(heads) = self.shared_heads(peer) {
                     self.peer_heads.insert(*peer, heads);
                 }
@@ -196,19 +211,13 @@ impl Node {
                 roster_version,
             } => {
                 self.peer_heads.insert(*peer, heads.clone());
-                let own = self.id();
-                let behind = heads.iter().filter(|p| p.author == own).any(|theirs| {
-                    let ours = self.store().head(&own, &theirs.topic).ok().flatten();
-                    ours.is_none_or(|ours| ours.seq < theirs.seq)
-                });
-                if behind {
-                    tracing::warn!(peer = %peer.short(), "a peer holds later entries of this node's own feed: fetching them before writing again");
-                } else {
-                    self.set_writable(true);
+                if self.confirm_own_feeds(peer, Some(&heads)) {
+                    self.after_topics_opened();
                 }
                 let mut next = Vec::new();
-                // The roster is signed by the ministry, so any peer may carry a newer one.
-                if roster_version > self.roster_version() {
+                // The roster is signed by the ministry, so any peer may carry a newer one; the
+                // ministry, the trust root, never takes trust data from a peer.
+                if roster_version > self.roster_version() && !self.is_ministry() {
                     next.push(Request::Roster);
                 }
                 match self.round_plan(peer, &heads) {

@@ -5,13 +5,16 @@
 //! | `entries` | author (32 bytes), topic, 0x00, seq (8 bytes, big-endian) | the signed entry, encoded |
 //! | `heads` | author, topic | the feed's head (JSON) |
 //! | `snapshots` | document id | the Automerge document, saved |
-//! | `records` | record id | the record's summary (JSON): what listings and rules need |
-//! | `by_batch`, `by_recommender`, `by_code` | batch / recommender / credit code, `/`, record id | empty |
+//! | `records` | document id (`record/<batch>/<recommender>/<record>`) | the record's summary (JSON): what listings and rules need |
+//! | `by_batch`, `by_recommender`, `by_code` | batch / recommender / credit code, `/`, document id | empty |
 //! | `quarantine` | arrival counter (8 bytes) | refused input with its reason and sender (JSON) |
 //! | `attachments` | BLAKE3 hash (32 bytes) | the file's bytes, stored once however often attached |
 //! | `meta` | name | schema version, signed roster, signed batches, refused authors |
 //! | `equivocations` | author, topic, 0x00, seq | both entries signed for that position (JSON) |
 //! | `pending` | document id, 0x00, entry id | an Automerge change waiting for its dependencies |
+//!
+//! Records are keyed by their full document id, never by the 8-byte record id alone, so one
+//! recommender's document can never stand in for another's (schema version 2).
 //!
 //! Everything one operation derives (entry, head, snapshot, summary, indexes, attachment) is
 //! written in one [`WriteBatch`] with the WAL synced before the caller acknowledges anything, so
@@ -29,7 +32,7 @@ use serde::de::DeserializeOwned;
 use crate::records::RecordSummary;
 
 /// Bumped when the layout changes; a database of another version is refused, not misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const COLUMN_FAMILIES: [&str; 12] = [
     "entries",
@@ -347,7 +350,9 @@ impl Store {
         doc: &fedrec_common::ids::DocId,
     ) -> Result<Option<RecordSummary>, StoreError> {
         match doc {
-            fedrec_common::ids::DocId::Record { record, .. } => self.record(&record.to_string()),
+            fedrec_common::ids::DocId::Record { .. } => {
+                self.get_json("records", doc.to_string().as_bytes())
+            }
             _ => Ok(None),
         }
     }
@@ -356,8 +361,40 @@ impl Store {
         self.get_raw("snapshots", doc.as_bytes())
     }
 
+    /// A record's summary by its full document id, or by its record id alone (16 hex digits, as
+    /// people type it). Record ids derive from the creating entry, and ingest refuses a document
+    /// whose id its creator's entry does not derive, so a record id names one record; should
+    /// two documents ever share one, the lookup by record id refuses to guess.
     pub fn record(&self, id: &str) -> Result<Option<RecordSummary>, StoreError> {
-        self.get_json("records", id.as_bytes())
+        if id.starts_with("record/") {
+            return self.get_json("records", id.as_bytes());
+        }
+        let suffix = format!("/{id}");
+        let mut found = None;
+        for item in self.db.iterator_cf(self.cf("records"), IteratorMode::Start) {
+            let (key, value) = item?;
+            if !key.ends_with(suffix.as_bytes()) {
+                continue;
+            }
+            if found.is_some() {
+                return Err(StoreError::Corrupt {
+                    what: format!("records/*{suffix}"),
+                    problem: "two documents share this record id; name the record by its document id (record/<batch>/<recommender>/<id>)".into(),
+                });
+            }
+            found = Some(value);
+        }
+        match found {
+            None => Ok(None),
+            Some(value) => {
+                serde_json::from_slice(&value)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt {
+                        what: format!("records/*{suffix}"),
+                        problem: e.to_string(),
+                    })
+            }
+        }
     }
 
     /// Every record summary, in record-id order; reads the index only, never a document.
@@ -375,7 +412,8 @@ impl Store {
         Ok(records)
     }
 
-    /// Record ids under `value` in an index (`by_batch`, `by_recommender`, `by_code`).
+    /// Document ids of the records under `value` in an index (`by_batch`, `by_recommender`,
+    /// `by_code`).
     pub fn indexed(&self, index: &str, value: &str) -> Result<Vec<String>, StoreError> {
         let prefix = format!("{value}/").into_bytes();
         let mut ids = Vec::new();
@@ -498,7 +536,7 @@ impl Batch<'_> {
 
     /// A record's summary and its index entries, replacing those of `previous`.
     pub fn record(&mut self, summary: &RecordSummary, previous: Option<&RecordSummary>) {
-        let id = summary.id.to_string();
+        let id = summary.doc.to_string();
         if let Some(old) = previous {
             self.batch
                 .delete_cf(self.store.cf("by_code"), index_key(&old.credit_code, &id));

@@ -22,8 +22,10 @@ impl Node {
         }
     }
 
-    /// Signs and stores a new roster (ministry).
+    /// Signs and stores a new roster (ministry), stamped with the time it is issued.
     fn store_roster(&self, roster: &Roster) -> Result<(), NodeError> {
+        let mut roster = roster.clone();
+        roster.issued_at = Some(crate::node::now());
         let signed = roster
             .sign(self.key())
             .map_err(|e| NodeError::BadRequest(e.to_string()))?;
@@ -80,7 +82,27 @@ impl Node {
                 }
             };
             roster.add_key(key, id, role).map_err(bad)?;
+            if request.may_submit {
+                roster.set_may_submit(&key, true).map_err(bad)?;
+            }
         }
+        self.store_roster(&roster)?;
+        Ok(roster)
+    }
+
+    /// Grants a field office's key the right to submit and withdraw, or takes it back
+    /// (ministry).
+    pub fn roster_may_submit(&self, key: &str, may_submit: bool) -> Result<Roster, NodeError> {
+        self.ministry_only("change the roster")?;
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        let key: NodeId = key
+            .parse()
+            .map_err(|e: fedrec_common::identity::IdentityError| {
+                NodeError::BadRequest(e.to_string())
+            })?;
+        roster
+            .set_may_submit(&key, may_submit)
+            .map_err(|e| NodeError::NotFound(e.to_string()))?;
         self.store_roster(&roster)?;
         Ok(roster)
     }
@@ -101,15 +123,29 @@ impl Node {
         Ok(roster)
     }
 
-    /// Signs and stores a batch definition from its file text (ministry).
+    /// Signs and stores a batch definition from its file text (ministry). Each publication of
+    /// a batch is a new version: the next after the one held, or the file's if that is higher.
     pub fn publish_batch(&self, text: &str) -> Result<Batch, NodeError> {
         self.ministry_only("publish batches")?;
-        let batch = Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        let mut batch =
+            Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        if let Some(held) = self.held_batch(batch.number.0)? {
+            batch.version = batch.version.max(held.version.saturating_add(1));
+        }
+        // The roster's version moves with every publication, so that peers, which fetch trust
+        // data when they see a newer roster version, fetch the new definition too.
+        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
+        roster.version += 1;
+        roster.issued_at = Some(crate::node::now());
+        let signed_roster = roster
+            .sign(self.key())
+            .map_err(|e| NodeError::BadRequest(e.to_string()))?;
         let mut write = self.store().batch();
         write.meta(
             &format!("batch/{:06}", batch.number.0),
             &batch.sign(self.key()),
         );
+        write.meta("roster", &signed_roster);
         write.commit()?;
         Ok(batch)
     }
@@ -128,29 +164,75 @@ impl Node {
         Ok(RosterBundle { roster, batches })
     }
 
-    /// Verifies a bundle against the configured ministry key and stores it; returns the roster.
+    /// The signed definition of batch `number` this node holds, verified.
+    fn held_batch(&self, number: u32) -> Result<Option<Batch>, NodeError> {
+        let Some(signed) = self
+            .store()
+            .meta::<SignedText>(&format!("batch/{number:06}"))?
+        else {
+            return Ok(None);
+        };
+        Ok(Batch::verify_signed(&signed, &self.ministry_key()).ok())
+    }
+
+    /// Verifies a bundle against the configured ministry key and stores what is newer than what
+    /// this node holds; returns the roster. Trust data only moves forward: a roster is taken
+    /// only if newer (the same version only if it is the same text), and each batch
+    /// definition only if its version is newer than the one held. The ministry, the trust
+    /// root, never takes trust data from anyone.
     pub fn import_bundle(&self, bundle: RosterBundle) -> Result<Roster, NodeError> {
+        if self.role() == Role::Ministry {
+            return Err(NodeError::Forbidden(
+                "the ministry signs the roster and batch definitions; it never imports them".into(),
+            ));
+        }
         let ministry = self.ministry_key();
         let roster = bundle
             .roster
             .verify(&ministry)
             .map_err(|e| NodeError::Forbidden(format!("roster refused: {e}")))?;
-        if let Some(held) = self.roster()?
-            && held.version > roster.version
-        {
-            return Err(NodeError::Conflict(format!(
-                "this node already holds roster version {}, newer than the bundle's {}",
-                held.version, roster.version
-            )));
-        }
+        let held: Option<SignedRoster> = self.store().meta("roster")?;
+        let take_roster = match (&held, self.roster()?) {
+            (Some(held_signed), Some(held)) => {
+                if held.version > roster.version
+                    || (held.version == roster.version && held_signed.body != bundle.roster.body)
+                {
+                    return Err(NodeError::Conflict(format!(
+                        "this node already holds roster version {}; the bundle's version {} is not newer",
+                        held.version, roster.version
+                    )));
+                }
+                held.version < roster.version
+            }
+            _ => true,
+        };
         let mut write = self.store().batch();
+        let mut taken = 0;
         for signed in &bundle.batches {
             let batch = Batch::verify_signed(signed, &ministry)
                 .map_err(|e| NodeError::Forbidden(format!("batch definition refused: {e}")))?;
+            match self.held_batch(batch.number.0)? {
+                Some(held) if held.version >= batch.version => {
+                    if held.version == batch.version && held != batch {
+                        tracing::warn!(
+                            batch = batch.number.0,
+                            version = batch.version,
+                            "a different definition with the held version refused"
+                        );
+                    }
+                    continue;
+                }
+                _ => {}
+            }
             write.meta(&format!("batch/{:06}", batch.number.0), signed);
+            taken += 1;
         }
-        write.meta("roster", &bundle.roster);
-        write.commit()?;
+        if take_roster {
+            write.meta("roster", &bundle.roster);
+        }
+        if take_roster || taken > 0 {
+            write.commit()?;
+        }
         Ok(roster)
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub mod peer;
 pub mod process;
 pub mod proxy;
 pub mod sim;

@@ -1,7 +1,7 @@
 //! The ministry enforces the notice's rules on merge, over real processes on loopback: receipts
 //! in arrival order, then verdicts that replicate back to each recommender's own nodes. Covers
 //! two recommenders one each (both accepted), a second submission of one recommender from its
-//! field office (rejected, naming the first, both kept), one institution through two
+//! field office, which the roster lets submit (rejected, naming the first, both kept), one institution through two
 //! recommenders (conflict on both), a conflict ending when one withdraws, a late submission, and
 //! review → recognise → publish with the published list reaching every node.
 
@@ -117,23 +117,25 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         (&miit, "miit", "department", "hq"),
     ] {
         let key = ok(data, &["id"]).trim().to_string();
-        ok(
-            &ministry,
-            &[
-                "roster",
-                "add",
-                "--recommender",
-                recommender,
-                "--name",
-                recommender,
-                "--kind",
-                kind,
-                "--key",
-                &key,
-                "--role",
-                role,
-            ],
-        );
+        let mut args = vec![
+            "roster",
+            "add",
+            "--recommender",
+            recommender,
+            "--name",
+            recommender,
+            "--kind",
+            kind,
+            "--key",
+            &key,
+            "--role",
+            role,
+        ];
+        // The field office submits in this story: the ministry grants it the right.
+        if role == "field_office" {
+            args.push("--may-submit");
+        }
+        ok(&ministry, &args);
     }
     // A rehearsal of batch 6 whose deadline has not passed.
     let rehearsal = dir.path().join("batch-6-rehearsal.toml");

@@ -279,6 +279,8 @@ fn new_office(
             }
             .into(),
         ),
+        // The benchmarks' field offices submit, as a granted field office may.
+        may_submit: field_office_of.is_some(),
     })?;
     Ok((data, format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer}")))
 }

@@ -151,7 +151,20 @@ pub fn status(data: &Path, format: Format) -> anyhow::Result<u8> {
         println!("recommender: {recommender}");
     }
     match status.roster_version {
-        Some(version) => println!("roster:      version {version}"),
+        Some(version) => match status.roster_issued_at {
+            Some(issued) => {
+                let age_hours = (crate::node::now().millis() - issued.millis()).max(0) / 3_600_000;
+                println!(
+                    "roster:      version {version}, issued {issued} ({} old)",
+                    if age_hours < 48 {
+                        format!("{age_hours} h")
+                    } else {
+                        format!("{} days", age_hours / 24)
+                    }
+                )
+            }
+            None => println!("roster:      version {version}"),
+        },
         None => println!(
             "roster:      none yet (import the ministry's bundle with `fedrec roster import`)"
         ),

@@ -206,7 +206,9 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
                         .map(|r| r.name.clone())
                 })
                 .unwrap_or_else(|| view.summary.recommender.to_string());
-            let html = crate::export::print_html(&view.application, &name);
+            // A submitted record prints as it was submitted.
+            let application = view.as_submitted.as_ref().unwrap_or(&view.application);
+            let html = crate::export::print_html(application, &name);
             std::fs::write(&out, html)
                 .with_context(|| format!("{}: cannot write", out.display()))?;
             println!(

@@ -28,6 +28,18 @@ pub enum RosterCommand {
         /// The key's role: hq or field_office.
         #[arg(long, default_value = "hq")]
         role: String,
+        /// Let this field office's key submit and withdraw (HQ keys always may).
+        #[arg(long)]
+        may_submit: bool,
+    },
+    /// Grant a field office's key the right to submit and withdraw, or take it back with
+    /// `--no` (ministry). Without it a field office drafts and edits, and its HQ submits.
+    MaySubmit {
+        #[arg(long, value_name = "NODE_ID")]
+        key: String,
+        /// Take the right back.
+        #[arg(long)]
+        no: bool,
     },
     /// Revoke a key for every entry after a position of its feed (ministry).
     Revoke {
@@ -60,6 +72,7 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
             kind,
             key,
             role,
+            may_submit,
         } => {
             let request = RosterAdd {
                 recommender,
@@ -67,6 +80,7 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
                 kind,
                 key,
                 role: Some(role),
+                may_submit,
             };
             let roster: Roster = client.send("POST", "/roster/recommenders", &request)?;
             println!("roster is now version {}", roster.version);
@@ -80,6 +94,18 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
             )?;
             println!(
                 "key revoked after position {after}; roster is now version {}",
+                roster.version
+            );
+        }
+        RosterCommand::MaySubmit { key, no } => {
+            let roster: Roster = client.send(
+                "POST",
+                "/roster/may-submit",
+                &serde_json::json!({ "key": key, "may_submit": !no }),
+            )?;
+            println!(
+                "key {key} {} submit and withdraw; roster is now version {}",
+                if no { "may no longer" } else { "may now" },
                 roster.version
             );
         }
@@ -137,7 +163,8 @@ fn print_roster(roster: &Roster) {
                 .revoked_after
                 .map(|n| format!(", revoked after {n}"))
                 .unwrap_or_default();
-            println!("    key {} {:?}{revoked}", grant.key, grant.role);
+            let right = if grant.may_submit { ", may submit" } else { "" };
+            println!("    key {} {:?}{right}{revoked}", grant.key, grant.role);
         }
     }
 }

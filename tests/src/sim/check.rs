@@ -47,6 +47,9 @@ pub mod invariant {
     pub const VERDICTS_REPLICATED: &str = "verdicts-replicated";
     /// Every submission and withdrawal the ministry holds has its receipt.
     pub const EVERY_CHANGE_RECEIPTED: &str = "every-change-receipted";
+    /// A withdrawal is never undone by an act that did not see it: a record holding a
+    /// withdrawal that no submission descends from is withdrawn, on every node.
+    pub const WITHDRAWAL_NOT_UNDONE: &str = "withdrawal-not-undone";
 }
 
 /// A broken invariant, before the simulator adds the seed and step.
@@ -127,8 +130,61 @@ impl Checker {
             } else {
                 self.quota(&ministry::all_verdicts(node, roster), batch, &node.name)?;
             }
+            self.withdrawals_stand(node)?;
             self.verdicts_checked_at.insert(index, held);
         }
+        Ok(())
+    }
+
+    /// Checks [`invariant::WITHDRAWAL_NOT_UNDONE`] on every record a node holds, from the
+    /// document's change graph directly (not through the status the record module derives).
+    fn withdrawals_stand(&mut self, node: &SimNode) -> Result<(), Broken> {
+        use fedrec_common::acts::{SUBMIT_MESSAGE, WITHDRAW_MESSAGE};
+        for (doc, record) in node.records() {
+            let mut record = record.clone();
+            let Ok(changes) = record.changes() else {
+                continue;
+            };
+            let deps: BTreeMap<automerge::ChangeHash, Vec<automerge::ChangeHash>> = changes
+                .iter()
+                .map(|c| (c.hash(), c.deps().to_vec()))
+                .collect();
+            let seen_by = |head: automerge::ChangeHash| {
+                let mut seen = BTreeSet::new();
+                let mut stack = vec![head];
+                while let Some(hash) = stack.pop() {
+                    if seen.insert(hash) {
+                        stack.extend(deps.get(&hash).into_iter().flatten().copied());
+                    }
+                }
+                seen
+            };
+            let with = |message: &str| -> Vec<automerge::ChangeHash> {
+                changes
+                    .iter()
+                    .filter(|c| c.message() == Some(message))
+                    .map(|c| c.hash())
+                    .collect()
+            };
+            let submissions: Vec<BTreeSet<automerge::ChangeHash>> =
+                with(SUBMIT_MESSAGE).into_iter().map(seen_by).collect();
+            let standing = with(WITHDRAW_MESSAGE)
+                .into_iter()
+                .find(|w| !submissions.iter().any(|seen| seen.contains(w)));
+            let status = record.status().ok();
+            if let Some(withdrawal) = standing
+                && status != Some(fedrec_common::record::Status::Withdrawn)
+            {
+                return broken(
+                    invariant::WITHDRAWAL_NOT_UNDONE,
+                    format!(
+                        "{} shows {doc} as {status:?} although withdrawal {withdrawal} was seen by no submission",
+                        node.name
+                    ),
+                );
+            }
+        }
+        self.checks += 1;
         Ok(())
     }
 
@@ -290,7 +346,10 @@ impl Checker {
         let verdicts = ministry::all_verdicts(node, roster);
         self.quota(&verdicts, batch, &node.name)?;
         self.one_recommender_per_institution(&verdicts)?;
-        let expected = rules::evaluate(batch, roster, &receipts);
+        let expected: BTreeMap<RecordId, RecordVerdict> = rules::evaluate(batch, roster, &receipts)
+            .into_iter()
+            .map(|((_, record), verdict)| (record, verdict))
+            .collect();
         if expected != verdicts {
             let differing: Vec<String> = expected
                 .keys()
@@ -473,7 +532,7 @@ fn converged_feeds(nodes: &[SimNode], roster: &Roster) -> Result<(), Broken> {
 /// What a document holds, in a form two nodes' copies can be compared by.
 fn contents(doc: &Doc) -> String {
     match doc {
-        Doc::Record(record) => format!("{:?} {:?}", record.status(), record.application()),
+        Doc::Record(record) => format!("{:?} {:?}", record.clone().status(), record.application()),
         Doc::Decisions(decisions) => {
             format!("{:?} {:?}", decisions.receipts(), decisions.verdicts())
         }

@@ -62,7 +62,12 @@ pub fn verdicts_for(
     receipts: &[Receipt],
     flaw: Option<Flaw>,
 ) -> BTreeMap<RecordId, RecordVerdict> {
-    let mut verdicts = rules::evaluate(batch, roster, receipts);
+    // Record ids are unique in the simulation (each derives from its creating entry), so the
+    // checks key verdicts by record id alone.
+    let mut verdicts: BTreeMap<RecordId, RecordVerdict> = rules::evaluate(batch, roster, receipts)
+        .into_iter()
+        .map(|((_, record), verdict)| (record, verdict))
+        .collect();
     if flaw == Some(Flaw::SecondAcceptance) {
         for verdict in verdicts.values_mut() {
             if matches!(verdict.verdict, Verdict::QuotaExceeded { .. }) {
@@ -89,7 +94,7 @@ fn event_for(
     else {
         return None;
     };
-    let held = node.record(doc)?;
+    let mut held = node.record(doc)?.clone();
     let status = held.status().ok()?;
     match (status, last) {
         (Status::Submitted, None | Some(ReceiptEvent::Withdrawn { .. })) => {
@@ -108,13 +113,19 @@ fn event_for(
                     .to_ascii_uppercase(),
                 institution: application.applicant.name.clone(),
                 field_errors: application.validate(batch),
+                heads: Vec::new(),
             }))
         }
-        (Status::Withdrawn, Some(ReceiptEvent::Submitted(_))) => Some(ReceiptEvent::Withdrawn {
-            recommender: recommender.clone(),
-            record: *record,
-            entry: node.latest_entry_of(doc)?.id(),
-        }),
+        (Status::Withdrawn, Some(ReceiptEvent::Submitted(_))) => {
+            let entry = node.latest_entry_of(doc)?;
+            Some(ReceiptEvent::Withdrawn {
+                recommender: recommender.clone(),
+                record: *record,
+                entry: entry.id(),
+                author: Some(entry.entry.author),
+                author_seq: Some(entry.entry.seq),
+            })
+        }
         _ => None,
     }
 }

@@ -389,7 +389,7 @@ impl SimNode {
             .filter(
                 |(id, _)| matches!(id, DocId::Record { recommender: r, .. } if r == recommender),
             )
-            .filter_map(|(id, record)| Some((id.clone(), record.status().ok()?)))
+            .filter_map(|(id, record)| Some((id.clone(), record.clone().status().ok()?)))
             .collect()
     }
 
