@@ -247,7 +247,13 @@ impl Node {
             Response::Roster { roster, batches } => {
                 match self.import_bundle(RosterBundle { roster, batches }) {
                     Ok(roster) => {
-                        tracing::info!(version = roster.version, "roster updated from the ministry")
+                        tracing::info!(version = roster.version, "roster updated from the ministry");
+                        // A node that had no roster could not tell which of its topics this
+                        // peer reads when its heads came: judge them again now.
+                        let heads = self.peer_heads.get(peer).cloned();
+                        if self.confirm_own_feeds(peer, heads.as_deref()) {
+                            self.after_topics_opened();
+                        }
                     }
                     Err(error) => tracing::warn!(%error, "roster from the network refused"),
                 }
