@@ -30,6 +30,7 @@ impl Node {
         let mut batch = self.store().batch();
         batch.meta("roster", &signed);
         batch.commit()?;
+        self.publish_admitted();
         Ok(())
     }
 
@@ -151,6 +152,7 @@ impl Node {
         }
         write.meta("roster", &bundle.roster);
         write.commit()?;
+        self.publish_admitted();
         Ok(roster)
     }
 }
