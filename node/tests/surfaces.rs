@@ -7,6 +7,9 @@ use std::path::Path;
 
 use fedrec_tests::process::*;
 
+/// A case of the door: what it is, the headers sent, the status expected.
+type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -84,7 +87,7 @@ fn the_api_refuses_missing_tokens_foreign_hosts_and_origins_and_form_bodies() {
     let status_url = format!("{}/status", daemon.api);
 
     // Each refusal, with the status that names it.
-    let cases: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         ("no token", vec![("host", host.clone())], 401),
         (
             "a wrong token",

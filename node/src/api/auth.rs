@@ -336,8 +336,14 @@ mod tests {
         let host = (header::HOST, "127.0.0.1:7401");
         let json = (header::CONTENT_TYPE, "application/json");
         let post = Method::POST;
-        assert_eq!(status(Method::GET, "/status", &[host.clone()]), 401);
-        assert_eq!(status(Method::GET, "/health", &[host.clone()]), 200);
+        assert_eq!(
+            status(Method::GET, "/status", std::slice::from_ref(&host)),
+            401
+        );
+        assert_eq!(
+            status(Method::GET, "/health", std::slice::from_ref(&host)),
+            200
+        );
         let auth = (header::AUTHORIZATION, bearer.as_str());
         assert_eq!(
             status(Method::GET, "/status", &[host.clone(), auth.clone()]),
@@ -430,7 +436,7 @@ mod tests {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
         }
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push('=');
         }
         out
