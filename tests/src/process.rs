@@ -349,6 +349,11 @@ pub fn http_with(
             .body(bytes)
             .map_err(|e| ureq::Error::BadUri(e.to_string()))
             .and_then(|request| agent.run(request)),
+        // An empty body says `Content-Length: 0`, as a client with nothing to send does.
+        None if method != "GET" => request
+            .body(Vec::new())
+            .map_err(|e| ureq::Error::BadUri(e.to_string()))
+            .and_then(|request| agent.run(request)),
         None => request
             .body(())
             .map_err(|e| ureq::Error::BadUri(e.to_string()))
