@@ -31,6 +31,9 @@ pub const MAX_CHANGE_BYTES: usize = 960 * 1024;
 /// Longest encoded topic and document id.
 const MAX_NAME_BYTES: usize = 128;
 
+/// The one sequence number an entry may not carry: it would leave its feed no next position.
+pub const MAX_SEQ: u64 = u64::MAX;
+
 /// A feed entry before signing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -69,6 +72,8 @@ pub enum EntryError {
     },
     #[error("{0} trailing bytes after the signature")]
     TrailingBytes(usize),
+    #[error("not in canonical form: its fields encode to different bytes")]
+    NonCanonical,
     #[error("bad {field}: {problem}")]
     Field {
         field: &'static str,
@@ -282,6 +287,11 @@ impl SignedEntry {
             signature,
         };
         signed.check_shape()?;
+        // One entry, one encoding: an entry's id hashes its bytes, so a second spelling of the
+        // same fields would be a second id for one signed act.
+        if signed.encode() != bytes {
+            return Err(EntryError::NonCanonical);
+        }
         Ok(signed)
     }
 
@@ -294,6 +304,13 @@ impl SignedEntry {
                 doc: entry.doc.to_string(),
                 expected: entry.doc.topic().to_string(),
                 found: entry.topic.to_string(),
+            });
+        }
+        if entry.seq == MAX_SEQ {
+            // Every position must have a next one, so `seq + 1` is never computed on it.
+            return Err(EntryError::Field {
+                field: "seq",
+                problem: format!("{} leaves no next position", entry.seq),
             });
         }
         if entry.seq == 0 || (entry.seq == 1) != entry.prev.is_none() {

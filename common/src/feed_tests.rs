@@ -193,6 +193,51 @@ fn shape_errors_are_caught_before_cryptography() {
     ));
 }
 
+/// Replaces the first `from` in `bytes` by `to`, fixing the 2-byte length before it.
+fn respell(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .unwrap();
+    let length = u16::from_be_bytes([bytes[at - 2], bytes[at - 1]]) as usize;
+    let new_length = (length + to.len() - from.len()) as u16;
+    let mut out = bytes[..at - 2].to_vec();
+    out.extend_from_slice(&new_length.to_be_bytes());
+    out.extend_from_slice(to.as_bytes());
+    out.extend_from_slice(&bytes[at + from.len()..]);
+    out
+}
+
+#[test]
+fn a_second_spelling_of_an_entry_is_refused() {
+    let key = NodeKey::for_test("a_second_spelling_of_an_entry_is_refused");
+    let signed = &feed_of(&key, 1)[0];
+    let bytes = signed.encode();
+    assert_eq!(SignedEntry::decode(&bytes).as_ref(), Ok(signed));
+    // `record/06/…` would name the document `record/6/…` under another entry id.
+    let leading_zero = respell(&bytes, "record/6/", "record/06/");
+    assert!(matches!(
+        SignedEntry::decode(&leading_zero),
+        Err(EntryError::Field { field: "doc", .. })
+    ));
+    let upper = respell(&bytes, "recommender:shanghai", "recommender:Shanghai");
+    assert!(SignedEntry::decode(&upper).is_err());
+}
+
+#[test]
+fn the_last_sequence_number_is_refused_so_no_successor_wraps() {
+    let key = NodeKey::for_test("the_last_sequence_number_is_refused");
+    let mut entry = feed_of(&key, 2).remove(1).entry;
+    entry.seq = u64::MAX;
+    let signed = entry.clone().sign(&key);
+    assert!(matches!(
+        SignedEntry::decode(&signed.encode()),
+        Err(EntryError::Field { field: "seq", .. })
+    ));
+    entry.seq = u64::MAX - 1;
+    assert!(SignedEntry::decode(&entry.sign(&key).encode()).is_ok());
+}
+
 #[test]
 fn chains_extend_only_in_order() {
     let key = NodeKey::for_test("chains_extend_only_in_order");

@@ -156,8 +156,13 @@ impl fmt::Display for DocId {
     }
 }
 
+/// A batch number in its one written form: digits without a leading zero, so `record/06/…` is
+/// not a second name for `record/6/…`.
 fn batch_number(text: &str) -> Option<BatchNumber> {
-    let ok = !text.is_empty() && text.len() <= 6 && text.bytes().all(|b| b.is_ascii_digit());
+    let ok = !text.is_empty()
+        && text.len() <= 6
+        && !text.starts_with('0')
+        && text.bytes().all(|b| b.is_ascii_digit());
     let number: u32 = text.parse().ok().filter(|_| ok)?;
     (number > 0).then_some(BatchNumber(number))
 }
@@ -180,6 +185,11 @@ impl FromStr for DocId {
             },
             _ => return Err(bad()),
         };
+        // Every document has exactly one name: whatever the parts accepted, a text that is not
+        // what the id writes back is refused, so two peers never key one document two ways.
+        if doc.to_string() != text {
+            return Err(bad());
+        }
         Ok(doc)
     }
 }
@@ -300,6 +310,13 @@ mod tests {
             "roster/1",
             "record/6/Shanghai/0011223344556677",
             "record/6/shanghai/00112233445566GG",
+            // Second spellings of valid ids: a leading zero, a sign, an upper-case hex digit.
+            "record/06/shanghai/0011223344556677",
+            "record/+6/shanghai/0011223344556677",
+            "record/6/shanghai/00112233445566AA",
+            "batch/06",
+            "published/006",
+            "review/00",
         ] {
             assert!(bad.parse::<DocId>().is_err(), "{bad}");
         }
@@ -307,5 +324,13 @@ mod tests {
             assert!(bad.parse::<RecommenderId>().is_err(), "{bad}");
         }
         assert!("recommender:".parse::<Topic>().is_err());
+        for bad in ["Public", "recommender:Shanghai", " public"] {
+            assert!(bad.parse::<Topic>().is_err(), "{bad}");
+        }
+        assert!(
+            "record/6/shanghai/0011223344556677"
+                .parse::<DocId>()
+                .is_ok()
+        );
     }
 }

@@ -195,7 +195,7 @@ pub fn check(
         );
     }
     let head_seq = feed.head.map_or(0, |h| h.seq);
-    if entry.seq > head_seq + 1 {
+    if entry.seq > head_seq.saturating_add(1) {
         return Outcome::Early {
             head: head_seq,
             seq: entry.seq,

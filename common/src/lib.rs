@@ -16,7 +16,8 @@
 //! - [`review`]: expert review, recognition and the published list;
 //! - [`signed`]: texts the ministry signs (roster, batch definitions);
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
-//! - [`ingest`]: the checks every entry from elsewhere passes before it is stored.
+//! - [`ingest`]: the checks every entry from elsewhere passes before it is stored;
+//! - [`quarantine`]: how much refused input is kept, per sender and in total.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -32,6 +33,7 @@ pub mod fuzzing;
 pub mod identity;
 pub mod ids;
 pub mod ingest;
+pub mod quarantine;
 pub mod record;
 pub mod review;
 pub mod roster;

@@ -115,12 +115,21 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, WireError> {
     Ok(bytes)
 }
 
-/// Decodes a frame body from an untrusted peer.
-pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, WireError> {
+/// Decodes a frame body from an untrusted peer. A body that is not exactly the encoding of what
+/// it decodes to (trailing bytes, an over-long number) is refused: one message, one form.
+pub fn decode<T: Serialize + for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, WireError> {
     if bytes.len() > MAX_FRAME_BYTES {
         return Err(WireError::TooLarge(bytes.len()));
     }
-    postcard::from_bytes(bytes).map_err(|e| WireError::Malformed(e.to_string()))
+    let message: T =
+        postcard::from_bytes(bytes).map_err(|e| WireError::Malformed(e.to_string()))?;
+    let again = postcard::to_allocvec(&message).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if again != bytes {
+        return Err(WireError::Malformed(
+            "not in canonical form: it re-encodes to different bytes".into(),
+        ));
+    }
+    Ok(message)
 }
 
 /// Checks a frame's announced length before reading it.
@@ -183,13 +192,16 @@ pub fn plan(local: &[FeedPosition], remote: &[FeedPosition]) -> Plan {
         match local_map.get(feed) {
             None => plan.fetch.push((feed.0, feed.1.clone(), 1)),
             Some(ours) if theirs.seq > ours.seq => {
-                plan.fetch.push((feed.0, feed.1.clone(), ours.seq + 1))
+                // `theirs.seq > ours.seq`, so `ours.seq` has a successor.
+                plan.fetch
+                    .push((feed.0, feed.1.clone(), ours.seq.saturating_add(1)))
             }
             Some(ours) if theirs.seq == ours.seq && theirs.head != ours.head => {
                 plan.fetch.push((feed.0, feed.1.clone(), ours.seq));
             }
             Some(ours) if theirs.seq < ours.seq => {
-                plan.push.push((feed.0, feed.1.clone(), theirs.seq + 1))
+                plan.push
+                    .push((feed.0, feed.1.clone(), theirs.seq.saturating_add(1)))
             }
             Some(_) => {}
         }
@@ -366,6 +378,39 @@ mod tests {
         let mut lying = vec![2u8]; // variant Push
         lying.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]); // length ~ 2^32
         assert!(decode::<Request>(&lying).is_err());
+    }
+
+    #[test]
+    fn only_the_canonical_form_of_a_message_is_accepted() {
+        let request = Request::Fetch {
+            author: NodeKey::for_test("canonical").id(),
+            topic: Topic::Public,
+            from_seq: 5,
+        };
+        let bytes = encode(&request).unwrap();
+        assert_eq!(decode::<Request>(&bytes), Ok(request));
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(decode::<Request>(&trailing).is_err(), "trailing byte");
+        // The same number written in two varint bytes instead of one.
+        let last = bytes.len() - 1;
+        assert_eq!(bytes[last], 5);
+        let mut overlong = bytes[..last].to_vec();
+        overlong.extend_from_slice(&[0x85, 0x00]);
+        assert!(decode::<Request>(&overlong).is_err(), "over-long varint");
+    }
+
+    #[test]
+    fn plans_never_step_past_the_last_position() {
+        let mut ours = position("a", "public", u64::MAX - 1);
+        let theirs = position("a", "public", u64::MAX);
+        assert_eq!(
+            plan(std::slice::from_ref(&ours), std::slice::from_ref(&theirs)).fetch,
+            vec![(ours.author, Topic::Public, u64::MAX)]
+        );
+        ours.seq = u64::MAX;
+        let pushed = plan(&[ours.clone()], &[position("a", "public", u64::MAX - 1)]).push;
+        assert_eq!(pushed, vec![(ours.author, Topic::Public, u64::MAX)]);
     }
 
     #[test]

@@ -62,6 +62,81 @@ pub struct MinistryPeer {
     pub key: NodeId,
 }
 
+/// Bounds on what callers and peers can make a node hold: the `[limits]` table. Every key has a
+/// default; unknown keys are errors; zero is refused (it would turn the thing off, not bound it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Refused entries kept as evidence, from all peers together.
+    pub quarantine_max_entries: u64,
+    /// Bytes of refused entries kept, from all peers together.
+    pub quarantine_max_bytes: u64,
+    /// Refused entries kept from one peer; its oldest go first.
+    pub quarantine_max_entries_per_peer: u64,
+    /// Bytes of refused entries kept from one peer.
+    pub quarantine_max_bytes_per_peer: u64,
+    /// Changes of one document waiting for their Automerge dependencies.
+    pub parked_max_changes_per_document: u64,
+    /// Incoming connections established at once, from all peers.
+    pub max_incoming_connections: u32,
+    /// Incoming connections still in their handshake at once.
+    pub max_pending_incoming_connections: u32,
+    /// Connections established with one peer.
+    pub max_connections_per_peer: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            quarantine_max_entries: 10_000,
+            quarantine_max_bytes: 64 * 1024 * 1024,
+            quarantine_max_entries_per_peer: 1_000,
+            quarantine_max_bytes_per_peer: 8 * 1024 * 1024,
+            parked_max_changes_per_document: 1_000,
+            max_incoming_connections: 1_024,
+            max_pending_incoming_connections: 64,
+            max_connections_per_peer: 2,
+        }
+    }
+}
+
+impl Limits {
+    /// The first key set to zero, if any.
+    fn zero_key(&self) -> Option<&'static str> {
+        [
+            ("quarantine_max_entries", self.quarantine_max_entries),
+            ("quarantine_max_bytes", self.quarantine_max_bytes),
+            (
+                "quarantine_max_entries_per_peer",
+                self.quarantine_max_entries_per_peer,
+            ),
+            (
+                "quarantine_max_bytes_per_peer",
+                self.quarantine_max_bytes_per_peer,
+            ),
+            (
+                "parked_max_changes_per_document",
+                self.parked_max_changes_per_document,
+            ),
+            (
+                "max_incoming_connections",
+                u64::from(self.max_incoming_connections),
+            ),
+            (
+                "max_pending_incoming_connections",
+                u64::from(self.max_pending_incoming_connections),
+            ),
+            (
+                "max_connections_per_peer",
+                u64::from(self.max_connections_per_peer),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, value)| *value == 0)
+        .map(|(key, _)| key)
+    }
+}
+
 /// A node's resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NodeConfig {
@@ -87,6 +162,7 @@ pub struct NodeConfig {
     pub mdns: bool,
     pub max_attachment_bytes: u64,
     pub sync_interval_secs: u64,
+    pub limits: Limits,
 }
 
 /// The file as written: everything optional, so defaults can fill the gaps.
@@ -105,6 +181,7 @@ struct ConfigFile {
     mdns: Option<bool>,
     max_attachment_bytes: Option<u64>,
     sync_interval_secs: Option<u64>,
+    limits: Option<Limits>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,7 +345,7 @@ pub fn resolve(
         return Err(invalid(
             "api",
             format!(
-                "{api} is not a loopback address; the local API has no authentication, so it must stay on this machine"
+                "{api} is not a loopback address; the local API speaks plain HTTP, so its token must not cross a network"
             ),
         ));
     }
@@ -322,6 +399,13 @@ pub fn resolve(
             "must be between 1 and 86400".into(),
         ));
     }
+    let limits = file.limits.unwrap_or_default();
+    if let Some(key) = limits.zero_key() {
+        return Err(invalid(
+            &format!("limits.{key}"),
+            "must be more than 0".into(),
+        ));
+    }
     let data_dir = overrides
         .data_dir
         .clone()
@@ -345,6 +429,7 @@ pub fn resolve(
         mdns,
         max_attachment_bytes,
         sync_interval_secs,
+        limits,
     })
 }
 

@@ -180,3 +180,38 @@ fn batch_errors_name_the_file_and_key() {
     .to_string();
     assert_eq!(error, "b.toml: key `subsidy_cap_yuan`: must be more than 0");
 }
+
+#[test]
+fn limits_have_defaults_and_refuse_unknown_keys_and_zero() {
+    let base = "role = \"ministry\"\nname = \"部\"\n";
+    let config = resolve_text(base).unwrap();
+    assert_eq!(config.limits, Limits::default());
+    let config = resolve_text(&format!("{base}[limits]\nquarantine_max_entries = 5\n")).unwrap();
+    assert_eq!(config.limits.quarantine_max_entries, 5);
+    assert_eq!(
+        config.limits.quarantine_max_bytes,
+        Limits::default().quarantine_max_bytes,
+        "keys not given keep their defaults"
+    );
+    let unknown = resolve_text(&format!("{base}[limits]\nquarantine_entries = 5\n")).unwrap_err();
+    assert!(
+        unknown.to_string().contains("quarantine_entries"),
+        "{unknown}"
+    );
+    let zero =
+        resolve_text(&format!("{base}[limits]\nmax_connections_per_peer = 0\n")).unwrap_err();
+    assert!(
+        zero.to_string().contains("limits.max_connections_per_peer"),
+        "{zero}"
+    );
+    let shipped = load(
+        &Path::new(EXAMPLES).join("ministry.toml"),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        shipped.limits,
+        Limits::default(),
+        "the example shows the defaults"
+    );
+}

@@ -4,6 +4,7 @@
 //! Handlers parse and check the request, then run the operation on the [`Node`] in a blocking
 //! task (RocksDB writes sync to disk), holding the node's mutex: one writer at a time. Every
 //! refusal is a 4xx with a JSON body `{"error": "...", "problems": [...]}` naming what was wrong.
+//! Every route sits behind [`auth::check`]: the token, Host, Origin and Content-Type checks.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -21,6 +22,8 @@ use serde::de::DeserializeOwned;
 
 use crate::metrics::Metrics;
 use crate::node::{EditRequest, Node, NodeError, RecordFilter, RosterAdd, RosterBundle};
+
+pub mod auth;
 
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
@@ -122,7 +125,8 @@ async fn bytes_from_node(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
-pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
+/// The API's routes behind `gate` (see [`auth`]): nothing is reachable around it.
+pub fn router(api: Arc<Api>, max_body_bytes: usize, gate: Arc<auth::Gate>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route(
@@ -162,6 +166,8 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        // The gate runs inside `observe`, so refused requests are counted too.
+        .layer(middleware::from_fn_with_state(gate, auth::check))
         .layer(middleware::from_fn_with_state(Arc::clone(&api), observe))
         .with_state(api)
 }
@@ -191,8 +197,7 @@ async fn health(State(api): State<Arc<Api>>) -> ApiResult {
 async fn metrics(State(api): State<Arc<Api>>) -> ApiResult {
     let metrics = Arc::clone(&api.metrics);
     let text = run_on_node(&api, move |node| {
-        let quarantined = node.store().count("quarantine")?;
-        Ok(metrics.render(&node.store().sizes(), quarantined))
+        Ok(metrics.render(&node.store().sizes(), node.store().quarantine_usage()))
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())

@@ -1,6 +1,7 @@
 //! The CLI's side of the local API: finds the running daemon through its data directory's
-//! `daemon.json` and turns its answers into typed results, so every command reports refusals
-//! the same way and exits with the same codes.
+//! `daemon.json`, proves itself with the token in `.cookie` (see [`crate::api::auth`]) and turns
+//! the daemon's answers into typed results, so every command reports refusals the same way and
+//! exits with the same codes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +18,8 @@ pub enum ClientError {
     NotRunning { data: String },
     #[error("the daemon at {api} does not answer ({reason}); is `fedrec run` still running?")]
     Unreachable { api: String, reason: String },
+    #[error("{0}; run this command as the daemon's user")]
+    Credential(String),
     #[error("{message}")]
     Refused {
         status: u16,
@@ -32,6 +35,8 @@ pub enum ClientError {
 pub struct Client {
     base: String,
     agent: ureq::Agent,
+    /// `Bearer TOKEN`, sent with every request.
+    authorization: String,
 }
 
 impl Client {
@@ -42,6 +47,7 @@ impl Client {
         };
         let text = std::fs::read_to_string(data.join(DAEMON_FILE)).map_err(|_| not_running())?;
         let info: DaemonInfo = serde_json::from_str(&text).map_err(|_| not_running())?;
+        let token = crate::api::auth::read_cookie(data).map_err(ClientError::Credential)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(120)))
@@ -50,6 +56,7 @@ impl Client {
         Ok(Self {
             base: format!("http://{}", info.api),
             agent,
+            authorization: format!("Bearer {}", token.as_str()),
         })
     }
 
@@ -93,7 +100,12 @@ impl Client {
     }
 
     pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
-        self.finish(self.agent.get(format!("{}{path}", self.base)).call())
+        self.finish(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("authorization", &self.authorization)
+                .call(),
+        )
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
@@ -124,11 +136,13 @@ impl Client {
                 .agent
                 .patch(url)
                 .header("content-type", content_type)
+                .header("authorization", &self.authorization)
                 .send(&body[..]),
             _ => self
                 .agent
                 .post(url)
                 .header("content-type", content_type)
+                .header("authorization", &self.authorization)
                 .send(&body[..]),
         };
         self.finish(result)
@@ -147,11 +161,13 @@ impl Client {
                 .agent
                 .patch(url)
                 .header("content-type", content_type)
+                .header("authorization", &self.authorization)
                 .send(&body[..]),
             _ => self
                 .agent
                 .post(url)
                 .header("content-type", content_type)
+                .header("authorization", &self.authorization)
                 .send(&body[..]),
         };
         decode(&self.finish(result)?)

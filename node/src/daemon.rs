@@ -1,13 +1,15 @@
 //! Creating a node (`fedrec init`) and running it (`fedrec run`).
 //!
-//! A data directory holds `fedrec.toml` (the configuration, commented), `node.key` (the secret
-//! key, mode 0600, never logged), `db/` (RocksDB), `daemon.lock` (held while a daemon runs) and,
-//! while one runs, `daemon.json` (its process id and API address, which the CLI reads).
+//! A data directory (mode 0700) holds `fedrec.toml` (the configuration, commented, 0600),
+//! `node.key` (the secret key, 0600, never logged; a key others may read is refused at start),
+//! `db/` (RocksDB, 0700), `daemon.lock` (held while a daemon runs) and, while one runs,
+//! `daemon.json` (its process id and API address) and `.cookie` (the API's token, 0600), which
+//! the CLI reads.
 //!
 //! Start-up order: lock the directory (a second daemon is refused here), read the key and the
-//! configuration, open the database, bind the API, then publish `daemon.json`. Shutdown on
-//! SIGINT or SIGTERM runs in reverse: stop accepting, finish requests in flight, remove
-//! `daemon.json`, close the database, release the lock.
+//! configuration, open the database, bind the API, write `.cookie`, then publish `daemon.json`.
+//! Shutdown on SIGINT or SIGTERM runs in reverse: stop accepting, finish requests in flight,
+//! remove `daemon.json` and `.cookie`, close the database, release the lock.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -88,7 +90,7 @@ pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
             key_path.display()
         );
     }
-    std::fs::create_dir_all(data).with_context(|| format!("{}: cannot create", data.display()))?;
+    create_private_dir(data)?;
     let key = NodeKey::generate();
     let config_text = config_text(&request, &key)?;
     // Check the configuration before writing anything, so a bad flag leaves no half-made node.
@@ -103,10 +105,16 @@ pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
         .with_context(|| format!("{}: cannot create", key_path.display()))?;
     file.write_all(format!("{}\n", key.to_secret_hex()).as_bytes())?;
     file.sync_all()?;
-    std::fs::write(&config_path, config_text)
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&config_path)
+        .and_then(|mut file| file.write_all(config_text.as_bytes()))
         .with_context(|| format!("{}: cannot write", config_path.display()))?;
     if request.role == Role::Ministry {
         let config = load_config(data, &Overrides::default())?;
+        create_private_dir(&data.join(DB_DIR))?;
         let store = Store::open(&data.join(DB_DIR))?;
         Node::new(key_from(data)?, config, store, Arc::default()).init_roster()?;
     }
@@ -148,7 +156,7 @@ fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Result<String> {
             .join(", ")
     );
     text += &format!(
-        "# The local HTTP API for the CLI and the bureau's programs. It has no authentication,\n# so it accepts loopback addresses only.\napi = {}\n\n",
+        "# The local HTTP API for the CLI and the bureau's programs, loopback only. Callers\n# authenticate with the token the daemon writes to .cookie in this directory.\napi = {}\n\n",
         quote(request.api.as_deref().unwrap_or(fedrec_config::DEFAULT_API))
     );
     text += &format!(
@@ -221,6 +229,36 @@ pub fn load_config(data: &Path, overrides: &Overrides) -> anyhow::Result<NodeCon
     Ok(fedrec_config::load(&path, &overrides)?)
 }
 
+/// Creates `path` (and its parents) if missing, and makes it 0700: only the node's user may
+/// list or enter the node's directories.
+fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("{}: cannot make it private (mode 0700)", path.display()))
+}
+
+/// Refuses a key file that anyone but its owner may read, write or run: a key others could
+/// read may already be theirs.
+pub fn check_key_mode(data: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = data.join(KEY_FILE);
+    let mode = std::fs::metadata(&path)
+        .with_context(|| format!("{}: cannot read the node key", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        bail!(
+            "{}: the node key has mode {:04o}, so other users may read it; refusing to start. \
+             Fix it with `chmod 600 {}` (and consider the key exposed if others did read it)",
+            path.display(),
+            mode & 0o7777,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn key_from(data: &Path) -> anyhow::Result<NodeKey> {
     let path = data.join(KEY_FILE);
     let text = std::fs::read_to_string(&path)
@@ -290,6 +328,7 @@ impl RunningNode {
             Err(error) => Err(anyhow::anyhow!("node task failed: {error}")),
         };
         let _ = std::fs::remove_file(self.data.join(DAEMON_FILE));
+        let _ = std::fs::remove_file(self.data.join(api::auth::COOKIE_FILE));
         // The database closes when the last handle on the node goes, before the lock.
         drop(self.state);
         drop(self.lock);
@@ -308,12 +347,17 @@ pub async fn start(
 ) -> anyhow::Result<RunningNode> {
     let lock = lock(data)?;
     let config = load_config(data, overrides)?;
+    check_key_mode(data)?;
     let key = key_from(data)?;
     let peer = peer_id(&key);
     let name = config.name.clone();
     let span = tracing::info_span!("node", name = %config.name, id = %key.id().short());
+    // Directories made before modes were set (or by hand) are tightened here.
+    create_private_dir(data)?;
+    create_private_dir(&data.join(DB_DIR))?;
     let store = Store::open(&data.join(DB_DIR))
         .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
+    store.set_quarantine_limits(quarantine_limits(&config.limits))?;
     let metrics = Arc::new(Metrics::default());
     let max_body = usize::try_from(config.max_attachment_bytes)
         .unwrap_or(usize::MAX)
@@ -353,6 +397,11 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {api_address} for the API"))?;
     let bound = listener.local_addr()?;
+    let token = api::auth::Token::generate().context("cannot draw the API token")?;
+    let cookie = api::auth::write_cookie(data, &token)
+        .with_context(|| format!("{}: cannot write the API cookie", data.display()))?;
+    tracing::debug!(cookie = %cookie.display(), "API credential written");
+    let gate = Arc::new(api::auth::Gate::new(bound, token));
     publish_daemon_info(data, &bound.to_string())?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn({
@@ -370,7 +419,7 @@ pub async fn start(
                 .instrument(tracing::info_span!("net")),
             );
             tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
-            let served = axum::serve(listener, api::router(Arc::clone(&state), max_body))
+            let served = axum::serve(listener, api::router(Arc::clone(&state), max_body, gate))
                 .with_graceful_shutdown(async move {
                     let _ = stopped.wait_for(|stop| *stop).await;
                 })
@@ -423,7 +472,20 @@ fn net_config(config: &NodeConfig) -> anyhow::Result<net::NetConfig> {
         dial,
         mdns: config.mdns,
         sync_interval: std::time::Duration::from_secs(config.sync_interval_secs),
+        limits: config.limits,
     })
+}
+
+/// The quarantine's bounds from the configuration's `[limits]`.
+fn quarantine_limits(
+    limits: &fedrec_config::Limits,
+) -> fedrec_common::quarantine::QuarantineLimits {
+    fedrec_common::quarantine::QuarantineLimits {
+        max_entries: limits.quarantine_max_entries,
+        max_bytes: limits.quarantine_max_bytes,
+        max_entries_per_peer: limits.quarantine_max_entries_per_peer,
+        max_bytes_per_peer: limits.quarantine_max_bytes_per_peer,
+    }
 }
 
 /// Writes `daemon.json` atomically (write, sync, rename).

@@ -456,7 +456,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     let _: Value = federation.client("ministry")?.send_bytes(
         "POST",
         "/batches",
-        "text/plain",
+        "application/toml",
         rehearsal_batch(&deadline, 5_000_000).into_bytes(),
     )?;
     federation.say(format!(
@@ -557,7 +557,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     let _: Value = federation.client("ministry")?.send_bytes(
         "POST",
         "/batches",
-        "text/plain",
+        "application/toml",
         rehearsal_batch(&deadline, 4_000_000).into_bytes(),
     )?;
     federation.say("the ministry republishes the rehearsal with the cap lowered to 4,000,000 yuan");

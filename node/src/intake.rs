@@ -441,6 +441,7 @@ impl Node {
             ));
         }
         let careful = overlay.careful;
+        let parking_limit = self.limits().parked_max_changes_per_document;
         let work = self
             .work_doc(overlay, &doc, signed.entry.author)
             .map_err(apply_failed)?;
@@ -450,13 +451,27 @@ impl Node {
                 .apply([change])
                 .map(|()| None)
                 .map_err(apply_failed),
-            WorkDoc::Record(record) => match apply_record_change(record, signed, change, careful) {
-                Err(_) if !careful => {
-                    overlay.retry_carefully = true;
-                    return Ok(());
+            WorkDoc::Record(record) => {
+                if would_overfill_parking(record, &change, parking_limit) {
+                    // Refused before anything changed, so the document stays as it was; the
+                    // sender offers the entry again once the dependencies have arrived.
+                    return Err(Refusal {
+                        kind: fedrec_common::ingest::RefusalKind::Oversized,
+                        reason: format!(
+                            "document {doc} already holds {} changes waiting for their \
+                             dependencies (limits.parked_max_changes_per_document)",
+                            record.parked.len()
+                        ),
+                    });
                 }
-                other => other,
-            },
+                match apply_record_change(record, signed, change, careful) {
+                    Err(_) if !careful => {
+                        overlay.retry_carefully = true;
+                        return Ok(());
+                    }
+                    other => other,
+                }
+            }
         };
         if let Some(WorkDoc::Record(record)) = overlay.docs.get_mut(&doc) {
             overlay.rule_refusals.append(&mut record.refused);
@@ -664,6 +679,17 @@ fn judge(graph: &ChangeGraph, change: &Change) -> Result<ChangeKind, Refusal> {
             },
             reason: error.to_string(),
         })
+}
+
+/// Whether `change` would wait for its dependencies in a record that already holds `limit`
+/// waiting changes: the bound on what a peer can make a node hold for a document it cannot
+/// complete.
+fn would_overfill_parking(record: &mut RecordWork, change: &Change, limit: u64) -> bool {
+    let waiting = !change
+        .deps()
+        .iter()
+        .all(|dep| record.queued_hashes.contains(dep) || record.graph.contains(dep));
+    waiting && record.parked.len() as u64 >= limit
 }
 
 /// Applies what is queued for a record.

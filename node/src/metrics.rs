@@ -15,6 +15,8 @@ pub struct Metrics {
     pub api_server_errors: AtomicU64,
     pub api_latency_micros: AtomicU64,
     pub peers_gated: AtomicU64,
+    /// Incoming connections refused because a connection limit was reached.
+    pub connections_limited: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
     /// Sync frames that could not be read or decoded, from any peer.
@@ -47,7 +49,9 @@ impl Metrics {
     }
 
     /// The exposition text, with `sizes` as (column family, bytes).
-    pub fn render(&self, sizes: &[(&str, u64)], quarantined: u64) -> String {
+    /// `quarantine` is (items kept, bytes kept, items dropped to stay within its limits).
+    pub fn render(&self, sizes: &[(&str, u64)], quarantine: (u64, u64, u64)) -> String {
+        let (quarantined, quarantined_bytes, quarantine_dropped) = quarantine;
         let mut out = String::new();
         let counter = |out: &mut String, name: &str, help: &str, value: u64| {
             let _ = writeln!(
@@ -89,8 +93,14 @@ impl Metrics {
         counter(
             &mut out,
             "fedrec_peers_gated_total",
-            "Connections from peers outside the roster, closed.",
+            "Connections from peers outside the roster, refused or closed.",
             load(&self.peers_gated),
+        );
+        counter(
+            &mut out,
+            "fedrec_connections_limited_total",
+            "Incoming connections refused because a connection limit was reached.",
+            load(&self.connections_limited),
         );
         counter(
             &mut out,
@@ -155,6 +165,16 @@ impl Metrics {
         let _ = writeln!(
             out,
             "# HELP fedrec_quarantined_entries Refused input kept as evidence.\n# TYPE fedrec_quarantined_entries gauge\nfedrec_quarantined_entries {quarantined}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP fedrec_quarantined_bytes Bytes of refused input kept.\n# TYPE fedrec_quarantined_bytes gauge\nfedrec_quarantined_bytes {quarantined_bytes}"
+        );
+        counter(
+            &mut out,
+            "fedrec_quarantine_dropped_total",
+            "Refused items not kept, or dropped oldest first, to stay within the quarantine's limits.",
+            quarantine_dropped,
         );
         let _ = writeln!(
             out,

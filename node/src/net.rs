@@ -7,10 +7,13 @@
 //! task on the [`Node`], and its result comes back to the loop over the `internal` channel, so
 //! the loop never blocks on disk.
 //!
-//! Gating: as soon as a connection is established the peer's key (carried in its peer id) is
-//! checked against the roster; a peer the roster does not know is disconnected before any sync
-//! message of its is processed, and counted. Requests from such a peer are refused too, in case
-//! one races the disconnect.
+//! Gating (see [`gate`]): a connection from a peer the roster does not admit is refused in
+//! libp2p's connection hooks, once the handshake has named the peer and before any stream of
+//! its is opened, and counted; `connection_limits` bounds handshakes in progress, connections in
+//! all and per peer. The gate decides from a roster snapshot the node publishes on every roster
+//! change, never from the node's mutex; on each change the loop disconnects connected peers the
+//! new roster no longer admits (a revoked key is cut off at once, not at its next reconnect).
+//! Requests from a peer not marked authorised are refused too, in case one races a disconnect.
 //!
 //! Rounds start on a timer (anti-entropy), when a peer connects, and right after this node
 //! writes or learns new entries (the push notice), so edits travel at once when peers are up.
@@ -32,6 +35,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::api::Api;
 use crate::daemon::node_id_of_peer;
 use crate::metrics::Metrics;
+
+pub mod gate;
 
 /// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides. It
 /// counts what it reads and writes into the node's own [`Metrics`], so that several nodes in one
@@ -149,6 +154,9 @@ impl request_response::Codec for SyncCodec {
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    // The gate and the limits come first: a connection they refuse never reaches the others.
+    gate: gate::Gate,
+    limits: libp2p::connection_limits::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
     identify: identify::Behaviour,
     ping: ping::Behaviour,
@@ -201,6 +209,7 @@ pub struct NetConfig {
     pub dial: Vec<Multiaddr>,
     pub mdns: bool,
     pub sync_interval: Duration,
+    pub limits: fedrec_config::Limits,
 }
 
 /// Results of blocking work, delivered back to the loop.
@@ -237,6 +246,17 @@ pub async fn run(
     let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
     let local_peer = keypair.public().to_peer_id();
     let mdns_enabled = config.mdns;
+    // Taken once here, outside the loop; the loop then only reads the channel.
+    let mut admitted_updates = api
+        .node
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .admitted_updates();
+    let admitted = Arc::clone(&admitted_updates.borrow_and_update());
+    let connection_limits = libp2p::connection_limits::ConnectionLimits::default()
+        .with_max_pending_incoming(Some(config.limits.max_pending_incoming_connections))
+        .with_max_established_incoming(Some(config.limits.max_incoming_connections))
+        .with_max_established_per_peer(Some(config.limits.max_connections_per_peer));
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
         .with_tcp(
@@ -264,6 +284,8 @@ pub async fn run(
                 None
             };
             Ok(Behaviour {
+                gate: gate::Gate::new(admitted, Arc::clone(&api.metrics)),
+                limits: libp2p::connection_limits::Behaviour::new(connection_limits),
                 sync: request_response::Behaviour::with_codec(
                     SyncCodec::new(Arc::clone(&api.metrics)),
                     [(protocol, ProtocolSupport::Full)],
@@ -308,6 +330,21 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = shutdown.changed() => break,
+            Ok(()) = admitted_updates.changed() => {
+                let admitted = Arc::clone(&admitted_updates.borrow_and_update());
+                swarm.behaviour_mut().gate.set(Arc::clone(&admitted));
+                let refused: Vec<PeerId> = swarm
+                    .connected_peers()
+                    .filter(|peer| !admitted.admits_peer(peer))
+                    .copied()
+                    .collect();
+                for peer in refused {
+                    tracing::warn!(%peer, "roster no longer admits this peer: disconnected");
+                    authorised.remove(&peer);
+                    api.metrics.peers_gated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let _ = swarm.disconnect_peer_id(peer);
+                }
+            }
             _ = tick.tick() => {
                 for peer in authorised.clone() {
                     if start_round(&api, peer, &internal_tx, &pending, &mut working) {
@@ -367,7 +404,9 @@ pub async fn run(
             },
             event = swarm.select_next_some() => match event {
                 SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                    if admit(&api, &peer_id) {
+                    // The gate admitted this connection; check again in case the roster changed
+                    // between its decision and this event.
+                    if swarm.behaviour().gate.admits(&peer_id) {
                         if authorised.insert(peer_id) {
                             tracing::info!(peer = %peer_id, "peer connected");
                             start_round(&api, peer_id, &internal_tx, &pending, &mut working);
@@ -386,6 +425,16 @@ pub async fn run(
                     tracing::debug!(peer = %peer_id, "peer disconnected");
                 }
                 SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
+                SwarmEvent::IncomingConnectionError {
+                    error: libp2p::swarm::ListenError::Denied { cause },
+                    ..
+                } if cause
+                    .downcast_ref::<libp2p::connection_limits::Exceeded>()
+                    .is_some() =>
+                {
+                    api.metrics.connections_limited.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%cause, "incoming connection over a limit: refused");
+                }
                 SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                     // A discovered peer joins the dial targets, so a failed first dial is retried
                     // with backoff like a configured peer's (mDNS reports a peer only once).
@@ -424,18 +473,6 @@ fn peer_of(address: &Multiaddr) -> Option<PeerId> {
         libp2p::multiaddr::Protocol::P2p(peer) => Some(peer),
         _ => None,
     })
-}
-
-/// Whether the roster (or, before any roster, the trust root) lets this peer sync with us.
-fn admit(api: &Arc<Api>, peer: &PeerId) -> bool {
-    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
-        return false;
-    };
-    let node = api
-        .node
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    node.admits(&node_id)
 }
 
 fn handle_sync_event(

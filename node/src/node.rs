@@ -159,6 +159,9 @@ pub struct Node {
     /// What each peer was last seen to hold of the feeds shared with it, for `status`.
     pub(crate) peer_heads:
         std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
+    /// Who may connect, as the roster stands: published after every roster change, so the
+    /// network's gate decides from its own copy without this node's mutex.
+    admitted: tokio::sync::watch::Sender<std::sync::Arc<crate::net::gate::Admitted>>,
 }
 
 /// Batch definitions as verified, with the signatures they were verified under.
@@ -179,7 +182,13 @@ impl Node {
         store: Store,
         metrics: std::sync::Arc<Metrics>,
     ) -> Self {
-        Self {
+        let ministry = match &config.ministry {
+            Some(peer) => peer.key,
+            None => key.id(),
+        };
+        let nobody = crate::net::gate::Admitted::new(ministry, None, Vec::new());
+        let node = Self {
+            admitted: tokio::sync::watch::channel(std::sync::Arc::new(nobody)).0,
             key,
             config,
             store,
@@ -191,7 +200,44 @@ impl Node {
             verified_roster: std::cell::RefCell::new(None),
             verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
-        }
+        };
+        node.publish_admitted();
+        node
+    }
+
+    /// Takes a new snapshot of who may connect, and tells the network if it changed.
+    pub(crate) fn publish_admitted(&self) {
+        let roster = match self.roster() {
+            Ok(roster) => roster,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the roster; the gate keeps its last snapshot");
+                return;
+            }
+        };
+        let admitted = crate::net::gate::Admitted::new(
+            self.ministry_key(),
+            roster.as_ref(),
+            self.configured_peers(),
+        );
+        self.admitted.send_if_modified(|current| {
+            let changed = **current != admitted;
+            if changed {
+                *current = std::sync::Arc::new(admitted);
+            }
+            changed
+        });
+    }
+
+    /// Snapshots of who may connect: the current one at once, then one per roster change.
+    pub fn admitted_updates(
+        &self,
+    ) -> tokio::sync::watch::Receiver<std::sync::Arc<crate::net::gate::Admitted>> {
+        self.admitted.subscribe()
+    }
+
+    /// Whether a peer with this key may sync with this node at all.
+    pub fn admits(&self, peer: &NodeId) -> bool {
+        self.admitted.borrow().admits(peer)
     }
 
     pub fn id(&self) -> NodeId {
@@ -655,7 +701,7 @@ impl Node {
                 })
                 .collect(),
             records,
-            quarantine: self.store.count("quarantine")?,
+            quarantine: self.store.quarantine_usage().0,
             loaded_documents: self.cache.len(),
             peers: Vec::new(),
         })
@@ -804,6 +850,11 @@ impl Node {
 
     pub(crate) fn key(&self) -> &NodeKey {
         &self.key
+    }
+
+    /// The configured bounds on what peers can make this node hold.
+    pub(crate) fn limits(&self) -> &fedrec_config::Limits {
+        &self.config.limits
     }
 
     /// The node ids of the peers named in the configuration.

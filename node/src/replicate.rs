@@ -42,21 +42,6 @@ pub struct Quarantined {
 }
 
 impl Node {
-    /// Whether a peer with this key may sync with this node at all.
-    pub fn admits(&self, peer: &NodeId) -> bool {
-        if *peer == self.ministry_key() {
-            return true;
-        }
-        match self.roster() {
-            Ok(Some(roster)) => roster
-                .grant(peer)
-                .is_some_and(|g| g.revoked_after.is_none()),
-            // Before any roster, the peers the operator configured may bring the ministry's
-            // signed roster (it is verified against the ministry key, whoever carries it).
-            _ => self.configured_peers().contains(peer),
-        }
-    }
-
     /// Heads of every feed this node holds that `peer` may read.
     pub fn shared_heads(&self, peer: &NodeId) -> Result<Vec<FeedPosition>, NodeError> {
         let Some(roster) = self.roster()? else {

@@ -7,7 +7,7 @@
 //! | `snapshots` | document id | the Automerge document, saved |
 //! | `records` | document id (`record/<batch>/<recommender>/<record>`) | the record's summary (JSON): what listings and rules need |
 //! | `by_batch`, `by_recommender`, `by_code` | batch / recommender / credit code, `/`, document id | empty |
-//! | `quarantine` | arrival counter (8 bytes) | refused input with its reason and sender (JSON) |
+//! | `quarantine` | arrival counter (8 bytes) | refused input with its reason and sender (JSON); bounded by a [`QuarantineBook`] |
 //! | `attachments` | BLAKE3 hash (32 bytes) | the file's bytes, stored once however often attached |
 //! | `meta` | name | schema version, signed roster, signed batches, refused authors |
 //! | `equivocations` | author, topic, 0x00, seq | both entries signed for that position (JSON) |
@@ -21,15 +21,18 @@
 //! a crash leaves either all of it or none.
 
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use fedrec_common::feed::{FeedHead, SignedEntry};
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::Topic;
+use fedrec_common::quarantine::{Admission, QuarantineBook, QuarantineLimits};
 use rocksdb::{ColumnFamilyDescriptor, DB, IteratorMode, Options, WriteBatch, WriteOptions};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::records::RecordSummary;
+use crate::replicate::Quarantined;
 
 /// Bumped when the layout changes; a database of another version is refused, not misread.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -63,13 +66,31 @@ pub struct Store {
     db: DB,
     /// The next quarantine key: arrival order, continuing after what is stored.
     quarantine_counter: std::sync::atomic::AtomicU64,
-    /// False only under `FEDREC_TEST_UNDURABLE_WRITES=1`: the crash test's control run, which
-    /// must show that its harness notices lost writes. Never set it on a real node.
+    /// What the quarantine holds, per sender and in total, and what to drop to stay in bounds.
+    /// Booked when a batch is built (one writer at a time holds the node), replayed at start.
+    quarantine_book: Mutex<QuarantineBook>,
+    /// False only under `FEDREC_TEST_UNDURABLE_WRITES=1` in a debug build: the crash test's
+    /// control run, which must show that its harness notices lost writes. Release builds never
+    /// read the variable (see [`durable_writes`]).
     durable: bool,
 }
 
 /// The environment variable that turns durable writes off, for the crash test's control run.
 pub const UNDURABLE_WRITES_ENV: &str = "FEDREC_TEST_UNDURABLE_WRITES";
+
+/// Whether writes sync to disk. Always in a release build: the switch that turns them off exists
+/// for one test and is compiled into debug builds only, so no production binary can be talked
+/// out of its durability by its environment.
+fn durable_writes() -> bool {
+    #[cfg(debug_assertions)]
+    {
+        std::env::var(UNDURABLE_WRITES_ENV).as_deref() != Ok("1")
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        true
+    }
+}
 
 /// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
 /// feed's key is a prefix of another's.
@@ -120,26 +141,13 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, cf_options)
         });
         let db = DB::open_cf_descriptors(&options, path, families)?;
-        let mut store = Self {
+        let store = Self {
             db,
             quarantine_counter: std::sync::atomic::AtomicU64::new(0),
-            durable: std::env::var(UNDURABLE_WRITES_ENV).as_deref() != Ok("1"),
+            quarantine_book: Mutex::new(QuarantineBook::new(QuarantineLimits::default())),
+            durable: durable_writes(),
         };
-        let next = match store
-            .db
-            .iterator_cf(store.cf("quarantine"), IteratorMode::End)
-            .next()
-        {
-            Some(item) => {
-                let (key, _) = item?;
-                key.get(..8)
-                    .and_then(|b| b.try_into().ok())
-                    .map_or(0, u64::from_be_bytes)
-                    + 1
-            }
-            None => 0,
-        };
-        store.quarantine_counter = std::sync::atomic::AtomicU64::new(next);
+        store.set_quarantine_limits(QuarantineLimits::default())?;
         if !store.durable {
             tracing::error!(
                 "{UNDURABLE_WRITES_ENV}=1: writes are NOT durable (a test's control run only)"
@@ -462,6 +470,60 @@ impl Store {
         self.get_raw("attachments", hash)
     }
 
+    /// Replays the quarantine into a book with `limits`, deleting what they no longer allow (or
+    /// what a crash between booking and writing left over), and sets the next arrival number.
+    pub fn set_quarantine_limits(&self, limits: QuarantineLimits) -> Result<(), StoreError> {
+        let mut book = QuarantineBook::new(limits);
+        let mut excess = WriteBatch::default();
+        let mut next = 0;
+        for item in self
+            .db
+            .iterator_cf(self.cf("quarantine"), IteratorMode::Start)
+        {
+            let (key, value) = item?;
+            let Some(number) = key.get(..8).and_then(|b| b.try_into().ok()) else {
+                excess.delete_cf(self.cf("quarantine"), &key);
+                continue;
+            };
+            let number = u64::from_be_bytes(number);
+            next = number + 1;
+            let Some((sender, hash)) = serde_json::from_slice::<Quarantined>(&value)
+                .ok()
+                .and_then(|q| Some((q.from.parse::<NodeId>().ok()?, q)))
+                .map(|(sender, q)| (sender, quarantine_hash(&q)))
+            else {
+                excess.delete_cf(self.cf("quarantine"), &key);
+                continue;
+            };
+            for gone in book.replay(number, sender, hash, value.len() as u64) {
+                excess.delete_cf(self.cf("quarantine"), gone.to_be_bytes());
+            }
+        }
+        if !excess.is_empty() {
+            tracing::info!(
+                deleted = excess.len(),
+                "quarantine trimmed to its configured limits"
+            );
+            self.commit(excess)?;
+        }
+        self.quarantine_counter
+            .store(next, std::sync::atomic::Ordering::Relaxed);
+        *self
+            .quarantine_book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = book;
+        Ok(())
+    }
+
+    /// Items and bytes in the quarantine, and items dropped since start: running totals, no scan.
+    pub fn quarantine_usage(&self) -> (u64, u64, u64) {
+        let book = self
+            .quarantine_book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (book.entries(), book.bytes(), book.dropped())
+    }
+
     pub fn count(&self, cf: &str) -> Result<u64, StoreError> {
         let mut count = 0;
         for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
@@ -597,13 +659,32 @@ impl Batch<'_> {
             .delete_cf(self.store.cf("pending"), Self::pending_key(doc, id));
     }
 
-    /// A refused entry with its reason, under the next arrival number.
-    pub fn quarantine<T: Serialize>(&mut self, item: &T) {
+    /// A refused entry with its reason, under the next arrival number, unless the same bytes
+    /// are already kept; older items its sender's share or the total no longer allows are
+    /// deleted in the same write (see [`QuarantineBook`]).
+    pub fn quarantine(&mut self, item: &Quarantined) {
+        let Ok(sender) = item.from.parse::<NodeId>() else {
+            return;
+        };
+        let bytes = serde_json::to_vec(item).unwrap_or_default();
         let counter = self
             .store
             .quarantine_counter
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.put_json("quarantine", &counter.to_be_bytes(), item);
+        let admission = self
+            .store
+            .quarantine_book
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .admit(counter, sender, quarantine_hash(item), bytes.len() as u64);
+        if let Admission::Keep { drop } = admission {
+            for gone in drop {
+                self.batch
+                    .delete_cf(self.store.cf("quarantine"), gone.to_be_bytes());
+            }
+            self.batch
+                .put_cf(self.store.cf("quarantine"), counter.to_be_bytes(), bytes);
+        }
     }
 
     pub fn meta<T: Serialize>(&mut self, name: &str, value: &T) {
@@ -618,6 +699,11 @@ impl Batch<'_> {
     pub fn commit(self) -> Result<(), StoreError> {
         self.store.commit(self.batch)
     }
+}
+
+/// What makes two quarantined items the same evidence: the bytes refused.
+fn quarantine_hash(item: &Quarantined) -> fedrec_common::identity::Hash32 {
+    fedrec_common::identity::Hash32::of(item.bytes_hex.as_bytes())
 }
 
 #[cfg(test)]
@@ -645,5 +731,57 @@ mod tests {
             Store::open(dir.path()),
             Err(StoreError::Schema { .. })
         ));
+    }
+
+    fn refused(from: &NodeId, n: u32) -> Quarantined {
+        Quarantined {
+            kind: fedrec_common::ingest::RefusalKind::BadSignature,
+            reason: "test".into(),
+            from: from.to_hex(),
+            at: fedrec_common::timestamp::Timestamp::from_millis(0),
+            bytes_hex: format!("{n:08x}"),
+        }
+    }
+
+    fn limits(max_entries: u64) -> QuarantineLimits {
+        QuarantineLimits {
+            max_entries,
+            max_entries_per_peer: max_entries,
+            ..QuarantineLimits::default()
+        }
+    }
+
+    #[test]
+    fn the_quarantine_keeps_its_bounds_one_copy_each_and_counts_without_a_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = fedrec_common::identity::NodeKey::for_test("quarantine sender").id();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.set_quarantine_limits(limits(3)).unwrap();
+            for n in 0..5 {
+                let mut batch = store.batch();
+                batch.quarantine(&refused(&from, n));
+                batch.quarantine(&refused(&from, n));
+                batch.commit().unwrap();
+            }
+            let (entries, bytes, dropped) = store.quarantine_usage();
+            assert_eq!((entries, dropped), (3, 2));
+            assert_eq!(store.count("quarantine").unwrap(), 3, "what is stored");
+            assert!(bytes > 0);
+        }
+        // At the next start the book is rebuilt from the store, under the limits of that start.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.quarantine_usage().0, 3);
+        store.set_quarantine_limits(limits(2)).unwrap();
+        assert_eq!(store.quarantine_usage().0, 2);
+        assert_eq!(store.count("quarantine").unwrap(), 2);
+        let mut batch = store.batch();
+        batch.quarantine(&refused(&from, 9));
+        batch.commit().unwrap();
+        assert_eq!(
+            store.count("quarantine").unwrap(),
+            2,
+            "new keys follow the old ones"
+        );
     }
 }

@@ -32,6 +32,7 @@ impl Node {
         let mut batch = self.store().batch();
         batch.meta("roster", &signed);
         batch.commit()?;
+        self.publish_admitted();
         Ok(())
     }
 
@@ -232,6 +233,9 @@ impl Node {
         }
         if take_roster || taken > 0 {
             write.commit()?;
+        }
+        if take_roster {
+            self.publish_admitted();
         }
         Ok(roster)
     }

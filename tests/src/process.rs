@@ -3,12 +3,44 @@
 //! with SIGTERM or SIGKILL. Used by the multi-node tests here and the single-node tests in
 //! `node/tests/`.
 //!
+//! The API is closed to callers without the token the daemon writes to `DIR/.cookie`; [`http`]
+//! sends it for every daemon this harness started (it remembers which data directory serves
+//! which address), and [`http_with`] sends exactly the headers a test gives, to knock from outside.
+//!
 //! The binary is the `fedrec` built next to the running test (`cargo test --workspace` builds it
 //! before any test runs), or the one `FEDREC_BIN` names.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+/// Which data directory serves each API base URL this process started, so [`http`] can read the
+/// daemon's current cookie (a restart writes a new one).
+static API_DATA: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+
+fn remember_api(api: &str, data: &Path) {
+    API_DATA
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .insert(api.to_string(), data.to_path_buf());
+}
+
+/// The `Authorization` header for the daemon whose API `url` is on, if this process started it.
+pub fn authorization_for(url: &str) -> Option<String> {
+    let data = API_DATA
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()?
+        .iter()
+        .find(|(api, _)| url.starts_with(api.as_str()))
+        .map(|(_, data)| data.clone())?;
+    let text = std::fs::read_to_string(data.join(".cookie")).ok()?;
+    let token = text.trim().strip_prefix("__cookie__:")?;
+    Some(format!("Bearer {token}"))
+}
 
 /// The `fedrec` binary under test.
 pub fn fedrec_bin() -> PathBuf {
@@ -222,6 +254,7 @@ impl Daemon {
         let text = std::fs::read_to_string(&info).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         let api = format!("http://{}", value["api"].as_str().unwrap());
+        remember_api(&api, data);
         Self {
             data: data.to_path_buf(),
             child: Some(child),
@@ -278,24 +311,53 @@ impl Drop for Daemon {
     }
 }
 
-/// An HTTP client for the daemon's API that returns status and JSON body, never an error.
+/// An HTTP client for the daemon's API that returns status and JSON body, never an error. It
+/// authenticates with the cookie of the daemon at `url`, when the harness started that daemon.
 pub fn http(method: &str, url: &str, body: Option<(&str, Vec<u8>)>) -> (u16, Vec<u8>) {
+    let mut headers = Vec::new();
+    if let Some(authorization) = authorization_for(url) {
+        headers.push(("authorization".to_string(), authorization));
+    }
+    if let Some((content_type, _)) = &body {
+        headers.push(("content-type".to_string(), content_type.to_string()));
+    }
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    http_with(method, url, &headers, body.map(|(_, bytes)| bytes))
+}
+
+/// Like [`http`], with exactly the `headers` given and no credential unless they hold one.
+pub fn http_with(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> (u16, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into();
-    let result = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("PATCH", Some((content_type, bytes))) => agent
-            .patch(url)
-            .header("content-type", content_type)
-            .send(&bytes[..]),
-        (_, Some((content_type, bytes))) => agent
-            .post(url)
-            .header("content-type", content_type)
-            .send(&bytes[..]),
-        (_, None) => agent.post(url).send_empty(),
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let result = match body {
+        Some(bytes) => request
+            .body(bytes)
+            .map_err(|e| ureq::Error::BadUri(e.to_string()))
+            .and_then(|request| agent.run(request)),
+        // An empty body says `Content-Length: 0`, as a client with nothing to send does.
+        None if method != "GET" => request
+            .body(Vec::new())
+            .map_err(|e| ureq::Error::BadUri(e.to_string()))
+            .and_then(|request| agent.run(request)),
+        None => request
+            .body(())
+            .map_err(|e| ureq::Error::BadUri(e.to_string()))
+            .and_then(|request| agent.run(request)),
     };
     match result {
         Ok(mut response) => {

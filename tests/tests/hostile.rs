@@ -560,7 +560,10 @@ fn the_hostile_catalogue_is_refused_counted_never_stored_nor_forwarded() {
         "a stranger's push was answered: {answer}"
     );
     tally.sent("stranger's direct push", 1, 1);
-    assert!(metric(&api, "fedrec_peers_gated_total ") >= 201);
+    // Strangers are refused at the gate, or earlier by the limit on handshakes in progress.
+    let refused_connections = metric(&api, "fedrec_peers_gated_total ")
+        + metric(&api, "fedrec_connections_limited_total ");
+    assert!(refused_connections >= 201, "{refused_connections} refused");
 
     // The same process throughout, memory bounded, nothing refused stored.
     assert_eq!(ministry_daemon.pid(), pid);
@@ -639,4 +642,246 @@ fn the_hostile_catalogue_is_refused_counted_never_stored_nor_forwarded() {
     );
     assert_eq!(total.0, total.1, "every hostile input refused or harmless");
     ministry_daemon.terminate();
+}
+
+/// Adds a `[limits]` table to a node's configuration.
+fn set_limits(data: &Path, limits: &str) {
+    let path = data.join("fedrec.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("\n[limits]\n{limits}\n"));
+    std::fs::write(&path, text).unwrap();
+}
+
+fn quarantine_of(data: &Path) -> u64 {
+    json(&fedrec(data, &["status", "--format", "json"]).stdout)["quarantine"]
+        .as_u64()
+        .unwrap()
+}
+
+/// `count` entries at `seq` after `prev`, each with a different corrupted signature.
+fn forged_pushes(signer: &NodeKey, seq: u64, prev: Hash32, count: usize) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| {
+            let mut e = entry(signer, signer, seq, Some(prev), &format!("洪水{i}"));
+            e.signature[i % 32] ^= 1 << (i % 8);
+            push(&[&e])
+        })
+        .collect()
+}
+
+#[test]
+fn a_flood_of_refused_entries_keeps_the_quarantine_within_its_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests_dir = dir.path().join("requests");
+    std::fs::create_dir_all(&requests_dir).unwrap();
+    let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = p2p_address(ministry_port, &ministry);
+    let flooder = init_office(
+        dir.path(),
+        "flooder",
+        "shanghai",
+        "recommender",
+        &ministry_address,
+    );
+    let other = init_office(
+        dir.path(),
+        "other",
+        "shanghai",
+        "field-office",
+        &ministry_address,
+    );
+    set_limits(
+        &ministry,
+        "quarantine_max_entries = 8\nquarantine_max_entries_per_peer = 5",
+    );
+    let mut ministry_daemon = Daemon::start_online(&ministry);
+    let api = ministry_daemon.api.clone();
+    roster_add(&ministry, &flooder, "shanghai", "shanghai", "hq");
+    roster_add(&ministry, &other, "shanghai", "shanghai", "field_office");
+    publish_batch_6(&ministry);
+    let (f, o) = (key_of(&flooder), key_of(&other));
+    let send = |data: &Path, requests: &[Vec<u8>]| {
+        Sender {
+            data,
+            to: ministry_address.clone(),
+            dir: requests_dir.clone(),
+        }
+        .send_all(requests)
+    };
+    let first = entry(&f, &f, 1, None, "第一");
+    assert_eq!(send(&flooder, &[push(&[&first])])[0]["ack"]["accepted"], 1);
+
+    // The same refused bytes twice are kept once: nothing stored, nothing dropped.
+    let twice = forged_pushes(&f, 2, first.id(), 21).pop().unwrap();
+    send(&flooder, std::slice::from_ref(&twice));
+    send(&flooder, &[twice]);
+    assert_eq!(quarantine_of(&ministry), 1);
+    assert_eq!(metric(&api, "fedrec_quarantine_dropped_total "), 0);
+
+    // One peer's flood: its share is kept, its own oldest dropped first, every drop counted.
+    let flood = forged_pushes(&f, 2, first.id(), 20);
+    let answers = send(&flooder, &flood);
+    assert!(
+        answers.iter().all(|a| a["ack"]["refused"] == 1),
+        "{answers:?}"
+    );
+    assert_eq!(quarantine_of(&ministry), 5);
+    assert_eq!(metric(&api, "fedrec_quarantined_entries "), 5);
+    assert_eq!(metric(&api, "fedrec_quarantine_dropped_total "), 16);
+    let bytes = metric(&api, "fedrec_quarantined_bytes ");
+    assert!(bytes > 0 && bytes <= 8 * 1024 * 1024, "{bytes} bytes kept");
+
+    // A second peer's refusals: its own share of 5, and the total of 8 pushes out the oldest.
+    let other_first = entry(&o, &o, 1, None, "其他");
+    let flood = forged_pushes(&o, 2, other_first.id(), 6);
+    send(&other, &flood);
+    assert_eq!(quarantine_of(&ministry), 8);
+    // Its sixth pushed out its first (1); its fourth and fifth pushed out the flooder's two
+    // oldest to keep the total at 8 (2).
+    assert_eq!(metric(&api, "fedrec_quarantine_dropped_total "), 16 + 1 + 2);
+
+    // Lower limits apply to what is already stored, at the next start.
+    ministry_daemon.terminate();
+    let config = ministry.join("fedrec.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("quarantine_max_entries = 8", "quarantine_max_entries = 3");
+    std::fs::write(&config, text).unwrap();
+    let _ministry_daemon = Daemon::start_online(&ministry);
+    assert_eq!(quarantine_of(&ministry), 3);
+}
+
+#[test]
+fn changes_waiting_for_their_dependencies_are_bounded_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let requests_dir = dir.path().join("requests");
+    std::fs::create_dir_all(&requests_dir).unwrap();
+    let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = p2p_address(ministry_port, &ministry);
+    let hostile = init_office(
+        dir.path(),
+        "hostile",
+        "shanghai",
+        "recommender",
+        &ministry_address,
+    );
+    set_limits(&ministry, "parked_max_changes_per_document = 3");
+    let ministry_daemon = Daemon::start_online(&ministry);
+    roster_add(&ministry, &hostile, "shanghai", "shanghai", "hq");
+    publish_batch_6(&ministry);
+    let h = key_of(&hostile);
+    let sender = Sender {
+        data: &hostile,
+        to: ministry_address.clone(),
+        dir: requests_dir.clone(),
+    };
+    let first = entry(&h, &h, 1, None, "第一");
+    assert_eq!(sender.send(push(&[&first]))["ack"]["accepted"], 1);
+
+    // Edits of a record whose creation never arrives: each waits for the one before it.
+    let shanghai = "shanghai".parse().unwrap();
+    let topic = Topic::Recommender("shanghai".parse().unwrap());
+    let mut application = Application {
+        batch: 6,
+        ..Application::default()
+    };
+    application.applicant.name = "未到达".into();
+    let (mut doc, _creation) = RecordDoc::create(
+        &h.id(),
+        BatchNumber(6),
+        &shanghai,
+        &application,
+        Timestamp(0),
+    )
+    .unwrap();
+    let mut prev = first.id();
+    let mut entries = Vec::new();
+    for seq in 2..=7 {
+        application.applicant.name = format!("第{seq}次修改");
+        let change = doc.update(&application, Timestamp(0)).unwrap().unwrap();
+        let signed = Entry {
+            author: h.id(),
+            topic: topic.clone(),
+            seq,
+            prev: Some(prev),
+            doc: DocId::Record {
+                batch: BatchNumber(6),
+                recommender: shanghai.clone(),
+                record: RecordId::derive(&h.id(), &topic, 99),
+            },
+            change: change.raw_bytes().to_vec(),
+        }
+        .sign(&h);
+        prev = signed.id();
+        entries.push(signed);
+    }
+    let answer = sender.send(push(&entries.iter().collect::<Vec<_>>()));
+    // Three wait (seq 2-4); the fourth is refused; the two after it wait for it (early).
+    assert_eq!(answer["ack"]["accepted"], 3, "{answer}");
+    assert_eq!(answer["ack"]["refused"], 1, "{answer}");
+    let api = ministry_daemon.api.clone();
+    assert_eq!(
+        metric(&api, "fedrec_entries_refused_total{reason=\"oversized\"} "),
+        1
+    );
+    let status = json(&fedrec(&ministry, &["status", "--format", "json"]).stdout);
+    let seq = status["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["author"] == h.id().to_hex())
+        .map(|f| f["seq"].as_u64().unwrap());
+    assert_eq!(seq, Some(4), "{status}");
+}
+
+/// Whether the node at `data` lists a connected peer with this node id.
+fn connected_to(data: &Path, node_id: &str) -> bool {
+    let status = json(&fedrec(data, &["status", "--format", "json"]).stdout);
+    status["peers"]
+        .as_array()
+        .is_some_and(|peers| peers.iter().any(|p| p["node_id"] == node_id))
+}
+
+#[test]
+fn a_revoked_peer_is_disconnected_at_once_and_refused_at_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, ministry_port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = p2p_address(ministry_port, &ministry);
+    let office = init_office(
+        dir.path(),
+        "office",
+        "shanghai",
+        "recommender",
+        &ministry_address,
+    );
+    let _ministry_daemon = Daemon::start_online(&ministry);
+    let api = _ministry_daemon.api.clone();
+    roster_add(&ministry, &office, "shanghai", "shanghai", "hq");
+    let _office_daemon = Daemon::start_online(&office);
+    let office_id = ok(&office, &["id"]).trim().to_string();
+    wait_until(
+        "the office to connect to the ministry",
+        Duration::from_secs(60),
+        || connected_to(&ministry, &office_id),
+    );
+    let gated_before = metric(&api, "fedrec_peers_gated_total ");
+
+    ok(
+        &ministry,
+        &["roster", "revoke", "--key", &office_id, "--after", "0"],
+    );
+    // Cut off by the roster change itself, not at some later reconnect; and its redials are
+    // refused at the gate, so it stays cut off.
+    wait_until(
+        "the ministry to disconnect the revoked office",
+        Duration::from_secs(10),
+        || !connected_to(&ministry, &office_id),
+    );
+    assert!(metric(&api, "fedrec_peers_gated_total ") > gated_before);
+    wait_until(
+        "the office's redial to be refused at the gate",
+        Duration::from_secs(60),
+        || metric(&api, "fedrec_peers_gated_total ") > gated_before + 1,
+    );
+    assert!(!connected_to(&ministry, &office_id));
 }

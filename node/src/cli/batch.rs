@@ -34,8 +34,7 @@ pub fn run(data: &Path, command: BatchCommand) -> anyhow::Result<u8> {
             let text =
                 std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
             let client = Client::connect(data)?;
-            let batch: Batch =
-                client.send_bytes("POST", "/batches", "text/plain; charset=utf-8", text)?;
+            let batch: Batch = client.send_bytes("POST", "/batches", "application/toml", text)?;
             println!(
                 "published batch {} signed by this ministry node",
                 batch.number

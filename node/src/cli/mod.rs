@@ -263,7 +263,11 @@ fn report(error: &anyhow::Error) -> u8 {
                 EXIT_USAGE
             }
         }
-        Some(error @ (ClientError::NotRunning { .. } | ClientError::Unreachable { .. })) => {
+        Some(
+            error @ (ClientError::NotRunning { .. }
+            | ClientError::Unreachable { .. }
+            | ClientError::Credential(_)),
+        ) => {
             eprintln!("error: {error}");
             EXIT_NO_DAEMON
         }

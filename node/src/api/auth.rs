@@ -1,0 +1,444 @@
+//! The door of the local API: who may call it, from where, with what kind of body.
+//!
+//! The daemon writes a random token to `DIR/.cookie` (mode 0600) when it starts and removes it
+//! when it stops cleanly, bitcoind's convention: whoever can read the data directory may use the
+//! node, nobody else. The CLI reads the file and sends the token with every request, either as
+//! `Authorization: Basic` with the file's `__cookie__:TOKEN` as user and password (so
+//! `curl -u "$(cat DIR/.cookie)"` works) or as `Authorization: Bearer TOKEN`.
+//!
+//! [`check`] runs before every route, in this order, and answers the first refusal:
+//!
+//! 1. the `Host` header must name the API's own address (`127.0.0.1:PORT`, `localhost:PORT` or
+//!    `[::1]:PORT` for a loopback API), else 421: a page that rebinds its DNS name to loopback
+//!    still sends its own name;
+//! 2. an `Origin` header, if present, must be that same address, else 403: browsers send one on
+//!    every cross-site POST;
+//! 3. a credential must be present and right, else 401 (only `/health` is open, for liveness
+//!    probes; it says nothing but "ok");
+//! 4. a request with a body must declare the route's media type (`application/json`, or
+//!    `application/octet-stream` for attachments and bundles, `application/toml` for batch
+//!    files), else 415: the types a web page can send without a CORS preflight are never
+//!    accepted.
+//!
+//! Credentials are an enum so that the web interface can add a session cookie, issued after a
+//! login through this same token, without a second check beside this one.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The credential file in the data directory.
+pub const COOKIE_FILE: &str = ".cookie";
+/// The user name in the cookie file and in Basic authentication.
+pub const COOKIE_USER: &str = "__cookie__";
+/// Routes that answer without a credential.
+const OPEN_PATHS: &[&str] = &["/health"];
+
+/// The API's secret for this run of the daemon: 32 random bytes, hex-encoded.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(redacted)")
+    }
+}
+
+impl Token {
+    /// A fresh token from the operating system's random source.
+    pub fn generate() -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+        Ok(Self(hex::encode(bytes)))
+    }
+
+    /// The line the cookie file holds: `__cookie__:TOKEN`.
+    pub fn cookie_line(&self) -> String {
+        format!("{COOKIE_USER}:{}", self.0)
+    }
+
+    /// Reads the token from a cookie file's text.
+    pub fn from_cookie_line(text: &str) -> Option<Self> {
+        let token = text.trim().strip_prefix(COOKIE_USER)?.strip_prefix(':')?;
+        (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Self(token.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Compares without stopping at the first difference, so timing tells nothing of the token.
+    fn matches(&self, offered: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), offered.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Writes the cookie file atomically with mode 0600 (write a temporary file, sync, rename), so
+/// the CLI never reads half a token and no other user ever can.
+pub fn write_cookie(data: &Path, token: &Token) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data.join(COOKIE_FILE);
+    let temporary = data.join(format!("{COOKIE_FILE}.tmp"));
+    let _ = std::fs::remove_file(&temporary);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)?;
+    file.write_all(format!("{}\n", token.cookie_line()).as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, &path)?;
+    Ok(path)
+}
+
+/// Reads the token a running daemon wrote to `data`.
+pub fn read_cookie(data: &Path) -> Result<Token, String> {
+    let path = data.join(COOKIE_FILE);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read the API credential: {e}", path.display()))?;
+    Token::from_cookie_line(&text)
+        .ok_or_else(|| format!("{}: not a fedrec API cookie", path.display()))
+}
+
+/// Who a request proved itself to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// The token from the cookie file: a local program or the CLI, with the operator's rights.
+    Cookie,
+}
+
+/// The API's gate: the address it serves and the token of this run.
+#[derive(Debug)]
+pub struct Gate {
+    hosts: Vec<String>,
+    token: Token,
+}
+
+impl Gate {
+    /// A gate for an API bound to `bound`.
+    pub fn new(bound: SocketAddr, token: Token) -> Self {
+        let port = bound.port();
+        let mut hosts = vec![bound.to_string()];
+        if bound.ip().is_loopback() {
+            for name in ["127.0.0.1", "localhost", "[::1]"] {
+                hosts.push(format!("{name}:{port}"));
+            }
+        }
+        hosts.dedup();
+        Self { hosts, token }
+    }
+
+    fn is_own_host(&self, host: &str) -> bool {
+        self.hosts.iter().any(|own| own.eq_ignore_ascii_case(host))
+    }
+
+    /// The credential the request carries, if it is a right one.
+    pub fn credential(&self, headers: &HeaderMap) -> Option<Credential> {
+        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, rest) = value.split_once(' ')?;
+        let token = if scheme.eq_ignore_ascii_case("bearer") {
+            rest.trim().to_string()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = base64_decode(rest.trim())?;
+            let text = String::from_utf8(decoded).ok()?;
+            text.strip_prefix(COOKIE_USER)?
+                .strip_prefix(':')?
+                .to_string()
+        } else {
+            return None;
+        };
+        self.token.matches(&token).then_some(Credential::Cookie)
+    }
+
+    /// Decides a request from its method, path and headers; `Err` is the refusal to send.
+    pub fn admit(
+        &self,
+        method: &axum::http::Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Credential>, (StatusCode, String)> {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !self.is_own_host(host) {
+            return Err((
+                StatusCode::MISDIRECTED_REQUEST,
+                format!(
+                    "Host '{host}' is not this API's address; use http://{}",
+                    self.hosts[0]
+                ),
+            ));
+        }
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let origin = origin.to_str().unwrap_or("");
+            let own = origin
+                .strip_prefix("http://")
+                .is_some_and(|rest| self.is_own_host(rest));
+            if !own {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    format!("requests from origin '{origin}' are refused"),
+                ));
+            }
+        }
+        let credential = self.credential(headers);
+        if credential.is_none() && !OPEN_PATHS.contains(&path) {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "no valid credential: send the token from the data directory's {COOKIE_FILE} \
+                     file (Authorization: Bearer TOKEN)"
+                ),
+            ));
+        }
+        if has_body(method, headers) {
+            let expected = media_type_for(path);
+            let given = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    v.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                });
+            if given.as_deref() != Some(expected) {
+                return Err((
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!(
+                        "{path} takes a body of Content-Type {expected}, not {}",
+                        given.as_deref().unwrap_or("(none)")
+                    ),
+                ));
+            }
+        }
+        Ok(credential)
+    }
+}
+
+/// Whether a request carries a body (or says it does).
+fn has_body(method: &axum::http::Method, headers: &HeaderMap) -> bool {
+    use axum::http::Method;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // HTTP/1.1 frames a request body by Content-Length or Transfer-Encoding; without either
+    // there is none. A declared media type is checked even on an empty body: a form post must
+    // never pass.
+    length.is_some_and(|n| n > 0)
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.contains_key(header::CONTENT_TYPE)
+}
+
+/// The one media type a route's body may have.
+fn media_type_for(path: &str) -> &'static str {
+    if path == "/bundle/import" || (path.starts_with("/records/") && path.ends_with("/attachments"))
+    {
+        "application/octet-stream"
+    } else if path == "/batches" {
+        "application/toml"
+    } else {
+        "application/json"
+    }
+}
+
+/// Standard base64 (with or without padding), for Basic authentication.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for byte in text.trim_end_matches('=').bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The middleware: admits the request or answers the refusal as `{"error": ...}`.
+pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
+    match gate.admit(request.method(), request.uri().path(), request.headers()) {
+        Ok(credential) => {
+            if let Some(credential) = credential {
+                request.extensions_mut().insert(credential);
+            }
+            next.run(request).await
+        }
+        Err((status, message)) => {
+            tracing::debug!(status = status.as_u16(), %message, "API request refused at the door");
+            (
+                status,
+                axum::Json(serde_json::json!({ "error": message, "problems": [] })),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderValue, Method};
+
+    fn gate() -> Gate {
+        Gate::new(
+            "127.0.0.1:7401".parse().unwrap(),
+            Token::from_cookie_line(&format!("{COOKIE_USER}:{}", "ab".repeat(32))).unwrap(),
+        )
+    }
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn status(method: Method, path: &str, pairs: &[(header::HeaderName, &str)]) -> u16 {
+        match gate().admit(&method, path, &headers(pairs)) {
+            Ok(_) => 200,
+            Err((status, _)) => status.as_u16(),
+        }
+    }
+
+    #[test]
+    fn each_refusal_has_its_status() {
+        let bearer = format!("Bearer {}", "ab".repeat(32));
+        let basic_plain = format!("{COOKIE_USER}:{}", "ab".repeat(32));
+        let basic = format!("Basic {}", base64_encode(basic_plain.as_bytes()));
+        let host = (header::HOST, "127.0.0.1:7401");
+        let json = (header::CONTENT_TYPE, "application/json");
+        let post = Method::POST;
+        assert_eq!(
+            status(Method::GET, "/status", std::slice::from_ref(&host)),
+            401
+        );
+        assert_eq!(
+            status(Method::GET, "/health", std::slice::from_ref(&host)),
+            200
+        );
+        let auth = (header::AUTHORIZATION, bearer.as_str());
+        assert_eq!(
+            status(Method::GET, "/status", &[host.clone(), auth.clone()]),
+            200
+        );
+        let basic_auth = (header::AUTHORIZATION, basic.as_str());
+        assert_eq!(
+            status(Method::GET, "/status", &[host.clone(), basic_auth]),
+            200
+        );
+        for own in ["localhost:7401", "[::1]:7401", "LOCALHOST:7401"] {
+            assert_eq!(
+                status(Method::GET, "/status", &[(header::HOST, own), auth.clone()]),
+                200
+            );
+        }
+        for foreign in ["evil.example", "127.0.0.1:7402", "evil.example:7401", ""] {
+            let refused = status(Method::GET, "/health", &[(header::HOST, foreign)]);
+            assert_eq!(refused, 421, "{foreign}");
+        }
+        let evil = (header::ORIGIN, "http://evil.example");
+        assert_eq!(
+            status(Method::GET, "/status", &[host.clone(), auth.clone(), evil]),
+            403
+        );
+        let own_origin = (header::ORIGIN, "http://localhost:7401");
+        let ok = [
+            host.clone(),
+            auth.clone(),
+            own_origin,
+            json.clone(),
+            (header::CONTENT_LENGTH, "2"),
+        ];
+        assert_eq!(status(post.clone(), "/records", &ok), 200);
+        let wrong = Token::from_cookie_line(&format!("{COOKIE_USER}:{}", "cd".repeat(32))).unwrap();
+        let wrong_auth = format!("Bearer {}", wrong.as_str());
+        let wrong_auth = (header::AUTHORIZATION, wrong_auth.as_str());
+        assert_eq!(
+            status(Method::GET, "/status", &[host.clone(), wrong_auth]),
+            401
+        );
+        for (path, media) in [
+            ("/records", "text/plain"),
+            ("/records/x/withdraw", "application/x-www-form-urlencoded"),
+            ("/records/x/attachments", "application/json"),
+            ("/batches", "text/plain; charset=utf-8"),
+        ] {
+            let pairs = [host.clone(), auth.clone(), (header::CONTENT_TYPE, media)];
+            assert_eq!(status(post.clone(), path, &pairs), 415, "{path} {media}");
+        }
+        let no_type = [host.clone(), auth.clone(), (header::CONTENT_LENGTH, "5")];
+        assert_eq!(status(post.clone(), "/records", &no_type), 415);
+        let empty = [host.clone(), auth.clone(), (header::CONTENT_LENGTH, "0")];
+        assert_eq!(status(post.clone(), "/records/x/submit", &empty), 200);
+        let toml = [host, auth, (header::CONTENT_TYPE, "application/toml")];
+        assert_eq!(status(post, "/batches", &toml), 200);
+    }
+
+    #[test]
+    fn cookie_lines_round_trip_and_malformed_ones_are_refused() {
+        let token = Token::generate().unwrap();
+        let line = token.cookie_line();
+        assert!(
+            Token::from_cookie_line(&format!("{line}\n"))
+                .unwrap()
+                .matches(token.as_str())
+        );
+        assert!(!format!("{token:?}").contains(token.as_str()));
+        for bad in [
+            "",
+            "__cookie__",
+            "__cookie__:",
+            "user:abcd",
+            &line[..line.len() - 1],
+        ] {
+            assert!(Token::from_cookie_line(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn base64_encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        while !out.len().is_multiple_of(4) {
+            out.push('=');
+        }
+        out
+    }
+}
