@@ -225,6 +225,18 @@ impl SignedEntry {
         out
     }
 
+    /// The topic named in an encoded entry, read without decoding the rest (no key parsing, no
+    /// copy of the change). For routing only: it says which peers may want to hear of the entry,
+    /// and trusts nothing; `None` for bytes that do not get as far as a valid topic.
+    pub fn peek_topic(bytes: &[u8]) -> Option<Topic> {
+        let mut reader = Reader { bytes };
+        if reader.take(ENTRY_TAG.len(), "tag").ok()? != ENTRY_TAG {
+            return None;
+        }
+        reader.take(32, "author").ok()?;
+        reader.short("topic").ok()?.parse().ok()
+    }
+
     /// Parses untrusted bytes. Checks sizes and syntax only: call [`SignedEntry::verify`] before
     /// trusting anything in the result.
     pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {

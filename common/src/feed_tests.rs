@@ -83,6 +83,24 @@ fn an_honest_entry_round_trips_and_verifies() {
 }
 
 #[test]
+fn peeking_reads_the_topic_that_decoding_reads_and_nothing_from_garbage() {
+    let key = NodeKey::for_test("peeking_reads_the_topic_that_decoding_reads");
+    for signed in feed_of(&key, 2) {
+        let bytes = signed.encode();
+        assert_eq!(
+            SignedEntry::peek_topic(&bytes),
+            Some(SignedEntry::decode(&bytes).unwrap().entry.topic)
+        );
+        assert_eq!(
+            SignedEntry::peek_topic(&bytes[..ENTRY_TAG.len() + 33]),
+            None
+        );
+    }
+    assert_eq!(SignedEntry::peek_topic(b"not an entry"), None);
+    assert_eq!(SignedEntry::peek_topic(&[]), None);
+}
+
+#[test]
 fn tampering_with_any_byte_is_detected() {
     let key = NodeKey::for_test("tampering_with_any_byte_is_detected");
     let signed = &feed_of(&key, 2)[1];

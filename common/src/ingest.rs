@@ -141,9 +141,74 @@ pub fn decode(bytes: &[u8]) -> Result<SignedEntry, Refusal> {
     })
 }
 
+/// Verifies an entry's signature (`verify_strict`) and that its change parses and is by its
+/// author: the costly part of the checks, and the part that needs nothing a node holds.
+pub fn verify(signed: &SignedEntry) -> Result<automerge::Change, Refusal> {
+    signed.verify().map_err(|error| {
+        let kind = match error {
+            crate::feed::EntryError::BadSignature(_) => RefusalKind::BadSignature,
+            crate::feed::EntryError::WrongActor { .. } => RefusalKind::WrongActor,
+            crate::feed::EntryError::BadChange(_) => RefusalKind::BadChange,
+            crate::feed::EntryError::TooLarge { .. } => RefusalKind::Oversized,
+            _ => RefusalKind::Malformed,
+        };
+        Refusal {
+            kind,
+            reason: error.to_string(),
+        }
+    })
+}
+
+/// An entry from elsewhere on its way to [`check`]: its bytes, and, when prepared ahead (off
+/// the node's lock, possibly on another core), its decoding and [`verify`]'s answer. Checking a
+/// prepared entry gives exactly the answer checking its bytes would.
+#[derive(Debug)]
+pub struct Prepared {
+    pub bytes: Vec<u8>,
+    ready: Option<(SignedEntry, Result<automerge::Change, Refusal>)>,
+}
+
+impl Prepared {
+    /// Bytes to be decoded and verified when checked.
+    pub fn later(bytes: Vec<u8>) -> Self {
+        Self { bytes, ready: None }
+    }
+
+    /// Decodes and verifies now. Bytes that do not decode are left for the check to refuse.
+    pub fn now(bytes: Vec<u8>) -> Self {
+        let ready = decode(&bytes).ok().map(|signed| {
+            let verified = verify(&signed);
+            (signed, verified)
+        });
+        Self { bytes, ready }
+    }
+
+    /// The decoded entry and, if prepared, its verification, taken out (a second call decodes
+    /// again and leaves verification to [`check_prepared`]).
+    pub fn take(
+        &mut self,
+    ) -> Result<(SignedEntry, Option<Result<automerge::Change, Refusal>>), Refusal> {
+        match self.ready.take() {
+            Some((signed, verified)) => Ok((signed, Some(verified))),
+            None => decode(&self.bytes).map(|signed| (signed, None)),
+        }
+    }
+}
+
 /// Decides on a decoded entry from elsewhere.
 pub fn check(
     signed: SignedEntry,
+    roster: &Roster,
+    refused_authors: &BTreeSet<NodeId>,
+    feed: &FeedState,
+) -> Outcome {
+    check_prepared(signed, None, roster, refused_authors, feed)
+}
+
+/// [`check`], with [`verify`]'s answer for `signed` when it was computed ahead.
+pub fn check_prepared(
+    signed: SignedEntry,
+    verified: Option<Result<automerge::Change, Refusal>>,
     roster: &Roster,
     refused_authors: &BTreeSet<NodeId>,
     feed: &FeedState,
@@ -155,18 +220,9 @@ pub fn check(
             format!("author {} equivocated and is refused", entry.author.short()),
         );
     }
-    let change = match signed.verify() {
+    let change = match verified.unwrap_or_else(|| verify(&signed)) {
         Ok(change) => change,
-        Err(error) => {
-            let kind = match error {
-                crate::feed::EntryError::BadSignature(_) => RefusalKind::BadSignature,
-                crate::feed::EntryError::WrongActor { .. } => RefusalKind::WrongActor,
-                crate::feed::EntryError::BadChange(_) => RefusalKind::BadChange,
-                crate::feed::EntryError::TooLarge { .. } => RefusalKind::Oversized,
-                _ => RefusalKind::Malformed,
-            };
-            return refuse(kind, error.to_string());
-        }
+        Err(refusal) => return Outcome::Refuse(refusal),
     };
     if let Err(error) = roster.may_write(&entry.author, &entry.doc, entry.seq) {
         let kind = match error {
@@ -440,6 +496,43 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    fn outcome_name(outcome: &Outcome) -> String {
+        match outcome {
+            Outcome::Accept(_) => "accept".into(),
+            Outcome::Duplicate => "duplicate".into(),
+            Outcome::Early { head, seq } => format!("early {head} {seq}"),
+            Outcome::Refuse(refusal) => refusal.kind.key().into(),
+            Outcome::Equivocation(..) => "equivocation".into(),
+        }
+    }
+
+    #[test]
+    fn a_prepared_entry_gets_the_answer_its_bytes_get() {
+        let w = world();
+        let none = BTreeSet::new();
+        let one = &w.entries[0];
+        let mut forged = one.clone();
+        forged.signature[3] ^= 1;
+        let cases = [
+            (one.encode(), state(&[], 1)),
+            (one.encode(), state(&[one], 1)),
+            (forged.encode(), state(&[], 1)),
+            (w.entries[1].encode(), state(&[], 2)),
+            (b"garbage".to_vec(), state(&[], 1)),
+        ];
+        for (bytes, feed) in cases {
+            let answer = |mut prepared: Prepared| match prepared.take() {
+                Ok((signed, verified)) => {
+                    outcome_name(&check_prepared(signed, verified, &w.roster, &none, &feed))
+                }
+                Err(refusal) => refusal.kind.key().to_string(),
+            };
+            let ahead = answer(Prepared::now(bytes.clone()));
+            assert_eq!(ahead, answer(Prepared::later(bytes)));
+            assert_ne!(ahead, "");
+        }
     }
 
     #[test]

@@ -32,7 +32,7 @@ use fedrec_common::feed::{FeedHead, SignedEntry};
 use fedrec_common::form::Application;
 use fedrec_common::identity::{Hash32, NodeId};
 use fedrec_common::ids::{DocId, Topic};
-use fedrec_common::ingest::{self, FeedState, Outcome, Refusal, RefusalKind};
+use fedrec_common::ingest::{self, FeedState, Outcome, Prepared, Refusal, RefusalKind};
 use fedrec_common::record::{RecordDoc, Status};
 use fedrec_common::review::JsonMapDoc;
 use fedrec_common::roster::Roster;
@@ -137,6 +137,12 @@ fn apply_failed(error: impl std::fmt::Display) -> Refusal {
 impl Node {
     /// Takes in entries from elsewhere: every check, then one synced write for what passed.
     pub fn ingest(&mut self, from: &NodeId, entries: Vec<Vec<u8>>) -> IngestReport {
+        self.ingest_prepared(from, entries.into_iter().map(Prepared::later).collect())
+    }
+
+    /// [`Node::ingest`] for entries whose decoding and signatures may have been checked ahead,
+    /// off the node's lock ([`Prepared::now`]); the answers are the same.
+    pub fn ingest_prepared(&mut self, from: &NodeId, mut entries: Vec<Prepared>) -> IngestReport {
         let mut report = IngestReport::default();
         let roster = match self.roster() {
             Ok(Some(roster)) => roster,
@@ -169,15 +175,15 @@ impl Node {
                 rule_refusals: Vec::new(),
             };
             report = IngestReport::default();
-            for bytes in &entries {
-                match self.take_one(&roster, &mut overlay, bytes) {
+            for incoming in &mut entries {
+                match self.take_one(&roster, &mut overlay, incoming) {
                     Ok(Taken::Accepted) => {
                         report.accepted += 1;
                         for refusal in std::mem::take(&mut overlay.rule_refusals) {
                             report.refused_changes += 1;
                             overlay
                                 .quarantined
-                                .push(self.quarantined(from, refusal, bytes));
+                                .push(self.quarantined(from, refusal, &incoming.bytes));
                         }
                     }
                     Ok(Taken::Duplicate) => report.duplicates += 1,
@@ -186,7 +192,7 @@ impl Node {
                         report.refused += 1;
                         overlay
                             .quarantined
-                            .push(self.quarantined(from, refusal, bytes));
+                            .push(self.quarantined(from, refusal, &incoming.bytes));
                     }
                     Err(error) => {
                         report.refused += 1;
@@ -308,10 +314,10 @@ impl Node {
         &mut self,
         roster: &Roster,
         overlay: &mut Overlay,
-        bytes: &[u8],
+        incoming: &mut Prepared,
     ) -> Result<Taken, NodeError> {
-        let signed = match ingest::decode(bytes) {
-            Ok(signed) => signed,
+        let (signed, verified) = match incoming.take() {
+            Ok(taken) => taken,
             Err(refusal) => return Ok(Taken::Refused(refusal)),
         };
         let (author, topic, seq) = (
@@ -337,7 +343,7 @@ impl Node {
                 _ => self.held_id(overlay, &author, &topic, seq - 1)?,
             },
         };
-        match ingest::check(signed, roster, &overlay.refused_authors, &state) {
+        match ingest::check_prepared(signed, verified, roster, &overlay.refused_authors, &state) {
             Outcome::Accept(accepted) => {
                 let (signed, change) = *accepted;
                 if let Err(refusal) = self.apply_in_memory(overlay, &signed, change) {
@@ -520,7 +526,17 @@ impl Node {
                     }
                     if record.applied > 0 {
                         batch.snapshot(&name, &record.doc.save());
-                        if let Ok(application) = record.doc.application()
+                        // A status change seen at this document's last entry already read the
+                        // whole application (for the ministry's receipt): reuse it rather than
+                        // assemble every box's text from Automerge a second time.
+                        let last_id = record.last_entry.as_ref().map(SignedEntry::id);
+                        let read = overlay
+                            .merged
+                            .iter()
+                            .rev()
+                            .find(|m| last_id == Some(m.entry.id()))
+                            .map(|m| Ok(m.application.clone()));
+                        if let Ok(application) = read.unwrap_or_else(|| record.doc.application())
                             && let Some(mut summary) = RecordSummary::after_write(
                                 record.previous.as_ref(),
                                 doc,

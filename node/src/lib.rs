@@ -22,6 +22,7 @@ pub mod net;
 pub mod node;
 pub mod records;
 pub mod replicate;
+pub mod rounds;
 pub mod store;
 pub mod telemetry;
 pub mod trust;

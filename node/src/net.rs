@@ -17,13 +17,22 @@
 //!
 //! Rounds start on a timer (anti-entropy), when a peer connects, and right after this node
 //! writes or learns new entries (the push notice), so edits travel at once when peers are up.
+//! [`Rounds`] keeps one round per peer at a time and never loses a reason for one: a notice that
+//! arrives during a round starts another when it ends. Entries learned from a peer (and, on the
+//! ministry, the receipts and verdicts written for them, which share their topic) start rounds
+//! only with the peers the roster lets read those topics, the sender included: so a submission's
+//! verdict goes straight back to the office that pushed it, and 300 offices pushing at once
+//! start 300 rounds, not 300 × 299.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use fedrec_common::feed::SignedEntry;
 use fedrec_common::identity::{NodeId, NodeKey};
+use fedrec_common::ids::Topic;
+use fedrec_common::roster::Roster;
 use fedrec_common::sync::{self, Request, Response};
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
@@ -35,6 +44,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::api::Api;
 use crate::daemon::node_id_of_peer;
 use crate::metrics::Metrics;
+use crate::rounds::Rounds;
 
 pub mod gate;
 
@@ -217,9 +227,37 @@ enum Internal {
     Respond(request_response::ResponseChannel<Response>, Response),
     /// Requests to send to a peer as the next steps of a round.
     Send(PeerId, Vec<Request>),
-    /// New entries arrived: start rounds with the other peers (store and forward).
-    Learned(PeerId),
+    /// New entries arrived: start rounds with the peers who may read them (store and forward).
+    Learned(Learned),
 }
+
+/// Topics in which a message brought new entries, and the roster that says who reads them.
+struct Learned {
+    topics: BTreeSet<Topic>,
+    roster: Option<Roster>,
+}
+
+impl Learned {
+    /// Whether a peer with this key may want to hear of these entries. Without a roster, every
+    /// peer may (rounds are cheap; a missed one waits for the timer).
+    fn concerns(&self, peer: &NodeId) -> bool {
+        match &self.roster {
+            Some(roster) => self.topics.iter().any(|topic| roster.may_read(peer, topic)),
+            None => true,
+        }
+    }
+}
+
+/// The topics of the entries in a message, read without decoding the entries.
+fn topics_of(entries: &[Vec<u8>]) -> BTreeSet<Topic> {
+    entries
+        .iter()
+        .filter_map(|bytes| SignedEntry::peek_topic(bytes))
+        .collect()
+}
+
+/// Peers admitted by the roster, with the key each one's peer id carries.
+type Authorised = HashMap<PeerId, NodeId>;
 
 /// A dial target with its backoff.
 struct Target {
@@ -316,13 +354,15 @@ pub async fn run(
         })
         .collect();
     let (internal_tx, mut internal) = mpsc::channel::<Internal>(256);
-    let mut pending: HashMap<OutboundRequestId, PeerId> = HashMap::new();
-    // Blocking tasks working on a round with each peer (computing a digest, taking in an answer).
-    // With `pending`, this keeps rounds with one peer from overlapping, so a slow peer is not
-    // sent the same entries again by every tick while it is still taking them in.
-    let mut working: HashMap<PeerId, u32> = HashMap::new();
-    let mut authorised: HashSet<PeerId> = HashSet::new();
+    let mut rounds: Rounds<PeerId, OutboundRequestId> = Rounds::default();
+    let mut authorised = Authorised::new();
     let mut last_round: HashMap<PeerId, Instant> = HashMap::new();
+    // Every round this loop starts goes through here: its first step (the digest) runs in a
+    // blocking task, and it is recorded for `status`.
+    let begin = |peer: PeerId, node_id: NodeId, last_round: &mut HashMap<PeerId, Instant>| {
+        last_round.insert(peer, Instant::now());
+        spawn_digest(&api, peer, node_id, &internal_tx);
+    };
     let mut tick = tokio::time::interval(config.sync_interval);
     let mut redial = tokio::time::interval(Duration::from_millis(250));
     tracing::info!(peer = %local_peer, "network up");
@@ -346,9 +386,9 @@ pub async fn run(
                 }
             }
             _ = tick.tick() => {
-                for peer in authorised.clone() {
-                    if start_round(&api, peer, &internal_tx, &pending, &mut working) {
-                        last_round.insert(peer, Instant::now());
+                for (&peer, &node_id) in &authorised {
+                    if rounds.want(peer) {
+                        begin(peer, node_id, &mut last_round);
                     }
                 }
             }
@@ -367,8 +407,10 @@ pub async fn run(
             }
             Some(command) = commands.recv() => match command {
                 Command::Notify => {
-                    for peer in authorised.clone() {
-                        start_round(&api, peer, &internal_tx, &pending, &mut working);
+                    for (&peer, &node_id) in &authorised {
+                        if rounds.want(peer) {
+                            begin(peer, node_id, &mut last_round);
+                        }
                     }
                 }
                 Command::Peers(reply) => {
@@ -386,19 +428,25 @@ pub async fn run(
                     let _ = swarm.behaviour_mut().sync.send_response(channel, response);
                 }
                 Internal::Send(peer, requests) => {
-                    if let Some(count) = working.get_mut(&peer) {
-                        *count = count.saturating_sub(1);
-                    }
-                    if authorised.contains(&peer) {
+                    if authorised.contains_key(&peer) {
                         for request in requests {
                             let id = swarm.behaviour_mut().sync.send_request(&peer, request);
-                            pending.insert(id, peer);
+                            rounds.sent(id, peer);
+                        }
+                    }
+                    if rounds.step_done(peer) {
+                        match authorised.get(&peer) {
+                            Some(&node_id) => begin(peer, node_id, &mut last_round),
+                            // Gone meanwhile: release the step counted for the owed round.
+                            None => { rounds.step_done(peer); }
                         }
                     }
                 }
-                Internal::Learned(from) => {
-                    for peer in authorised.iter().filter(|p| **p != from).copied().collect::<Vec<_>>() {
-                        start_round(&api, peer, &internal_tx, &pending, &mut working);
+                Internal::Learned(learned) => {
+                    for (&peer, node_id) in &authorised {
+                        if learned.concerns(node_id) && rounds.want(peer) {
+                            begin(peer, *node_id, &mut last_round);
+                        }
                     }
                 }
             },
@@ -406,10 +454,18 @@ pub async fn run(
                 SwarmEvent::ConnectionEstablished { peer_id, .. } => {
                     // The gate admitted this connection; check again in case the roster changed
                     // between its decision and this event.
-                    if swarm.behaviour().gate.admits(&peer_id) {
-                        if authorised.insert(peer_id) {
+                    let admitted = swarm
+                        .behaviour()
+                        .gate
+                        .admits(&peer_id)
+                        .then(|| node_id_of_peer(&peer_id.to_string()).ok())
+                        .flatten();
+                    if let Some(node_id) = admitted {
+                        if authorised.insert(peer_id, node_id).is_none() {
                             tracing::info!(peer = %peer_id, "peer connected");
-                            start_round(&api, peer_id, &internal_tx, &pending, &mut working);
+                            if rounds.want(peer_id) {
+                                begin(peer_id, node_id, &mut last_round);
+                            }
                         }
                         for target in targets.iter_mut().filter(|t| t.peer == Some(peer_id)) {
                             target.backoff = Duration::from_millis(250);
@@ -422,6 +478,7 @@ pub async fn run(
                 }
                 SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                     authorised.remove(&peer_id);
+                    rounds.disconnected(&peer_id);
                     tracing::debug!(peer = %peer_id, "peer disconnected");
                 }
                 SwarmEvent::NewListenAddr { address, .. } => tracing::info!(%address, "listening"),
@@ -457,7 +514,11 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    handle_sync_event(event, &api, &authorised, &mut pending, &mut working, &internal_tx);
+                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &internal_tx)
+                        && let Some(&node_id) = authorised.get(&peer)
+                    {
+                        begin(peer, node_id, &mut last_round);
+                    }
                 }
                 _ => {}
             },
@@ -475,72 +536,89 @@ fn peer_of(address: &Multiaddr) -> Option<PeerId> {
     })
 }
 
+/// Handles one event of the sync protocol. Returns a peer whose owed round must begin now (a
+/// failed request ended a round during which a notice arrived).
 fn handle_sync_event(
     event: request_response::Event<Request, Response>,
     api: &Arc<Api>,
-    authorised: &HashSet<PeerId>,
-    pending: &mut HashMap<OutboundRequestId, PeerId>,
-    working: &mut HashMap<PeerId, u32>,
+    authorised: &Authorised,
+    rounds: &mut Rounds<PeerId, OutboundRequestId>,
     internal: &mpsc::Sender<Internal>,
-) {
+) -> Option<PeerId> {
     match event {
         request_response::Event::Message { peer, message, .. } => match message {
             request_response::Message::Request {
                 request, channel, ..
             } => {
                 let internal = internal.clone();
-                if !authorised.contains(&peer) {
+                let Some(&node_id) = authorised.get(&peer) else {
                     let refusal = Response::Refused {
                         reason: "this node does not sync with peers outside the roster".into(),
                     };
                     let _ = internal.try_send(Internal::Respond(channel, refusal));
-                    return;
-                }
+                    return None;
+                };
                 let api = Arc::clone(api);
                 tokio::task::spawn_blocking(move || {
-                    let Ok(node_id) = node_id_of_peer(&peer.to_string()) else {
-                        return;
+                    // Decoding and signatures are checked before the node's lock is taken, so
+                    // they overlap with the intake of another message.
+                    let (topics, prepared) = match &request {
+                        Request::Push { entries } => {
+                            (topics_of(entries), Some(crate::replicate::prepare(entries)))
+                        }
+                        _ => (BTreeSet::new(), None),
                     };
                     let (response, learned) = {
                         let mut node = api
                             .node
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        node.answer(&node_id, request)
+                        let (response, learned) = node.answer_prepared(&node_id, request, prepared);
+                        (response, learned.then(|| node.roster().ok().flatten()))
                     };
                     let _ = internal.blocking_send(Internal::Respond(channel, response));
-                    if learned {
-                        let _ = internal.blocking_send(Internal::Learned(peer));
+                    if let Some(roster) = learned {
+                        let _ =
+                            internal.blocking_send(Internal::Learned(Learned { topics, roster }));
                     }
                 });
+                None
             }
             request_response::Message::Response {
                 request_id,
                 response,
             } => {
-                let Some(peer) = pending.remove(&request_id) else {
-                    return;
-                };
-                *working.entry(peer).or_default() += 1;
+                let peer = rounds.answered(&request_id)?;
                 let api = Arc::clone(api);
                 let internal = internal.clone();
+                let node_id = authorised.get(&peer).copied();
                 tokio::task::spawn_blocking(move || {
-                    let (next, learned) = match node_id_of_peer(&peer.to_string()) {
-                        Ok(node_id) => {
+                    let (topics, prepared) = match &response {
+                        Response::Entries { entries, .. } => {
+                            (topics_of(entries), Some(crate::replicate::prepare(entries)))
+                        }
+                        _ => (BTreeSet::new(), None),
+                    };
+                    let (next, learned) = match node_id {
+                        Some(node_id) => {
                             let mut node = api
                                 .node
                                 .lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-                            node.on_response(&node_id, response)
+                            let (next, learned) =
+                                node.on_response_prepared(&node_id, response, prepared);
+                            (next, learned.then(|| node.roster().ok().flatten()))
                         }
-                        Err(_) => (Vec::new(), false),
+                        None => (Vec::new(), None),
                     };
                     // Sent even when empty: it tells the loop this step of the round is done.
                     let _ = internal.blocking_send(Internal::Send(peer, next));
-                    if learned {
-                        let _ = internal.blocking_send(Internal::Learned(peer));
+                    if let Some(roster) = learned {
+                        let _ =
+                            internal.blocking_send(Internal::Learned(Learned { topics, roster }));
                     }
                 });
+                None
             }
         },
         request_response::Event::OutboundFailure {
@@ -549,40 +627,38 @@ fn handle_sync_event(
             error,
             ..
         } => {
-            pending.remove(&request_id);
             tracing::debug!(%peer, %error, "sync request failed");
+            match rounds.failed(&request_id) {
+                Some((peer, true)) if authorised.contains_key(&peer) => Some(peer),
+                Some((peer, true)) => {
+                    // Gone meanwhile: release the step counted for the owed round.
+                    rounds.step_done(peer);
+                    None
+                }
+                _ => None,
+            }
         }
         request_response::Event::InboundFailure { peer, error, .. } => {
             tracing::debug!(%peer, %error, "inbound sync request failed");
+            None
         }
-        request_response::Event::ResponseSent { .. } => {}
+        request_response::Event::ResponseSent { .. } => None,
     }
 }
 
-/// Starts a round with `peer` (computes this node's digest for it and sends it), unless a round
-/// with that peer is still under way. Returns whether it started one.
-fn start_round(
-    api: &Arc<Api>,
-    peer: PeerId,
-    internal: &mpsc::Sender<Internal>,
-    pending: &HashMap<OutboundRequestId, PeerId>,
-    working: &mut HashMap<PeerId, u32>,
-) -> bool {
-    let busy = working.get(&peer).is_some_and(|n| *n > 0) || pending.values().any(|p| *p == peer);
-    if busy {
-        return false;
-    }
-    *working.entry(peer).or_default() += 1;
+/// The first step of a round with `peer`, already counted as running in [`Rounds`]: computes
+/// this node's digest for it in a blocking task and hands it to the loop to send.
+fn spawn_digest(api: &Arc<Api>, peer: PeerId, node_id: NodeId, internal: &mpsc::Sender<Internal>) {
     let api = Arc::clone(api);
     let internal = internal.clone();
     tokio::task::spawn_blocking(move || {
-        let request = node_id_of_peer(&peer.to_string()).ok().and_then(|node_id| {
+        let request = {
             let node = api
                 .node
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             node.digest_for(&node_id).ok()
-        });
+        };
         if request.is_some() {
             api.metrics
                 .sync_rounds
@@ -591,7 +667,6 @@ fn start_round(
         // Sent even when empty: it tells the loop the round's first step is done.
         let _ = internal.blocking_send(Internal::Send(peer, request.into_iter().collect()));
     });
-    true
 }
 
 /// A codec that writes a request's bytes exactly as given (length prefix included) and reads

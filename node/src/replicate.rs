@@ -13,7 +13,7 @@
 use fedrec_common::feed::SignedEntry;
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::Topic;
-use fedrec_common::ingest::RefusalKind;
+use fedrec_common::ingest::{Prepared, RefusalKind};
 use fedrec_common::sync::{self, FeedPosition, Request, Response};
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +87,17 @@ impl Node {
 
     /// Answers a peer's request; also says whether it taught this node anything new.
     pub fn answer(&mut self, peer: &NodeId, request: Request) -> (Response, bool) {
+        self.answer_prepared(peer, request, None)
+    }
+
+    /// [`Node::answer`], with a `Push`'s entries already decoded and verified off the node's
+    /// lock ([`prepare`]), when `prepared` holds them.
+    pub fn answer_prepared(
+        &mut self,
+        peer: &NodeId,
+        request: Request,
+        prepared: Option<Vec<Prepared>>,
+    ) -> (Response, bool) {
         let result = match request {
             Request::Digest {
                 digest,
@@ -113,7 +124,10 @@ impl Node {
                 .entries_for(peer, &author, &topic, from_seq)
                 .map(|r| (r, false)),
             Request::Push { entries } => {
-                let report = self.ingest(peer, entries);
+                let report = match prepared {
+                    Some(prepared) => self.ingest_prepared(peer, prepared),
+                    None => self.ingest(peer, entries),
+                };
                 Ok((
                     Response::Ack {
                         accepted: report.accepted,
@@ -175,6 +189,17 @@ impl Node {
     /// Handles a peer's answer; returns the next requests of the round, and whether this node
     /// learned new entries.
     pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, bool) {
+        self.on_response_prepared(peer, response, None)
+    }
+
+    /// [`Node::on_response`], with an `Entries` answer's entries already decoded and verified
+    /// off the node's lock ([`prepare`]), when `prepared` holds them.
+    pub fn on_response_prepared(
+        &mut self,
+        peer: &NodeId,
+        response: Response,
+        prepared: Option<Vec<Prepared>>,
+    ) -> (Vec<Request>, bool) {
         match response {
             Response::InSync => {
                 // The peer holds exactly this node's heads of every feed they share.
@@ -215,7 +240,10 @@ impl Node {
                 let last = entries
                     .last()
                     .and_then(|bytes| SignedEntry::decode(bytes).ok());
-                let report = self.ingest(peer, entries);
+                let report = match prepared {
+                    Some(prepared) => self.ingest_prepared(peer, prepared),
+                    None => self.ingest(peer, entries),
+                };
                 let mut next = Vec::new();
                 if more
                     && report.refused == 0
@@ -368,3 +396,36 @@ impl Node {
 }
 
 pub use fedrec_common::bundle::{BUNDLE_MAGIC, parse_bundle};
+
+/// Decodes and verifies a message's entries ahead of [`Node::ingest_prepared`], without the
+/// node: signatures and change parsing are most of intake's checking, and done here they run
+/// outside the node's lock, on as many cores as the machine has (in chunks, one thread each),
+/// while another message is being taken in.
+pub fn prepare(entries: &[Vec<u8>]) -> Vec<Prepared> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Splitting a small message costs more in thread start-up than it saves.
+    if threads == 1 || entries.len() < 32 {
+        return entries.iter().cloned().map(Prepared::now).collect();
+    }
+    let chunk = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope
+                    .spawn(move || part.iter().cloned().map(Prepared::now).collect::<Vec<_>>());
+                (part, handle)
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|(part, handle)| {
+                // A preparing thread cannot panic (Automerge runs under catch_unwind); if one
+                // did, its entries are left to be checked under the lock, never dropped.
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().cloned().map(Prepared::later).collect())
+            })
+            .collect()
+    })
+}

@@ -73,7 +73,14 @@ pub struct Store {
     /// control run, which must show that its harness notices lost writes. Release builds never
     /// read the variable (see [`durable_writes`]).
     durable: bool,
+    /// Every feed head as last read, until the next commit. Sync reads all heads for every
+    /// digest, answer and plan (hundreds of feeds on a ministry, each a key check and a JSON
+    /// decode), while heads change only when a batch commits, which empties this.
+    heads_cache: std::sync::Mutex<Option<Heads>>,
 }
+
+/// Every feed head: author, topic and head.
+type Heads = Vec<(NodeId, Topic, FeedHead)>;
 
 /// The environment variable that turns durable writes off, for the crash test's control run.
 pub const UNDURABLE_WRITES_ENV: &str = "FEDREC_TEST_UNDURABLE_WRITES";
@@ -146,6 +153,7 @@ impl Store {
             quarantine_counter: std::sync::atomic::AtomicU64::new(0),
             quarantine_book: Mutex::new(QuarantineBook::new(QuarantineLimits::default())),
             durable: durable_writes(),
+            heads_cache: std::sync::Mutex::new(None),
         };
         store.set_quarantine_limits(QuarantineLimits::default())?;
         if !store.durable {
@@ -190,8 +198,17 @@ impl Store {
             // The control run: no WAL and no sync, so a SIGKILL loses what the memtable held.
             options.disable_wal(true);
         }
-        self.db.write_opt(batch, &options)?;
+        let result = self.db.write_opt(batch, &options);
+        // Emptied whether or not the write went through: a failed write may have applied.
+        *self.cached_heads() = None;
+        result?;
         Ok(())
+    }
+
+    fn cached_heads(&self) -> std::sync::MutexGuard<'_, Option<Heads>> {
+        self.heads_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn get_raw(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
@@ -218,6 +235,15 @@ impl Store {
 
     /// Every feed this node holds, with its head.
     pub fn heads(&self) -> Result<Vec<(NodeId, Topic, FeedHead)>, StoreError> {
+        if let Some(heads) = self.cached_heads().as_ref() {
+            return Ok(heads.clone());
+        }
+        let heads = self.read_heads()?;
+        *self.cached_heads() = Some(heads.clone());
+        Ok(heads)
+    }
+
+    fn read_heads(&self) -> Result<Heads, StoreError> {
         let mut heads = Vec::new();
         for item in self.db.iterator_cf(self.cf("heads"), IteratorMode::Start) {
             let (key, value) = item?;
@@ -716,6 +742,37 @@ mod tests {
         let short = feed_key(&author, &"recommender:ab".parse().unwrap());
         let long = feed_key(&author, &"recommender:abc".parse().unwrap());
         assert!(!long.starts_with(&short) && !short.starts_with(&long));
+    }
+
+    #[test]
+    fn heads_read_after_a_commit_show_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let key = fedrec_common::identity::NodeKey::for_test("heads_read_after_a_commit_show_it");
+        let topic = Topic::Public;
+        let mut prev = None;
+        assert!(store.heads().unwrap().is_empty());
+        for seq in 1..=2 {
+            let signed = fedrec_common::feed::Entry {
+                author: key.id(),
+                topic: topic.clone(),
+                seq,
+                prev,
+                doc: fedrec_common::ids::DocId::Roster,
+                change: vec![seq as u8],
+            }
+            .sign(&key);
+            prev = Some(signed.id());
+            let mut batch = store.batch();
+            batch.entry(&signed);
+            batch.commit().unwrap();
+            // Read twice: the second read is the cached one.
+            for _ in 0..2 {
+                let heads = store.heads().unwrap();
+                assert_eq!(heads.len(), 1);
+                assert_eq!((heads[0].2.seq, heads[0].2.id), (seq, signed.id()));
+            }
+        }
     }
 
     #[test]

@@ -231,15 +231,27 @@ impl Daemon {
         Self::spawn(data, &[], &[])
     }
 
+    /// Starts an online daemon exactly as an operator would, with the default configuration: no
+    /// short test interval, so anything that waits for the anti-entropy timer takes its 30 s.
+    pub fn start_default(data: &Path) -> Self {
+        Self::spawn_with(data, &[], &[], false)
+    }
+
     fn spawn(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn_with(data, flags, env, true)
+    }
+
+    fn spawn_with(data: &Path, flags: &[&str], env: &[(&str, &str)], short_rounds: bool) -> Self {
         let _ = std::fs::remove_file(data.join("daemon.json"));
-        let child = Command::new(fedrec_bin())
-            .arg("--data")
-            .arg(data)
-            .arg("run")
-            .args(flags)
+        let mut command = Command::new(fedrec_bin());
+        command.arg("--data").arg(data).arg("run").args(flags);
+        if short_rounds {
             // Short anti-entropy rounds, so tests wait seconds, not minutes, for a missed push.
-            .env("FEDREC_SYNC_INTERVAL_SECS", "1")
+            command.env("FEDREC_SYNC_INTERVAL_SECS", "1");
+        } else {
+            command.env_remove("FEDREC_SYNC_INTERVAL_SECS");
+        }
+        let child = command
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -1,10 +1,11 @@
 //! The *catch-up* and *country* scenarios: whole daemons with their libp2p networks on
-//! loopback, in this process.
+//! loopback, in this process, except the country's ministry, which runs as a child process so
+//! that its figures are its own.
 
 use super::*;
 
 /// Starts daemons for `dirs` inside `runtime`.
-fn start_daemons(
+pub(super) fn start_daemons(
     runtime: &tokio::runtime::Runtime,
     dirs: &[PathBuf],
 ) -> anyhow::Result<Vec<daemon::RunningNode>> {
@@ -17,13 +18,13 @@ fn start_daemons(
         .collect()
 }
 
-fn stop_daemons(runtime: &tokio::runtime::Runtime, nodes: Vec<daemon::RunningNode>) {
+pub(super) fn stop_daemons(runtime: &tokio::runtime::Runtime, nodes: Vec<daemon::RunningNode>) {
     for node in nodes {
         let _ = runtime.block_on(node.stop());
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
@@ -156,54 +157,72 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
 
     let runtime = runtime()?;
     let offices_started = Instant::now();
-    let mut nodes = start_daemons(&runtime, &dirs)?;
+    let nodes = start_daemons(&runtime, &dirs)?;
     let all_started = offices_started.elapsed();
+    let ministry_id = daemon::key_from(&ministry_data)?.id();
+    let offices: Vec<(Arc<crate::api::Api>, Topic)> = nodes
+        .iter()
+        .zip(0..recommenders)
+        .map(|(node, index)| {
+            let recommender: RecommenderId = format!("r{index:03}").parse()?;
+            Ok((Arc::clone(&node.state), Topic::Recommender(recommender)))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // The ministry runs in a process of its own, as it would on its own machine; the clock starts
+    // when it is spawned, so its start-up is counted.
     let started = Instant::now();
-    nodes.extend(start_daemons(&runtime, &[ministry_data])?);
-    let ministry_state = Arc::clone(&nodes[recommenders].state);
+    let (ministry, _) = super::memory::spawn_fedrec(&ministry_data, &[])?;
+    // For profiling: `perf record -p PID` on the ministry alone.
+    println!("  (ministry process {})", ministry.id());
     let deadline = Instant::now() + Duration::from_secs(300);
-    let mut decided = 0;
-    while decided < recommenders {
+    let mut waiting: Vec<usize> = (0..recommenders).collect();
+    while !waiting.is_empty() {
         if Instant::now() > deadline {
-            bail!("the ministry decided {decided} of {recommenders} after 300 s");
+            super::memory::stop_child(ministry);
+            bail!(
+                "{} of {recommenders} offices had their verdict after 300 s",
+                recommenders - waiting.len()
+            );
         }
-        std::thread::sleep(Duration::from_millis(50));
-        // The ministry's last decision, a cheap read that does not hold up its intake.
-        let verdicts: BTreeMap<String, serde_json::Value> = {
-            let node = ministry_state
-                .node
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            node.store().meta("verdicts/000006")?.unwrap_or_default()
-        };
-        decided = verdicts
-            .values()
-            .filter(|v| v["verdict"]["verdict"] == "accepted" || v["verdict"] == "accepted")
-            .count();
+        std::thread::sleep(Duration::from_millis(20));
+        // An office has its verdict once the ministry's feed for its topic reached it (a cheap
+        // head read) and its decisions table shows the verdict.
+        waiting.retain(|&index| {
+            let (state, topic) = &offices[index];
+            let node = state.node.lock().unwrap_or_else(|e| e.into_inner());
+            let reached = node
+                .store()
+                .head(&ministry_id, topic)
+                .ok()
+                .flatten()
+                .is_some();
+            !(reached
+                && node
+                    .decisions(Some(6))
+                    .is_ok_and(|rows| rows.iter().any(|r| r.verdict == "accepted")))
+        });
     }
     let took = started.elapsed();
-    let accepted_rows = {
-        let node = ministry_state
-            .node
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        node.decisions(Some(6))?
-            .iter()
-            .filter(|r| r.verdict == "accepted")
-            .count()
+    let ministry_rss = super::memory::rss_bytes(ministry.id()).unwrap_or(0);
+    let offices_rss = super::memory::rss_bytes(std::process::id()).unwrap_or(0);
+    let (accepted_rows, entries_held) = {
+        let client = crate::client::Client::connect(&ministry_data)?;
+        let rows: Vec<serde_json::Value> = client.get("/decisions?batch=6")?;
+        let status: serde_json::Value = client.get("/status")?;
+        let held: u64 = status["feeds"]
+            .as_array()
+            .map(|feeds| feeds.iter().filter_map(|f| f["seq"].as_u64()).sum())
+            .unwrap_or(0);
+        (
+            rows.iter().filter(|r| r["verdict"] == "accepted").count(),
+            held,
+        )
     };
-    if accepted_rows != recommenders {
-        bail!("the decisions table shows {accepted_rows} accepted of {recommenders}");
-    }
-    let entries_held = {
-        let node = ministry_state
-            .node
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        node.store().count("entries")?
-    };
-    let rss = super::memory::rss_bytes(std::process::id()).unwrap_or(0);
+    super::memory::stop_child(ministry);
     stop_daemons(&runtime, nodes);
+    if accepted_rows != recommenders {
+        bail!("the ministry's decisions table shows {accepted_rows} accepted of {recommenders}");
+    }
     report.add(
         "country",
         format!("{recommenders} offices start (RocksDB, libp2p, API each)"),
@@ -213,15 +232,24 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
     );
     report.add(
         "country",
-        format!("ministry up → all {recommenders} held with verdicts ({entries_held} entries)"),
+        format!(
+            "ministry spawned → all {recommenders} verdicts back at their offices ({entries_held} entries)"
+        ),
         format!("{:.2} s", took.as_secs_f64()),
-        "≤ 10 s",
-        Some(took <= Duration::from_secs(10)),
+        "≤ 5 s",
+        Some(took <= Duration::from_secs(5)),
     );
     report.add(
         "country",
-        format!("process RSS with {} nodes", recommenders + 1),
-        format!("{:.0} MB", rss as f64 / 1e6),
+        "ministry process RSS at the end",
+        format!("{:.0} MB", ministry_rss as f64 / 1e6),
+        "",
+        None,
+    );
+    report.add(
+        "country",
+        format!("offices' process RSS ({recommenders} nodes)"),
+        format!("{:.0} MB", offices_rss as f64 / 1e6),
         "",
         None,
     );

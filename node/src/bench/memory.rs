@@ -1,6 +1,6 @@
-//! The *memory* scenario: an idle node's resident memory, and a ministry holding 100,000
-//! records (its start-up time and memory), each measured on the `fedrec` binary run as a child
-//! process.
+//! The *memory* scenario: an idle node's resident memory (online, connected to its ministry),
+//! and a ministry holding 100,000 records (its start-up time and memory), each measured on the
+//! `fedrec` binary run as a child process.
 
 use super::sync_rounds::synthetic_records;
 use super::*;
@@ -15,10 +15,22 @@ pub(super) fn rss_bytes(pid: u32) -> Option<u64> {
 /// Runs `fedrec run --offline` on `data` as a child process; returns it with its start-up time
 /// (spawn to the first answer of `/health`).
 fn spawn_daemon(data: &Path) -> anyhow::Result<(std::process::Child, Duration)> {
+    spawn_fedrec(data, &["--offline"])
+}
+
+/// Runs `fedrec run FLAGS` on `data` as a child process, with the configuration in `data` and
+/// nothing else (no test interval); returns it with its start-up time (spawn to the first answer
+/// of `/health`).
+pub(super) fn spawn_fedrec(
+    data: &Path,
+    flags: &[&str],
+) -> anyhow::Result<(std::process::Child, Duration)> {
     let binary = std::env::current_exe()?;
     let started = Instant::now();
     let mut child = std::process::Command::new(binary)
-        .args(["run", "--offline", "--data"])
+        .arg("run")
+        .args(flags)
+        .arg("--data")
         .arg(data)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -41,7 +53,7 @@ fn spawn_daemon(data: &Path) -> anyhow::Result<(std::process::Child, Duration)> 
     }
 }
 
-fn stop_child(mut child: std::process::Child) {
+pub(super) fn stop_child(mut child: std::process::Child) {
     // SAFETY: sending SIGTERM to our own child process.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
@@ -52,27 +64,44 @@ fn stop_child(mut child: std::process::Child) {
 pub(super) fn memory(report: &mut Report, root: &Path, quick: bool) -> anyhow::Result<()> {
     let records = if quick { 10_000 } else { 100_000 };
     let Pair {
-        mut ministry,
+        ministry,
         ministry_data,
         mut office,
         office_data,
         ..
     } = ministry_and_shanghai(root)?;
     write_record(&mut office, 0, 5, false)?;
-    drop(office);
+    drop((office, ministry));
 
-    // An idle recommender node holding one application.
-    let (child, _) = spawn_daemon(&office_data)?;
+    // An idle recommender node holding one application, online as in production: libp2p up,
+    // connected to its ministry (running as another child process), its first round done.
+    let (ministry_child, _) = spawn_fedrec(&ministry_data, &[])?;
+    let (child, _) = spawn_fedrec(&office_data, &[])?;
+    let client = crate::client::Client::connect(&office_data)?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client
+        .get::<serde_json::Value>("/health")
+        .is_ok_and(|h| h["writable"] == true)
+    {
+        if Instant::now() > deadline {
+            stop_child(child);
+            stop_child(ministry_child);
+            bail!("the office did not connect to its ministry within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     std::thread::sleep(Duration::from_secs(2));
     let idle_rss = rss_bytes(child.id()).context("reading the daemon's RSS")?;
     stop_child(child);
+    stop_child(ministry_child);
     report.add(
         "memory",
-        "idle node RSS",
+        "idle node RSS, online (libp2p up, connected to its ministry)",
         format!("{:.1} MB", idle_rss as f64 / 1e6),
         "≤ 40 MB",
         Some(idle_rss <= 40 * 1024 * 1024),
     );
+    let mut ministry = open_node(&ministry_data)?;
 
     // A ministry holding `records` records.
     let key = daemon::key_from(&office_data)?;

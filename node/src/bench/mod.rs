@@ -2,8 +2,8 @@
 //! target it is judged by, measured in the same run (see BENCHMARKS.md for a run's table).
 //!
 //! Scenarios work on real nodes (the daemon's `Node`, RocksDB on disk, the same ingest and
-//! sync code) in a temporary directory. `catch-up` and `country` run whole daemons with their
-//! libp2p networks on loopback; `memory` starts the `fedrec` binary itself as a child process so
+//! sync code) in a temporary directory. `catch-up`, `latency` and `country` run whole daemons
+//! with their libp2p networks on loopback (`country`'s ministry in a process of its own); `memory` starts the `fedrec` binary itself as a child process so
 //! its resident memory is the daemon's alone. Sync bytes are counted as the codec frames them
 //! (4-byte length prefix and postcard body), from the same `sync::encode` the codec calls.
 
@@ -29,17 +29,21 @@ use crate::node::{EditRequest, Node, RosterAdd};
 
 mod federation;
 mod ingest;
+mod latency;
 mod memory;
 mod sync_rounds;
+mod wire;
 use crate::store::Store;
 
 /// The scenarios, in the order `all` runs them.
-pub const SCENARIOS: [&str; 7] = [
+pub const SCENARIOS: [&str; 9] = [
     "rules",
     "ingest",
     "idle-sync",
     "incremental-sync",
+    "wire",
     "catch-up",
+    "latency",
     "country",
     "memory",
 ];
@@ -138,7 +142,9 @@ pub fn run(options: BenchOptions) -> anyhow::Result<u8> {
             "ingest" => ingest::ingest(&mut report, dir.path(), options.quick)?,
             "idle-sync" => sync_rounds::idle_sync(&mut report, dir.path(), options.quick)?,
             "incremental-sync" => sync_rounds::incremental_sync(&mut report, dir.path())?,
+            "wire" => wire::wire(&mut report, dir.path(), options.quick)?,
             "catch-up" => federation::catch_up(&mut report, dir.path(), options.quick)?,
+            "latency" => latency::latency(&mut report, dir.path(), options.quick)?,
             "country" => federation::country(&mut report, dir.path(), options.quick)?,
             "memory" => memory::memory(&mut report, dir.path(), options.quick)?,
             _ => unreachable!("checked above"),

@@ -173,7 +173,7 @@ pub enum Command {
     /// build: `cargo run --release -- bench`).
     Bench {
         /// Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync,
-        /// catch-up, country, memory.
+        /// wire, catch-up, latency, country, memory.
         scenarios: Vec<String>,
         /// Smaller sizes for a quick look; targets are judged on full runs.
         #[arg(long)]
