@@ -16,7 +16,9 @@
 //! - [`review`]: expert review, recognition and the published list;
 //! - [`signed`]: texts the ministry signs (roster, batch definitions);
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
-//! - [`ingest`]: the checks every entry from elsewhere passes before it is stored.
+//! - [`ingest`]: the checks every entry from elsewhere passes before it is stored;
+//! - [`i18n`]: the message catalogue (zh-CN first, en-US) and the renderings of verdicts,
+//!   reasons, statuses and validation problems in the reader's language.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -28,6 +30,7 @@ pub mod decisions;
 pub mod feed;
 pub mod form;
 pub mod fuzzing;
+pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod ingest;
