@@ -6,7 +6,7 @@
 //! names. Text boxes default to empty when a file leaves them out, so that validation can report
 //! every missing box at once instead of stopping at the first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -307,20 +307,42 @@ pub enum FieldValue {
 }
 
 /// One problem found in an application, naming the box it is in.
+///
+/// The problem is kept as a stable code with its arguments, which [`crate::i18n`] renders in
+/// the reader's language, and as English text for scripts and logs. Receipts written before
+/// problems had codes carry only the text; they still read (`code` empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Error)]
 #[error("{field}: {problem}")]
 pub struct FieldError {
     /// The dotted path of the box, or `attachments[i].kind` for an attachment.
     pub field: String,
+    /// The problem's stable code, such as `too-long` (its catalogue message is
+    /// `problem-too-long`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
+    /// The values the problem's message names (the limit, the offending value…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+    /// The problem in English.
     pub problem: String,
 }
 
 impl FieldError {
-    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self {
+    /// A problem at `field` with its catalogue code and arguments; the English text is rendered
+    /// from the catalogue so that it never drifts from the translation.
+    pub fn new(field: impl Into<String>, code: &str, args: &[(&str, String)]) -> Self {
+        let args: BTreeMap<String, String> = args
+            .iter()
+            .map(|(name, value)| ((*name).to_string(), value.clone()))
+            .collect();
+        let mut error = Self {
             field: field.into(),
-            problem: problem.into(),
-        }
+            code: code.to_string(),
+            args,
+            problem: String::new(),
+        };
+        error.problem = crate::i18n::problem(crate::i18n::Lang::En, &error);
+        error
     }
 }
 
@@ -409,10 +431,14 @@ impl Application {
             ("recommender.phone", Text(v)) => r.phone = v,
             (path, value) => {
                 return Err(match field_spec(path) {
-                    None => FieldError::new(path, "the form has no such box"),
+                    None => FieldError::new(path, "no-such-box", &[]),
                     Some(spec) => FieldError::new(
                         path,
-                        format!("expects {}, not {value:?}", kind_name(spec.kind)),
+                        "wrong-kind",
+                        &[
+                            ("kind", kind_name(spec.kind).to_string()),
+                            ("value", format!("{value:?}")),
+                        ],
                     ),
                 });
             }
@@ -423,8 +449,7 @@ impl Application {
     /// Sets a box from text as typed on a command line: `yes`/`no` for yes/no boxes, a whole
     /// number for yuan, a comma-separated list (`集成电路,软件`) for areas.
     pub fn set_from_text(&mut self, path: &str, text: &str) -> Result<(), FieldError> {
-        let spec =
-            field_spec(path).ok_or_else(|| FieldError::new(path, "the form has no such box"))?;
+        let spec = field_spec(path).ok_or_else(|| FieldError::new(path, "no-such-box", &[]))?;
         let value = match spec.kind {
             FieldKind::Line(_) | FieldKind::Prose(_) => FieldValue::Text(text.to_string()),
             FieldKind::YesNo => FieldValue::YesNo(Some(match text.trim() {
@@ -433,16 +458,14 @@ impl Application {
                 other => {
                     return Err(FieldError::new(
                         path,
-                        format!("expects yes or no, not '{other}'"),
+                        "not-yes-no",
+                        &[("value", other.to_string())],
                     ));
                 }
             })),
             FieldKind::Yuan => {
                 FieldValue::Yuan(text.trim().replace(['_', ','], "").parse().map_err(|_| {
-                    FieldError::new(
-                        path,
-                        format!("expects a whole number of yuan, not '{text}'"),
-                    )
+                    FieldError::new(path, "not-yuan", &[("value", text.to_string())])
                 })?)
             }
             FieldKind::Areas => FieldValue::Areas(
@@ -463,10 +486,11 @@ impl Application {
         if self.batch != batch.number.0 {
             errors.push(FieldError::new(
                 "batch",
-                format!(
-                    "the application is for batch {} but is checked against batch {}",
-                    self.batch, batch.number
-                ),
+                "batch-mismatch",
+                &[
+                    ("app_batch", self.batch.to_string()),
+                    ("batch", batch.number.to_string()),
+                ],
             ));
         }
         for spec in all_fields() {
@@ -479,24 +503,23 @@ impl Application {
         {
             errors.push(FieldError::new(
                 "filled_on",
-                format!("'{date}' is not a date like 2016-03-01"),
+                "bad-date",
+                &[("value", date.clone())],
             ));
         }
         let code = self.applicant.credit_code.trim();
         if !code.is_empty()
             && let Err(problem) = CreditCode::parse(code)
         {
-            errors.push(FieldError::new(
-                "applicant.credit_code",
-                problem.to_string(),
-            ));
+            errors.push(credit_code_error(&problem));
         }
         let nature = self.applicant.nature.trim();
         if !nature.is_empty() && Nature::parse(nature).is_none() {
             let known: Vec<&str> = Nature::ALL.iter().map(|n| n.key()).collect();
             errors.push(FieldError::new(
                 "applicant.nature",
-                format!("'{nature}' is not one of {}", known.join(", ")),
+                "bad-nature",
+                &[("value", nature.to_string()), ("known", known.join(", "))],
             ));
         }
         for (label, phone) in [
@@ -504,9 +527,9 @@ impl Application {
             ("recommender.phone", &self.recommender.phone),
         ] {
             if !phone.trim().is_empty()
-                && let Some(problem) = phone_problem(phone)
+                && let Some((code, args)) = phone_problem(phone)
             {
-                errors.push(FieldError::new(label, problem));
+                errors.push(FieldError::new(label, code, &args));
             }
         }
         self.validate_plan(batch, &mut errors);
@@ -519,10 +542,12 @@ impl Application {
         if requested > batch.subsidy_cap_yuan {
             errors.push(FieldError::new(
                 "plan.requested_subsidy_yuan",
-                format!(
-                    "{requested} yuan is above batch {}'s cap of {} yuan",
-                    batch.number, batch.subsidy_cap_yuan
-                ),
+                "subsidy-over-cap",
+                &[
+                    ("requested", requested.to_string()),
+                    ("batch", batch.number.to_string()),
+                    ("cap", batch.subsidy_cap_yuan.to_string()),
+                ],
             ));
         }
         let mut seen = BTreeSet::new();
@@ -530,16 +555,18 @@ impl Application {
             if !batch.is_key_area(area) {
                 errors.push(FieldError::new(
                     "plan.areas",
-                    format!(
-                        "'{area}' is not among batch {}'s key areas: {}",
-                        batch.number,
-                        batch.key_areas.join("、")
-                    ),
+                    "area-unknown",
+                    &[
+                        ("area", area.clone()),
+                        ("batch", batch.number.to_string()),
+                        ("areas", batch.key_areas.join("、")),
+                    ],
                 ));
             } else if !seen.insert(area) {
                 errors.push(FieldError::new(
                     "plan.areas",
-                    format!("'{area}' is listed twice"),
+                    "area-twice",
+                    &[("area", area.clone())],
                 ));
             }
         }
@@ -549,10 +576,11 @@ impl Application {
         if self.attachments.len() > ATTACHMENT_LIMIT {
             errors.push(FieldError::new(
                 "attachments",
-                format!(
-                    "{} attachments listed; at most {ATTACHMENT_LIMIT}",
-                    self.attachments.len()
-                ),
+                "too-many-attachments",
+                &[
+                    ("count", self.attachments.len().to_string()),
+                    ("limit", ATTACHMENT_LIMIT.to_string()),
+                ],
             ));
         }
         for (index, attachment) in self.attachments.iter().enumerate() {
@@ -560,13 +588,18 @@ impl Application {
                 let known: Vec<&str> = AttachmentKind::ALL.iter().map(|k| k.key()).collect();
                 errors.push(FieldError::new(
                     format!("attachments[{index}].kind"),
-                    format!("'{}' is not one of {}", attachment.kind, known.join(", ")),
+                    "attachment-kind",
+                    &[
+                        ("value", attachment.kind.clone()),
+                        ("known", known.join(", ")),
+                    ],
                 ));
             }
-            if let Some(problem) = file_name_problem(&attachment.file) {
+            if let Some((code, args)) = file_name_problem(&attachment.file) {
                 errors.push(FieldError::new(
                     format!("attachments[{index}].file"),
-                    problem,
+                    code,
+                    &args,
                 ));
             }
             if let Some(hash) = &attachment.blake3
@@ -577,7 +610,8 @@ impl Application {
             {
                 errors.push(FieldError::new(
                     format!("attachments[{index}].blake3"),
-                    format!("'{hash}' is not 64 lower-case hex digits"),
+                    "blake3",
+                    &[("value", hash.clone())],
                 ));
             }
         }
@@ -593,29 +627,60 @@ impl Application {
         if names_base && !has_proof {
             errors.push(FieldError::new(
                 "applicant.existing_base",
-                "names an existing regional or industry base, so a `proof` attachment (证明材料) is required",
+                "proof-required",
+                &[],
             ));
         }
     }
 }
 
+/// The kind of value a box expects, as the catalogue's `problem-wrong-kind` selects on it.
 fn kind_name(kind: FieldKind) -> &'static str {
     match kind {
         FieldKind::Line(_) | FieldKind::Prose(_) => "text",
-        FieldKind::YesNo => "yes or no",
-        FieldKind::Yuan => "a whole number of yuan",
-        FieldKind::Areas => "a list of key areas",
+        FieldKind::YesNo => "yesno",
+        FieldKind::Yuan => "yuan",
+        FieldKind::Areas => "areas",
     }
+}
+
+/// A credit-code problem with the values its message names.
+fn credit_code_error(problem: &crate::credit_code::CreditCodeError) -> FieldError {
+    use crate::credit_code::CreditCodeError as E;
+    let (code, args) = match problem {
+        E::Length(found) => ("credit-code-length", vec![("found", found.to_string())]),
+        E::Character { position, found } => (
+            "credit-code-character",
+            vec![
+                ("position", position.to_string()),
+                ("found", found.to_string()),
+            ],
+        ),
+        E::CheckCharacter { expected, found } => (
+            "credit-code-check",
+            vec![
+                ("expected", expected.to_string()),
+                ("found", found.to_string()),
+            ],
+        ),
+        E::OrganisationCheck { expected, found } => (
+            "credit-code-organisation",
+            vec![
+                ("expected", expected.to_string()),
+                ("found", found.to_string()),
+            ],
+        ),
+    };
+    FieldError::new("applicant.credit_code", code, &args)
 }
 
 /// Checks a box for emptiness and length.
 fn check_box(spec: FieldSpec, value: &FieldValue, batch: &Batch, errors: &mut Vec<FieldError>) {
-    let empty = format!("required box ({}) is empty", spec.label_zh);
     match (spec.kind, value) {
         (FieldKind::Line(limit) | FieldKind::Prose(limit), FieldValue::Text(text)) => {
             if text.trim().is_empty() {
                 if spec.required {
-                    errors.push(FieldError::new(spec.path, empty));
+                    errors.push(FieldError::new(spec.path, "empty", &[]));
                 }
                 return;
             }
@@ -623,27 +688,25 @@ fn check_box(spec: FieldSpec, value: &FieldValue, batch: &Batch, errors: &mut Ve
             if length > limit {
                 errors.push(FieldError::new(
                     spec.path,
-                    format!("{length} characters; this box holds at most {limit} (put the rest in an `extra` attachment)"),
+                    "too-long",
+                    &[("length", length.to_string()), ("limit", limit.to_string())],
                 ));
             }
             if matches!(spec.kind, FieldKind::Line(_)) && text.contains(['\n', '\r']) {
-                errors.push(FieldError::new(spec.path, "must be a single line"));
+                errors.push(FieldError::new(spec.path, "single-line", &[]));
             }
         }
         (FieldKind::YesNo, FieldValue::YesNo(None)) => {
-            errors.push(FieldError::new(
-                spec.path,
-                format!("{empty}: answer true or false"),
-            ));
+            errors.push(FieldError::new(spec.path, "empty-yes-no", &[]));
         }
-        (FieldKind::Yuan, FieldValue::Yuan(0)) => errors.push(FieldError::new(spec.path, empty)),
+        (FieldKind::Yuan, FieldValue::Yuan(0)) => {
+            errors.push(FieldError::new(spec.path, "empty", &[]))
+        }
         (FieldKind::Areas, FieldValue::Areas(areas)) if areas.is_empty() => {
             errors.push(FieldError::new(
                 spec.path,
-                format!(
-                    "{empty}: name at least one of {}",
-                    batch.key_areas.join("、")
-                ),
+                "empty-areas",
+                &[("areas", batch.key_areas.join("、"))],
             ))
         }
         _ => {}
@@ -651,31 +714,34 @@ fn check_box(spec: FieldSpec, value: &FieldValue, batch: &Batch, errors: &mut Ve
 }
 
 /// A phone box holds one or more numbers: digits and the separators people write between them.
-fn phone_problem(phone: &str) -> Option<String> {
+fn phone_problem(phone: &str) -> Option<(&'static str, Vec<(&'static str, String)>)> {
     let allowed = |c: char| c.is_ascii_digit() || " -—–+()（）、,，/转".contains(c);
     if let Some(bad) = phone.chars().find(|c| !allowed(*c)) {
-        return Some(format!("'{bad}' does not belong in a phone number"));
+        return Some(("phone-character", vec![("char", bad.to_string())]));
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    (digits < 7).then(|| format!("'{phone}' has {digits} digits; a phone number has at least 7"))
+    (digits < 7).then(|| {
+        (
+            "phone-digits",
+            vec![("value", phone.to_string()), ("digits", digits.to_string())],
+        )
+    })
 }
 
 /// An attachment is named by a plain file name or a relative path that stays inside the folder
 /// the application was submitted from.
-fn file_name_problem(file: &str) -> Option<String> {
+fn file_name_problem(file: &str) -> Option<(&'static str, Vec<(&'static str, String)>)> {
     if file.trim().is_empty() {
-        return Some("names no file".into());
+        return Some(("file-empty", Vec::new()));
     }
     if file.starts_with(['/', '\\']) || file.contains(':') {
-        return Some(format!("'{file}' must be a relative path"));
+        return Some(("file-absolute", vec![("file", file.to_string())]));
     }
     if file.split(['/', '\\']).any(|part| part == "..") {
-        return Some(format!(
-            "'{file}' must not climb out of its folder with '..'"
-        ));
+        return Some(("file-climbs", vec![("file", file.to_string())]));
     }
     if file.chars().count() > 255 {
-        return Some("file name longer than 255 characters".into());
+        return Some(("file-name-long", Vec::new()));
     }
     None
 }

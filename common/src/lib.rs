@@ -18,6 +18,8 @@
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
 //! - [`ingest`]: the checks every entry from elsewhere passes before it is stored;
 //! - [`quarantine`]: how much refused input is kept, per sender and in total.
+//! - [`i18n`]: the message catalogue (zh-CN first, en-US) and the renderings of verdicts,
+//!   reasons, statuses and validation problems in the reader's language.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -30,6 +32,7 @@ pub mod decisions;
 pub mod feed;
 pub mod form;
 pub mod fuzzing;
+pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod ingest;

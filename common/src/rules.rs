@@ -150,38 +150,20 @@ impl Verdict {
         }
     }
 
-    /// The reason, in words an operator can act on.
-    pub fn reason(&self) -> String {
-        let join = |items: Vec<String>| items.join(", ");
+    /// The stable code of the verdict's reason, as machine-readable outputs carry it beside the
+    /// text (`reason_code`); its catalogue message is `reason-<code>`. Only the quota differs
+    /// from [`Verdict::key`]: its verdict is `rejected`, and the reason says why.
+    pub fn reason_code(&self) -> &'static str {
         match self {
-            Verdict::Accepted => {
-                "within the recommender's quota, no other recommender put this institution forward"
-                    .into()
-            }
-            Verdict::QuotaExceeded { holders } => format!(
-                "quota exceeded: one recommendation per recommender per batch, already held by {}",
-                join(holders.iter().map(ToString::to_string).collect())
-            ),
-            Verdict::Conflict {
-                credit_code,
-                recommenders,
-            } => format!(
-                "不得多头申报: institution {credit_code} was recommended by {}",
-                join(recommenders.iter().map(ToString::to_string).collect())
-            ),
-            Verdict::Late {
-                received_at,
-                deadline,
-            } => {
-                format!("received {received_at}, after the deadline {deadline}")
-            }
-            Verdict::Invalid { errors } => format!(
-                "invalid application: {}",
-                join(errors.iter().map(ToString::to_string).collect())
-            ),
-            Verdict::Unauthorised { reason } => format!("unauthorised: {reason}"),
-            Verdict::Withdrawn => "withdrawn by the recommender".into(),
+            Verdict::QuotaExceeded { .. } => "quota",
+            other => other.key(),
         }
+    }
+
+    /// The reason in English, for logs; people read it through [`crate::i18n::verdict_reason`]
+    /// in their own language.
+    pub fn reason(&self) -> String {
+        crate::i18n::verdict_reason(crate::i18n::Lang::En, self)
     }
 }
 

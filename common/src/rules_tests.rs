@@ -167,10 +167,11 @@ fn a_submission_after_the_deadline_is_late() {
 #[test]
 fn an_invalid_application_is_invalid_with_its_errors() {
     let mut receipt = submitted(1, 0, 1, "12100000400000624E");
-    let error = FieldError {
-        field: "applicant.credit_code".into(),
-        problem: "check character is 'E' but the first 17 characters require 'D'".into(),
-    };
+    let error = FieldError::new(
+        "applicant.credit_code",
+        "credit-code-check",
+        &[("expected", "D".into()), ("found", "E".into())],
+    );
     if let ReceiptEvent::Submitted(s) = &mut receipt.event {
         s.field_errors = vec![error.clone()];
     }
@@ -304,10 +305,8 @@ fn campaign() -> impl Strategy<Value = Vec<Receipt>> {
                 2 => {
                     let mut receipt = submitted(seq, r, n, CODES[code]);
                     if let ReceiptEvent::Submitted(s) = &mut receipt.event {
-                        s.field_errors.push(FieldError {
-                            field: "plan.targets".into(),
-                            problem: "empty".into(),
-                        });
+                        s.field_errors
+                            .push(FieldError::new("plan.targets", "empty", &[]));
                     }
                     receipt
                 }

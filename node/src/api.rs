@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use fedrec_common::form::Application;
+use fedrec_common::i18n::Lang;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -369,14 +370,38 @@ async fn bundle_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
 #[serde(deny_unknown_fields)]
 struct DecisionsQuery {
     batch: Option<u32>,
+    /// `zh` or `en`: the language of the rows' texts (their keys and codes never change).
+    lang: Option<String>,
+}
+
+/// The reader's language: `?lang=`, then the first language of `Accept-Language`, then
+/// Simplified Chinese.
+fn request_lang(query: Option<&str>, headers: &axum::http::HeaderMap) -> Lang {
+    let accepted = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split([',', ';']).next());
+    query
+        .and_then(Lang::parse)
+        .or_else(|| accepted.and_then(Lang::parse))
+        .unwrap_or_default()
 }
 
 async fn decisions(
     State(api): State<Arc<Api>>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<DecisionsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
     let Query(query) = query.map_err(|e| bad_request(format!("query: {e}")))?;
-    with_node(&api, move |node| node.decisions(query.batch)).await
+    let lang = request_lang(query.lang.as_deref(), &headers);
+    with_node(&api, move |node| {
+        let mut rows = node.decisions(query.batch)?;
+        for row in &mut rows {
+            row.localise(lang);
+        }
+        Ok(rows)
+    })
+    .await
 }
 
 #[derive(Deserialize)]

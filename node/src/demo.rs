@@ -600,7 +600,10 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     federation.wait_verdict(&miit_second, "late")?;
 
     // --- The nationwide table --------------------------------------------------------------
-    let rows = federation.ministry_rows()?;
+    let mut rows = federation.ministry_rows()?;
+    for row in &mut rows {
+        row.localise(crate::cli::lang());
+    }
     println!();
     println!(
         "The ministry's nationwide table (fedrec --data {}/ministry decisions):",
@@ -611,12 +614,12 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
             "  {:<10} {:<16} {:<15} {} {}",
             row.recommender.as_str(),
             row.record.as_deref().unwrap_or("-"),
-            row.verdict,
+            row.verdict_text,
             row.credit_code,
             row.institution
         );
-        if !row.reason.is_empty() {
-            println!("  {:<10} {:<16} {:<15} {}", "", "", "", row.reason);
+        if !row.reason_text.is_empty() {
+            println!("  {:<10} {:<16} {:<15} {}", "", "", "", row.reason_text);
         }
     }
 

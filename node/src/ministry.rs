@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::node::{Node, NodeError, now};
 use crate::records::RecordSummary;
 
-/// One line of `fedrec decisions`.
+/// One line of `fedrec decisions`: stable keys and codes, the facts they are rendered from, and
+/// (once [`DecisionRow::localise`] has run) the same in words beside them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DecisionRow {
     pub recommender: RecommenderId,
@@ -33,13 +34,34 @@ pub struct DecisionRow {
     pub record: Option<String>,
     pub institution: String,
     pub credit_code: String,
+    /// The record's status key, or `none` for a recommender without a submission.
     pub status: String,
-    /// `provisional` until the ministry's receipt arrives, then the verdict's key.
+    /// `none` without a submission, `provisional` until the ministry's receipt arrives, then
+    /// the verdict's key.
     pub verdict: String,
-    pub reason: String,
-    /// Expert reviews and the outcome (on the ministry).
+    /// The reason's stable code: the verdict's [`rules::Verdict::reason_code`], `provisional`
+    /// or `none`.
+    pub reason_code: String,
+    /// The verdict with its facts (holders, recommenders, deadline, field problems).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<rules::Verdict>,
+    /// Drafts the recommender holds when it has submitted nothing.
     #[serde(default)]
-    pub review: String,
+    pub drafts: usize,
+    /// The experts' scores and the outcome (on the ministry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// The status, verdict, reason and review in the reader's language.
+    #[serde(default)]
+    pub status_text: String,
+    #[serde(default)]
+    pub verdict_text: String,
+    #[serde(default)]
+    pub reason_text: String,
+    #[serde(default)]
+    pub review_text: String,
 }
 
 impl Node {
@@ -62,13 +84,11 @@ impl Node {
             (Status::Submitted, None | Some("withdrawn")) => {
                 let field_errors = match self.batches()?.get(&summary.batch.0) {
                     Some(batch) => application.validate(batch),
-                    None => vec![FieldError {
-                        field: "batch".into(),
-                        problem: format!(
-                            "the ministry holds no definition of batch {}",
-                            summary.batch
-                        ),
-                    }],
+                    None => vec![FieldError::new(
+                        "batch",
+                        "ministry-no-batch",
+                        &[("batch", summary.batch.to_string())],
+                    )],
                 };
                 ReceiptEvent::Submitted(Submission {
                     recommender: summary.recommender.clone(),
@@ -476,10 +496,10 @@ impl Node {
         Ok(doc.all::<PublishedBase>("bases").into_values().collect())
     }
 
-    /// The review state of a record, for the nationwide table (ministry).
-    fn review_state(&self, summary: &RecordSummary) -> String {
+    /// The experts' scores and the outcome of a record, for the nationwide table (ministry).
+    fn review_state(&self, summary: &RecordSummary) -> (Vec<u8>, Option<Outcome>) {
         let Ok(review) = self.json_doc(&DocId::Review(summary.batch)) else {
-            return String::new();
+            return (Vec::new(), None);
         };
         let prefix = format!("{}/", summary.doc);
         let scores: Vec<u8> = review
@@ -488,26 +508,10 @@ impl Node {
             .filter(|(key, _)| key.starts_with(&prefix))
             .map(|(_, r)| r.score)
             .collect();
-        let mut state = match scores.len() {
-            0 => String::new(),
-            n => format!(
-                "{n} review(s), mean score {:.1}",
-                scores.iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64
-            ),
-        };
-        match review
+        let outcome = review
             .all::<Outcome>("outcomes")
-            .remove(&summary.doc.to_string())
-        {
-            Some(Outcome::Recognised { subsidy_yuan, .. }) => {
-                state.push_str(&format!("; recognised, {subsidy_yuan} yuan"))
-            }
-            Some(Outcome::Declined { reason, .. }) => {
-                state.push_str(&format!("; declined: {reason}"))
-            }
-            None => {}
-        }
-        state.trim_start_matches("; ").to_string()
+            .remove(&summary.doc.to_string());
+        (scores, outcome)
     }
 
     /// The decisions table: on the ministry every recommender in the roster (those without a
@@ -556,28 +560,36 @@ impl Node {
                     institution: String::new(),
                     credit_code: String::new(),
                     status: "none".into(),
-                    verdict: "no submission".into(),
-                    reason: format!("{} drafts, nothing submitted", records.len()),
-                    review: String::new(),
+                    verdict: "none".into(),
+                    reason_code: "none".into(),
+                    detail: None,
+                    drafts: records.len(),
+                    scores: Vec::new(),
+                    outcome: None,
+                    status_text: String::new(),
+                    verdict_text: String::new(),
+                    reason_text: String::new(),
+                    review_text: String::new(),
                 });
                 continue;
             }
             for summary in submitted {
                 // A receipted record shows what was receipted (its institution and credit code
                 // as submitted), whatever the document holds now.
-                let (verdict, reason, institution, credit_code) = match verdicts.get(&summary.id) {
-                    Some(v) => (
-                        v.verdict.key().to_string(),
-                        v.verdict.reason(),
-                        v.institution.clone(),
-                        v.credit_code.clone(),
-                    ),
-                    None => (
-                        "provisional".to_string(),
-                        "waiting for the ministry's receipt".to_string(),
-                        summary.institution.clone(),
-                        summary.credit_code.clone(),
-                    ),
+                let held = verdicts.get(&summary.id);
+                let detail = held.map(|v| v.verdict.clone());
+                let (verdict, reason_code) = match &detail {
+                    Some(v) => (v.key(), v.reason_code()),
+                    None => ("provisional", "provisional"),
+                };
+                let (institution, credit_code) = match held {
+                    Some(v) => (v.institution.clone(), v.credit_code.clone()),
+                    None => (summary.institution.clone(), summary.credit_code.clone()),
+                };
+                let (scores, outcome) = if self.is_ministry() {
+                    self.review_state(summary)
+                } else {
+                    (Vec::new(), None)
                 };
                 rows.push(DecisionRow {
                     recommender: recommender.clone(),
@@ -586,13 +598,16 @@ impl Node {
                     institution,
                     credit_code,
                     status: summary.status.key().into(),
-                    verdict,
-                    reason,
-                    review: if self.is_ministry() {
-                        self.review_state(summary)
-                    } else {
-                        String::new()
-                    },
+                    verdict: verdict.into(),
+                    reason_code: reason_code.into(),
+                    detail,
+                    drafts: 0,
+                    scores,
+                    outcome,
+                    status_text: String::new(),
+                    verdict_text: String::new(),
+                    reason_text: String::new(),
+                    review_text: String::new(),
                 });
             }
         }

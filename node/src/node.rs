@@ -316,13 +316,11 @@ impl Node {
 
     fn batch_for(&self, application: &Application) -> Result<Batch, NodeError> {
         self.batches()?.remove(&application.batch).ok_or_else(|| {
-            NodeError::Invalid(vec![FieldError {
-                field: "batch".into(),
-                problem: format!(
-                    "this node holds no definition of batch {}; import the ministry's roster bundle or add a batch file",
-                    application.batch
-                ),
-            }])
+            NodeError::Invalid(vec![FieldError::new(
+                "batch",
+                "no-batch",
+                &[("batch", application.batch.to_string())],
+            )])
         })
     }
 

@@ -3,12 +3,23 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs fedrec in English: most of these tests were written against its English messages.
 fn fedrec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fedrec"))
+    fedrec_with(args, &[("FEDREC_LANG", "en")])
+}
+
+/// Runs fedrec with exactly these language variables (none: the default, Chinese).
+fn fedrec_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fedrec"));
+    command
         .args(args)
         .current_dir(workspace())
-        .output()
-        .expect("fedrec runs")
+        .env_remove("FEDREC_LANG")
+        .env_remove("LANG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("fedrec runs")
 }
 
 fn workspace() -> PathBuf {
@@ -69,9 +80,9 @@ fn every_problem_is_printed_with_its_field_and_exit_code_1() {
     let text = stdout(&output);
     assert!(text.contains("3 problems"), "{text}");
     for field in [
-        "applicant.credit_code:",
-        "plan.requested_subsidy_yuan:",
-        "applicant.nature:",
+        "applicant.credit_code (Unified social credit code): check character",
+        "plan.requested_subsidy_yuan (Central subsidy requested (yuan)): 6000000 yuan",
+        "applicant.nature (Nature of the institution): 'hospital'",
     ] {
         assert!(text.contains(field), "{field} missing from {text}");
     }
@@ -158,4 +169,126 @@ fn batch_check_shows_the_deadline_in_beijing_time() {
     let output = fedrec(&["batch", "check", "config/examples/application.toml"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("config/examples/application.toml"));
+}
+
+/// Words of three or more ASCII letters: what English left in Chinese output looks like.
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| word.len() >= 3)
+        .map(String::from)
+        .collect()
+}
+
+fn broken_application(dir: &Path) -> PathBuf {
+    let file = dir.join("application.toml");
+    let broken = stdout(&fedrec(&["record", "template"]))
+        .replace("123100004250015860", "123100004250015861")
+        .replace(
+            "requested_subsidy_yuan = 4800000",
+            "requested_subsidy_yuan = 6000000",
+        );
+    std::fs::write(&file, broken).unwrap();
+    file
+}
+
+#[test]
+fn problems_are_in_chinese_by_default_with_each_box_by_label_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = broken_application(dir.path());
+    let file = file.to_str().unwrap();
+    let output = fedrec_with(&["record", "validate", file], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("2 个问题"), "{text}");
+    assert!(
+        text.contains("统一社会信用代码（applicant.credit_code）：校验码为“1”，但前17位要求“0”"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "申请中央财政补助经费（元）（plan.requested_subsidy_yuan）：6000000 元超过第6批的补助上限 5000000 元"
+        ),
+        "{text}"
+    );
+    // Only the file's path and the boxes' stable paths are in Latin letters.
+    let mut rest = text.replace(file, "");
+    for path in ["applicant.credit_code", "plan.requested_subsidy_yuan"] {
+        rest = rest.replace(path, "");
+    }
+    assert_eq!(english_words(&rest), Vec::<String>::new(), "{text}");
+
+    // Scripts keep the stable keys and codes; the words are beside them.
+    let json = fedrec_with(&["record", "validate", "--format", "json", file], &[]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let subsidy = &report["problems"][1];
+    assert_eq!(subsidy["field"], "plan.requested_subsidy_yuan");
+    assert_eq!(subsidy["code"], "subsidy-over-cap");
+    assert_eq!(subsidy["args"]["cap"], "5000000");
+    assert_eq!(subsidy["label"], "申请中央财政补助经费（元）");
+    assert_eq!(
+        subsidy["problem"],
+        "6000000 yuan is above batch 6's cap of 5000000 yuan"
+    );
+    assert_eq!(
+        subsidy["problem_text"],
+        "6000000 元超过第6批的补助上限 5000000 元"
+    );
+}
+
+#[test]
+fn the_language_comes_from_the_flag_then_fedrec_lang_then_lang() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = broken_application(dir.path());
+    let file = file.to_str().unwrap();
+    let english = "2 problems";
+    let chinese = "2 个问题";
+    // Flags, environment, and the words that show which language answered.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
+        (&[], &[("LANG", "en_US.UTF-8")], english),
+        (&[], &[("LANG", "C.UTF-8")], chinese),
+        (
+            &[],
+            &[("LANG", "en_US.UTF-8"), ("FEDREC_LANG", "zh")],
+            chinese,
+        ),
+        (
+            &[],
+            &[("LANG", "zh_CN.UTF-8"), ("FEDREC_LANG", "en")],
+            english,
+        ),
+        (&["--lang", "en"], &[("FEDREC_LANG", "zh")], english),
+        (&["--lang", "zh"], &[("LANG", "en_US.UTF-8")], chinese),
+    ];
+    for (flags, env, expected) in cases {
+        let mut args = vec!["record", "validate", file];
+        args.extend_from_slice(flags);
+        let text = stdout(&fedrec_with(&args, env));
+        assert!(text.contains(expected), "{flags:?} {env:?}: {text}");
+    }
+    let output = fedrec_with(&["--lang", "fr", "record", "template"], &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown --lang is refused"
+    );
+}
+
+#[test]
+fn batch_check_reads_in_chinese_by_default() {
+    let output = fedrec_with(&["batch", "check", "config/examples/batch-6.toml"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("截止时间：2016-03-15 23:59:59（北京时间）（之后收到的申报逾期不予受理）"),
+        "{text}"
+    );
+    assert!(text.contains("补助上限：5000000 元"), "{text}");
+    assert_eq!(english_words(&text), Vec::<String>::new(), "{text}");
+    let missing = fedrec_with(&["record", "validate", "no/such/file.toml"], &[]);
+    assert!(
+        stderr(&missing).contains("错误：no/such/file.toml：无法读取"),
+        "{}",
+        stderr(&missing)
+    );
 }

@@ -288,7 +288,7 @@ fn the_cli_reports_refusals_with_their_exit_codes() {
     let invalid = fedrec(data, &["record", "new", "--file", file.to_str().unwrap()]);
     assert_eq!(invalid.status.code(), Some(1));
     assert!(
-        stderr(&invalid).contains("applicant.credit_code:"),
+        stderr(&invalid).contains("applicant.credit_code (Unified social credit code): check"),
         "{}",
         stderr(&invalid)
     );

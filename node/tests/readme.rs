@@ -44,6 +44,8 @@ fn the_readme_commands_work_for_a_new_user() {
         .arg(&script)
         .current_dir(dir.path())
         .env("PATH", path)
+        // The checks below read the English messages; Chinese is tested in cli.rs.
+        .env("FEDREC_LANG", "en")
         .env_remove("FEDREC_DATA")
         .output()
         .unwrap();

@@ -71,9 +71,26 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs `fedrec --data DATA ARGS...`.
+/// Runs `fedrec --data DATA ARGS...` in English (`FEDREC_LANG=en`): the scenario tests read
+/// the CLI's words, and they were written in English. The Chinese default is tested with
+/// [`fedrec_default_lang`].
 pub fn fedrec(data: &Path, args: &[&str]) -> Output {
     Command::new(fedrec_bin())
+        .env("FEDREC_LANG", "en")
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("fedrec runs")
+}
+
+/// Runs `fedrec --data DATA ARGS...` as a user whose environment names no language, so the
+/// CLI speaks its default, Simplified Chinese.
+pub fn fedrec_default_lang(data: &Path, args: &[&str]) -> Output {
+    Command::new(fedrec_bin())
+        .env_remove("FEDREC_LANG")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
         .arg("--data")
         .arg(data)
         .args(args)

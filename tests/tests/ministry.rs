@@ -37,9 +37,97 @@ fn reason(data: &Path, record: &str) -> String {
     let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
     rows.as_array()
         .and_then(|rows| rows.iter().find(|r| r["record"] == record))
-        .and_then(|r| r["reason"].as_str())
+        .and_then(|r| r["reason_text"].as_str())
         .unwrap_or_default()
         .to_string()
+}
+
+/// Latin words of three letters or more, leaving out record ids (hex) and `keep`: English left
+/// in Chinese output.
+fn english_words(text: &str, keep: &[&str]) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+        .filter(|word| word.chars().filter(char::is_ascii_alphabetic).count() >= 3)
+        .filter(|word| !word.chars().all(|c| c.is_ascii_hexdigit()))
+        .filter(|word| !keep.contains(word))
+        .map(String::from)
+        .collect()
+}
+
+/// The ministry's table, its CSV and its JSON read in Chinese for a user who names no language,
+/// and in English with `--lang en`.
+fn chinese_by_default(ministry: &Path, dir: &Path) {
+    let rows = json(&fedrec(ministry, &["decisions", "--batch", "6", "--format", "json"]).stdout);
+    let rows = rows.as_array().unwrap();
+    let recommenders: Vec<&str> = rows
+        .iter()
+        .map(|r| r["recommender"].as_str().unwrap())
+        .collect();
+
+    let table = stdout(&fedrec_default_lang(
+        ministry,
+        &["decisions", "--batch", "6"],
+    ));
+    for words in [
+        "受理",
+        "超出推荐名额",
+        "每个地区、部门和中央企业限推荐一个备选单位",
+        "专家评审 2 份，平均分 88.0；已认定，补助 4800000 元",
+        "未予认定：重点领域不符",
+    ] {
+        assert!(table.contains(words), "'{words}' missing:\n{table}");
+    }
+    assert_eq!(
+        english_words(&table, &recommenders),
+        Vec::<String>::new(),
+        "{table}"
+    );
+    let english = ok(ministry, &["decisions", "--batch", "6", "--lang", "en"]);
+    assert!(english.contains("quota exceeded: one recommendation per recommender"));
+
+    let csv = dir.join("batch-6-zh.csv");
+    let export = [
+        "export",
+        "--batch",
+        "6",
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ];
+    let exported = fedrec_default_lang(ministry, &export);
+    assert!(
+        stdout(&exported).contains("行写入"),
+        "{}",
+        stderr(&exported)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains("\"状态\",\"结论\",\"理由\",\"评审\""),
+        "{text}"
+    );
+    assert!(text.contains("\"已提交\",\"受理\""), "{text}");
+    assert_eq!(
+        english_words(&text, &recommenders),
+        Vec::<String>::new(),
+        "{text}"
+    );
+
+    // Scripts read the same codes in either language, with the words beside them.
+    let zh = json(&fedrec_default_lang(ministry, &["decisions", "--format", "json"]).stdout);
+    let quota = zh
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reason_code"] == "quota")
+        .expect("a row rejected for the quota");
+    assert_eq!(quota["verdict"], "rejected");
+    assert_eq!(quota["verdict_text"], "超出推荐名额");
+    assert!(
+        quota["reason_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("每个地区")
+    );
 }
 
 #[test]
@@ -375,7 +463,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|r| r["review"] == ""),
+            .all(|r| r["review_text"] == "" && r["scores"].is_null()),
         "{review_at_shanghai}"
     );
 
@@ -421,22 +509,30 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         }
     }
     let page = dir.path().join("application.html");
-    ok(
-        &shanghai,
-        &[
-            "record",
-            "print",
-            &from_shanghai,
-            "--out",
-            page.to_str().unwrap(),
-        ],
-    );
+    let print = [
+        "record",
+        "print",
+        &from_shanghai,
+        "--out",
+        page.to_str().unwrap(),
+    ];
+    let printed = fedrec_default_lang(&shanghai, &print);
+    assert!(printed.status.success(), "{}", stderr(&printed));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(
-        html.contains("申 报 表")
+        html.contains("<html lang=\"zh-CN\">")
+            && html.contains("申 报 表")
             && html.contains("推荐理由")
             && html.contains("上海集成电路产业技术继续教育学院")
     );
+    ok(&shanghai, &print);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<html lang=\"en-US\">")
+            && html.contains("Reasons for the recommendation")
+            && !html.contains("推荐理由")
+    );
+    chinese_by_default(&ministry, dir.path());
 
     // The nationwide view lists every recommender in the roster.
     let rows = json(

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 use fedrec_common::batch::Batch;
+use fedrec_common::i18n;
 
+use super::{arg, lang, say};
 use crate::client::Client;
 
 #[derive(Debug, Subcommand)]
@@ -31,13 +33,13 @@ pub fn run(data: &Path, command: BatchCommand) -> anyhow::Result<u8> {
         BatchCommand::Publish { file } => {
             // Check locally first so the error names the file.
             fedrec_config::load_batch(&file)?;
-            let text =
-                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let text = std::fs::read(&file)
+                .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
             let client = Client::connect(data)?;
             let batch: Batch = client.send_bytes("POST", "/batches", "application/toml", text)?;
             println!(
-                "published batch {} signed by this ministry node",
-                batch.number
+                "{}",
+                say("cli-batch-published", &[("batch", arg(batch.number))])
             );
             print_batch(&batch);
             Ok(0)
@@ -46,16 +48,29 @@ pub fn run(data: &Path, command: BatchCommand) -> anyhow::Result<u8> {
 }
 
 fn print_batch(batch: &Batch) {
-    println!("batch {}: {}", batch.number, batch.title);
-    println!(
-        "deadline: {} (submissions received after it are late)",
-        batch.deadline
-    );
-    println!(
-        "key areas ({}): {}",
-        batch.key_areas.len(),
-        batch.key_areas.join("、")
-    );
-    println!("quota per recommender: {}", batch.quota_per_recommender);
-    println!("subsidy cap: {} yuan", batch.subsidy_cap_yuan);
+    let lines = [
+        say(
+            "cli-batch-title",
+            &[("batch", arg(batch.number)), ("title", arg(&batch.title))],
+        ),
+        say(
+            "cli-batch-deadline",
+            &[("deadline", arg(i18n::time(lang(), batch.deadline)))],
+        ),
+        say(
+            "cli-batch-areas",
+            &[
+                ("count", arg(batch.key_areas.len())),
+                ("areas", arg(batch.key_areas.join("、"))),
+            ],
+        ),
+        say(
+            "cli-batch-quota",
+            &[("quota", arg(batch.quota_per_recommender))],
+        ),
+        say("cli-batch-cap", &[("yuan", arg(batch.subsidy_cap_yuan))]),
+    ];
+    for line in lines {
+        println!("{line}");
+    }
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use fedrec_common::sync::FeedPosition;
 
+use super::{arg, say};
 use crate::client::Client;
 use crate::replicate::IngestReport;
 
@@ -35,10 +36,12 @@ pub fn run(data: &Path, command: BundleCommand) -> anyhow::Result<u8> {
         BundleCommand::Export { out, since } => {
             let since: Vec<FeedPosition> = match since {
                 Some(file) => {
-                    let text = std::fs::read(&file)
-                        .with_context(|| format!("{}: cannot read", file.display()))?;
-                    serde_json::from_slice(&text)
-                        .with_context(|| format!("{}: not a heads file", file.display()))?
+                    let text = std::fs::read(&file).with_context(|| {
+                        say("cli-cannot-read", &[("file", arg(file.display()))])
+                    })?;
+                    serde_json::from_slice(&text).with_context(|| {
+                        say("cli-not-heads-file", &[("file", arg(file.display()))])
+                    })?
                 }
                 None => Vec::new(),
             };
@@ -48,32 +51,33 @@ pub fn run(data: &Path, command: BundleCommand) -> anyhow::Result<u8> {
                 .map_err(anyhow::Error::msg)?
                 .len();
             std::fs::write(&out, &bytes)
-                .with_context(|| format!("{}: cannot write", out.display()))?;
-            println!(
-                "wrote {entries} signed entries ({} bytes) to {}",
-                bytes.len(),
-                out.display()
-            );
+                .with_context(|| say("cli-cannot-write", &[("file", arg(out.display()))]))?;
+            let args = [
+                ("entries", arg(entries)),
+                ("bytes", arg(bytes.len())),
+                ("file", arg(out.display())),
+            ];
+            println!("{}", say("cli-bundle-written", &args));
         }
         BundleCommand::Import { file } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let bytes = std::fs::read(&file)
+                .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
             let report: IngestReport =
                 client.send_bytes("POST", "/bundle/import", "application/octet-stream", bytes)?;
-            println!(
-                "{} new, {} already held, {} waiting for earlier entries, {} refused (see `fedrec status` for quarantine)",
-                report.accepted, report.duplicates, report.early, report.refused
-            );
+            let args = [
+                ("accepted", arg(report.accepted)),
+                ("duplicates", arg(report.duplicates)),
+                ("early", arg(report.early)),
+                ("refused", arg(report.refused)),
+            ];
+            println!("{}", say("cli-bundle-imported", &args));
         }
         BundleCommand::Heads { out } => {
             let heads: Vec<FeedPosition> = client.get("/heads")?;
             std::fs::write(&out, serde_json::to_string_pretty(&heads)?)
-                .with_context(|| format!("{}: cannot write", out.display()))?;
-            println!(
-                "wrote the heads of {} feeds to {}",
-                heads.len(),
-                out.display()
-            );
+                .with_context(|| say("cli-cannot-write", &[("file", arg(out.display()))]))?;
+            let args = [("count", arg(heads.len())), ("file", arg(out.display()))];
+            println!("{}", say("cli-heads-written", &args));
         }
     }
     Ok(0)

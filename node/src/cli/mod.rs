@@ -7,6 +7,11 @@
 //!   an unknown record, a forbidden operation);
 //! - 3: no daemon is running for the data directory, or it does not answer;
 //! - 4: the daemon failed while carrying the command out.
+//!
+//! Everything printed for people comes from the message catalogue ([`fedrec_common::i18n`]) in
+//! the language chosen once per run ([`lang`]): `--lang`, then `FEDREC_LANG`, then `LANG`,
+//! Simplified Chinese unless English is asked for. `--format json` keeps its English keys and
+//! codes and adds the words beside them.
 
 mod batch;
 mod bundle;
@@ -17,8 +22,10 @@ mod roster;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
+use fedrec_common::i18n::{self, Arg, Lang};
 
 use crate::client::ClientError;
 
@@ -44,6 +51,10 @@ pub struct Cli {
     /// Log debug detail to standard error (RUST_LOG overrides).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The language of what is printed for people: zh (Simplified Chinese, the default) or en.
+    /// Without it, FEDREC_LANG, then LANG (en_US.UTF-8 is English; anything else Chinese).
+    #[arg(long, global = true, value_name = "zh|en", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
     /// The node's data directory.
     #[arg(
         long,
@@ -197,8 +208,33 @@ pub enum Format {
     Json,
 }
 
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::parse(text).ok_or_else(|| format!("'{text}': use zh or en"))
+}
+
+/// The language chosen for this run.
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// The language of this run's output: set once by [`run`], read from the environment when a
+/// command runs without it (the demo and benchmarks call into the CLI's printing).
+pub fn lang() -> Lang {
+    *LANG.get_or_init(|| Lang::from_env_and_flag(None))
+}
+
+/// A catalogue message in this run's language.
+pub(crate) fn say(id: &str, args: &[(&str, Arg)]) -> String {
+    i18n::t(lang(), id, args)
+}
+
+/// A string argument for [`say`].
+pub(crate) fn arg(value: impl ToString) -> Arg<'static> {
+    Arg::String(value.to_string().into())
+}
+
 /// Runs a parsed command and turns its outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    // The first call wins: a flag given here decides over the environment.
+    let _ = LANG.set(Lang::from_env_and_flag(cli.lang.map(Lang::tag)));
     let data = cli.data;
     let outcome = match cli.command {
         Command::Init(args) => node::init(&data, args),
@@ -253,9 +289,15 @@ fn report(error: &anyhow::Error) -> u8 {
             message,
             problems,
         }) => {
-            eprintln!("refused ({status}): {message}");
+            eprintln!(
+                "{}",
+                say(
+                    "cli-refused",
+                    &[("status", arg(status)), ("message", arg(message))]
+                )
+            );
             for problem in problems {
-                eprintln!("  {}: {}", problem.field, problem.problem);
+                eprintln!("  {}", i18n::field_error(lang(), problem));
             }
             if *status == 422 {
                 EXIT_PROBLEMS
@@ -268,16 +310,34 @@ fn report(error: &anyhow::Error) -> u8 {
             | ClientError::Unreachable { .. }
             | ClientError::Credential(_)),
         ) => {
-            eprintln!("error: {error}");
+            eprintln!("{}", error_text(error));
             EXIT_NO_DAEMON
         }
         Some(error @ (ClientError::Server(_) | ClientError::Protocol(_))) => {
-            eprintln!("error: {error}");
+            eprintln!("{}", error_text(error));
             EXIT_SERVER
         }
         None => {
-            eprintln!("error: {error:#}");
+            eprintln!(
+                "{}",
+                say("cli-error", &[("error", arg(format!("{error:#}")))])
+            );
             EXIT_USAGE
         }
     }
+}
+
+/// A client error in this run's language.
+fn error_text(error: &ClientError) -> String {
+    let text = match error {
+        ClientError::NotRunning { data } => say("cli-not-running", &[("data", arg(data))]),
+        ClientError::Unreachable { api, reason } => say(
+            "cli-unreachable",
+            &[("api", arg(api)), ("reason", arg(reason))],
+        ),
+        ClientError::Server(detail) => say("cli-server-failed", &[("detail", arg(detail))]),
+        ClientError::Protocol(detail) => say("cli-protocol", &[("detail", arg(detail))]),
+        ClientError::Refused { message, .. } => message.clone(),
+    };
+    say("cli-error", &[("error", arg(text))])
 }

@@ -7,7 +7,7 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use fedrec_config::{Overrides, Role};
 
-use super::{EXIT_NO_DAEMON, Format};
+use super::{EXIT_NO_DAEMON, Format, arg, lang, say};
 use crate::client::Client;
 use crate::daemon::{self, InitRequest};
 use crate::node::NodeStatus;
@@ -77,9 +77,16 @@ pub fn init(data: &Path, args: InitArgs) -> anyhow::Result<u8> {
         peers: args.peer,
         mdns: args.mdns,
     })?;
-    println!("created {} node in {}", role.key(), data.display());
-    println!("node id: {node_id}");
-    println!("peer id: {peer_id}");
+    let role = say(&format!("role-{}", role.key()), &[]);
+    println!(
+        "{}",
+        say(
+            "cli-init-created",
+            &[("role", arg(role)), ("dir", arg(data.display()))]
+        )
+    );
+    println!("{}", say("cli-node-id", &[("id", arg(node_id))]));
+    println!("{}", say("cli-peer-id", &[("id", arg(peer_id))]));
     Ok(0)
 }
 
@@ -112,25 +119,28 @@ pub fn wait(data: &Path, timeout_secs: u64) -> anyhow::Result<u8> {
             answering = true;
             if health["writable"] == true {
                 println!(
-                    "daemon for {} answers at {} and accepts writes",
-                    data.display(),
-                    client.base()
+                    "{}",
+                    say(
+                        "cli-wait-ready",
+                        &[("data", arg(data.display())), ("api", arg(client.base()))]
+                    )
                 );
                 return Ok(0);
             }
         }
         if Instant::now() >= deadline {
-            if answering {
-                eprintln!(
-                    "the daemon for {} answers but does not accept writes yet: no peer has confirmed its own feed heads within {timeout_secs} s (start it with `fedrec run --offline` if it must work alone)",
-                    data.display()
-                );
+            let id = if answering {
+                "cli-wait-not-writable"
             } else {
-                eprintln!(
-                    "no daemon answered for {} within {timeout_secs} s",
-                    data.display()
-                );
-            }
+                "cli-wait-no-answer"
+            };
+            eprintln!(
+                "{}",
+                say(
+                    id,
+                    &[("data", arg(data.display())), ("secs", arg(timeout_secs))]
+                )
+            );
             return Ok(EXIT_NO_DAEMON);
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -144,86 +154,110 @@ pub fn status(data: &Path, format: Format) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(0);
     }
-    println!("node:        {} ({})", status.name, status.role);
-    println!("node id:     {}", status.node_id);
-    println!("peer id:     {}", status.peer_id);
+    print_status(&status);
+    Ok(0)
+}
+
+/// `fedrec status` for people, line by line from the catalogue.
+fn print_status(status: &NodeStatus) {
+    let line = |id: &str, args: &[(&str, fedrec_common::i18n::Arg)]| println!("{}", say(id, args));
+    let none = || say("cli-none", &[]);
+    let role = say(&format!("role-{}", status.role), &[]);
+    line(
+        "cli-status-node",
+        &[("name", arg(&status.name)), ("role", arg(role))],
+    );
+    line("cli-status-node-id", &[("id", arg(status.node_id))]);
+    line("cli-status-peer-id", &[("id", arg(&status.peer_id))]);
     if let Some(recommender) = &status.recommender {
-        println!("recommender: {recommender}");
+        line(
+            "cli-status-recommender",
+            &[("recommender", arg(recommender))],
+        );
     }
     match status.roster_version {
         Some(version) => match status.roster_issued_at {
-            Some(issued) => {
-                let age_hours = (crate::node::now().millis() - issued.millis()).max(0) / 3_600_000;
-                println!(
-                    "roster:      version {version}, issued {issued} ({} old)",
-                    if age_hours < 48 {
-                        format!("{age_hours} h")
-                    } else {
-                        format!("{} days", age_hours / 24)
-                    }
-                )
-            }
-            None => println!("roster:      version {version}"),
+            // How old the roster is tells an operator whether the node is keeping up.
+            Some(issued) => line(
+                "cli-status-roster-issued",
+                &[
+                    ("version", arg(version)),
+                    ("issued", arg(issued)),
+                    (
+                        "hours",
+                        arg((crate::node::now().millis() - issued.millis()).max(0) / 3_600_000),
+                    ),
+                ],
+            ),
+            None => line("cli-status-roster", &[("version", arg(version))]),
         },
-        None => println!(
-            "roster:      none yet (import the ministry's bundle with `fedrec roster import`)"
-        ),
+        None => line("cli-status-no-roster", &[]),
     }
     let batches: Vec<String> = status.batches.iter().map(ToString::to_string).collect();
-    println!(
-        "batches:     {}",
-        if batches.is_empty() {
-            "none".into()
-        } else {
-            batches.join(", ")
-        }
-    );
-    println!("feeds:       {}", status.feeds.len());
+    let batches = if batches.is_empty() {
+        none()
+    } else {
+        batches.join(", ")
+    };
+    line("cli-status-batches", &[("batches", arg(batches))]);
+    line("cli-status-feeds", &[("count", arg(status.feeds.len()))]);
     for feed in &status.feeds {
-        println!(
-            "  {} {:<24} at {}",
-            feed.author.short(),
-            feed.topic.to_string(),
-            feed.seq
-        );
+        let args = [
+            ("author", arg(feed.author.short())),
+            ("topic", arg(format!("{:<24}", feed.topic.to_string()))),
+            ("seq", arg(feed.seq)),
+        ];
+        println!("  {}", say("cli-status-feed", &args));
     }
     let counts: Vec<String> = status
         .records
         .iter()
-        .map(|(s, n)| format!("{n} {s}"))
+        .map(|(s, n)| {
+            let status = fedrec_common::i18n::status(lang(), s);
+            say(
+                "cli-status-record-count",
+                &[("count", arg(n)), ("status", arg(status))],
+            )
+        })
         .collect();
-    println!(
-        "records:     {}",
-        if counts.is_empty() {
-            "none".into()
-        } else {
-            counts.join(", ")
-        }
+    let records = if counts.is_empty() {
+        none()
+    } else {
+        fedrec_common::i18n::list(lang(), counts)
+    };
+    line("cli-status-records", &[("records", arg(records))]);
+    line(
+        "cli-status-quarantine",
+        &[("count", arg(status.quarantine))],
     );
-    println!("quarantine:  {}", status.quarantine);
-    println!("peers:       {}", status.peers.len());
+    line("cli-status-peers", &[("count", arg(status.peers.len()))]);
     for peer in &status.peers {
         let node = peer.node_id.map(|id| id.short()).unwrap_or_default();
         let pending = peer.pending_entries.map_or_else(
-            || "not known yet".to_string(),
-            |n| format!("{n} entries pending to it"),
+            || say("cli-status-pending-unknown", &[]),
+            |n| say("cli-status-pending", &[("count", arg(n))]),
         );
-        println!(
-            "  {} (node {node}), last round {}, {pending}",
-            peer.peer_id,
-            peer.last_round.as_deref().unwrap_or("none yet")
-        );
+        let round = peer
+            .last_round
+            .clone()
+            .unwrap_or_else(|| say("cli-none-yet", &[]));
+        let args = [
+            ("peer", arg(&peer.peer_id)),
+            ("node", arg(node)),
+            ("round", arg(round)),
+            ("pending", arg(pending)),
+        ];
+        println!("  {}", say("cli-status-peer", &args));
     }
-    Ok(0)
 }
 
 pub fn verify(data: &Path) -> anyhow::Result<u8> {
     let client = Client::connect(data)?;
     let answer: serde_json::Value = client.get("/verify")?;
     let Some(entries) = answer["verified_entries"].as_u64() else {
-        bail!("unexpected answer: {answer}");
+        bail!(say("cli-unexpected-answer", &[("answer", arg(&answer))]));
     };
-    println!("{entries} entries verified: every signature and every hash chain holds");
+    println!("{}", say("cli-verified", &[("entries", arg(entries))]));
     Ok(0)
 }
 
@@ -233,7 +267,11 @@ pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Res
         Some(batch) => format!("/decisions?batch={batch}"),
         None => "/decisions".to_string(),
     };
-    let rows: Vec<crate::ministry::DecisionRow> = client.get(&path)?;
+    let mut rows: Vec<crate::ministry::DecisionRow> = client.get(&path)?;
+    // Rendered here, in the CLI's language, whatever language the daemon answered in.
+    for row in &mut rows {
+        row.localise(lang());
+    }
     if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(0);
@@ -243,14 +281,14 @@ pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Res
             "{:<14} {:<16} {:<12} {}  {}  {}{}",
             row.recommender.as_str(),
             row.record.as_deref().unwrap_or("-"),
-            row.verdict,
+            row.verdict_text,
             row.credit_code,
             row.institution,
-            row.reason,
-            if row.review.is_empty() {
+            row.reason_text,
+            if row.review_text.is_empty() {
                 String::new()
             } else {
-                format!("  [{}]", row.review)
+                format!("  [{}]", row.review_text)
             }
         );
     }
@@ -267,7 +305,12 @@ pub fn review(
     let body = serde_json::json!({ "expert": expert, "score": score, "opinion": opinion });
     let _: serde_json::Value =
         Client::connect(data)?.send("POST", &format!("/records/{id}/review"), &body)?;
-    println!("review by {expert} recorded for {id}: score {score}");
+    let args = [
+        ("expert", arg(expert)),
+        ("id", arg(id)),
+        ("score", arg(score)),
+    ];
+    println!("{}", say("cli-reviewed", &args));
     Ok(0)
 }
 
@@ -275,7 +318,13 @@ pub fn recognise(data: &Path, id: &str, subsidy_yuan: u64) -> anyhow::Result<u8>
     let body = serde_json::json!({ "subsidy_yuan": subsidy_yuan });
     let _: serde_json::Value =
         Client::connect(data)?.send("POST", &format!("/records/{id}/recognise"), &body)?;
-    println!("{id} recognised, subsidy {subsidy_yuan} yuan");
+    println!(
+        "{}",
+        say(
+            "cli-recognised",
+            &[("id", arg(id)), ("yuan", arg(subsidy_yuan))]
+        )
+    );
     Ok(0)
 }
 
@@ -283,7 +332,10 @@ pub fn decline(data: &Path, id: &str, reason: &str) -> anyhow::Result<u8> {
     let body = serde_json::json!({ "reason": reason });
     let _: serde_json::Value =
         Client::connect(data)?.send("POST", &format!("/records/{id}/decline"), &body)?;
-    println!("{id} declined: {reason}");
+    println!(
+        "{}",
+        say("cli-declined", &[("id", arg(id)), ("reason", arg(reason))])
+    );
     Ok(0)
 }
 
@@ -291,8 +343,11 @@ pub fn publish(data: &Path, batch: u32) -> anyhow::Result<u8> {
     let bases: Vec<fedrec_common::review::PublishedBase> =
         Client::connect(data)?.send("POST", "/publish", &serde_json::json!({ "batch": batch }))?;
     println!(
-        "published {} recognised base(s) of batch {batch}",
-        bases.len()
+        "{}",
+        say(
+            "cli-published",
+            &[("count", arg(bases.len())), ("batch", arg(batch))]
+        )
     );
     Ok(0)
 }
@@ -305,16 +360,16 @@ pub fn published(data: &Path, batch: u32, format: Format) -> anyhow::Result<u8> 
         return Ok(0);
     }
     if bases.is_empty() {
-        println!("no published list of batch {batch} on this node yet");
+        println!("{}", say("cli-no-published", &[("batch", arg(batch))]));
     }
     for base in &bases {
-        println!(
-            "{}  {}  {}  {} yuan",
-            base.recommender.as_str(),
-            base.credit_code,
-            base.institution,
-            base.subsidy_yuan
-        );
+        let args = [
+            ("recommender", arg(base.recommender.as_str())),
+            ("code", arg(&base.credit_code)),
+            ("institution", arg(&base.institution)),
+            ("yuan", arg(base.subsidy_yuan)),
+        ];
+        println!("{}", say("cli-published-line", &args));
     }
     Ok(0)
 }
@@ -326,21 +381,25 @@ pub fn export(
     out: &Path,
 ) -> anyhow::Result<u8> {
     use anyhow::Context;
-    let rows: Vec<crate::ministry::DecisionRow> =
+    let mut rows: Vec<crate::ministry::DecisionRow> =
         Client::connect(data)?.get(&format!("/decisions?batch={batch}"))?;
+    for row in &mut rows {
+        row.localise(lang());
+    }
     match format {
-        super::ExportFormat::Csv => std::fs::write(out, crate::export::csv(&rows)),
+        super::ExportFormat::Csv => std::fs::write(out, crate::export::csv(&rows, lang())),
         super::ExportFormat::Json => std::fs::write(out, serde_json::to_vec_pretty(&rows)?),
         super::ExportFormat::Xlsx => {
-            crate::export::xlsx(&rows, out)?;
+            crate::export::xlsx(&rows, lang(), out)?;
             Ok(())
         }
     }
-    .with_context(|| format!("{}: cannot write", out.display()))?;
-    println!(
-        "wrote {} rows of batch {batch} to {}",
-        rows.len(),
-        out.display()
-    );
+    .with_context(|| say("cli-cannot-write", &[("file", arg(out.display()))]))?;
+    let args = [
+        ("count", arg(rows.len())),
+        ("batch", arg(batch)),
+        ("file", arg(out.display())),
+    ];
+    println!("{}", say("cli-exported", &args));
     Ok(0)
 }

@@ -10,8 +10,9 @@ use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use fedrec_common::batch::Batch;
 use fedrec_common::form::Application;
+use fedrec_common::i18n;
 
-use super::EXIT_PROBLEMS;
+use super::{EXIT_PROBLEMS, arg, lang, say};
 use crate::client::Client;
 use crate::node::{HistoryLine, RecordView};
 use crate::records::RecordSummary;
@@ -120,15 +121,13 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
         RecordCommand::Edit { id, file, set } => {
             let body = match file {
                 Some(file) => serde_json::json!({ "application": read_application(&file)? }),
-                None if set.is_empty() => {
-                    bail!("give --file FILE or at least one --set PATH=VALUE")
-                }
+                None if set.is_empty() => bail!(say("cli-edit-needs", &[])),
                 None => {
                     let mut pairs = BTreeMap::new();
                     for item in set {
                         let (path, value) = item
                             .split_once('=')
-                            .with_context(|| format!("--set '{item}' is not PATH=VALUE"))?;
+                            .with_context(|| say("cli-set-shape", &[("item", arg(&item))]))?;
                         pairs.insert(path.trim().to_string(), value.to_string());
                     }
                     serde_json::json!({ "set": pairs })
@@ -136,10 +135,8 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
             };
             let client = Client::connect(data)?;
             let summary: RecordSummary = client.send("PATCH", &format!("/records/{id}"), &body)?;
-            println!(
-                "record {} updated ({} entries)",
-                summary.id, summary.entries
-            );
+            let args = [("id", arg(summary.id)), ("entries", arg(summary.entries))];
+            println!("{}", say("cli-record-updated", &args));
             Ok(0)
         }
         RecordCommand::Show { id, format } => {
@@ -157,28 +154,29 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
                 return Ok(0);
             }
             if records.is_empty() {
-                println!("no records");
+                println!("{}", say("cli-no-records", &[]));
             }
             for r in &records {
-                println!(
-                    "{}  batch {}  {:<9}  {}  {}  updated {}",
-                    r.id,
-                    r.batch,
-                    r.status.key(),
-                    r.credit_code,
-                    r.institution,
-                    r.updated_at
-                );
+                let status = i18n::record_status(lang(), r.status);
+                let args = [
+                    ("id", arg(r.id)),
+                    ("batch", arg(r.batch)),
+                    ("status", arg(format!("{status:<9}"))),
+                    ("code", arg(&r.credit_code)),
+                    ("institution", arg(&r.institution)),
+                    ("updated", arg(i18n::time(lang(), r.updated_at))),
+                ];
+                println!("{}", say("cli-record-line", &args));
             }
             Ok(0)
         }
         RecordCommand::Attach { id, kind, file } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let bytes = std::fs::read(&file)
+                .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
-                .with_context(|| format!("{} names no file", file.display()))?;
+                .with_context(|| say("cli-names-no-file", &[("file", arg(file.display()))]))?;
             let path = format!(
                 "/records/{id}/attachments?kind={}&name={}",
                 encode(&kind),
@@ -187,10 +185,12 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
             let client = Client::connect(data)?;
             let summary: RecordSummary =
                 client.send_bytes("POST", &path, "application/octet-stream", bytes)?;
-            println!(
-                "attached {name} to record {} ({} attachments)",
-                summary.id, summary.attachments
-            );
+            let args = [
+                ("name", arg(&name)),
+                ("id", arg(summary.id)),
+                ("count", arg(summary.attachments)),
+            ];
+            println!("{}", say("cli-attached", &args));
             Ok(0)
         }
         RecordCommand::Print { id, out } => {
@@ -208,14 +208,11 @@ pub fn run(data: &Path, command: RecordCommand) -> anyhow::Result<u8> {
                 .unwrap_or_else(|| view.summary.recommender.to_string());
             // A submitted record prints as it was submitted.
             let application = view.as_submitted.as_ref().unwrap_or(&view.application);
-            let html = crate::export::print_html(application, &name);
+            let html = crate::export::print_html(application, &name, lang());
             std::fs::write(&out, html)
-                .with_context(|| format!("{}: cannot write", out.display()))?;
-            println!(
-                "wrote the printable application {} to {}",
-                id,
-                out.display()
-            );
+                .with_context(|| say("cli-cannot-write", &[("file", arg(out.display()))]))?;
+            let args = [("id", arg(&id)), ("file", arg(out.display()))];
+            println!("{}", say("cli-printed", &args));
             Ok(0)
         }
         RecordCommand::History { id } => {
@@ -250,14 +247,16 @@ pub fn transition(data: &Path, id: &str, action: &str) -> anyhow::Result<u8> {
         &format!("/records/{id}/{action}"),
         &serde_json::json!({}),
     )?;
-    println!("record {} is now {}", summary.id, summary.status.key());
+    let status = i18n::record_status(lang(), summary.status);
+    let args = [("id", arg(summary.id)), ("status", arg(status))];
+    println!("{}", say("cli-record-now", &args));
     Ok(0)
 }
 
 /// Reads an application file; syntax errors name the file.
 fn read_application(file: &Path) -> anyhow::Result<Application> {
     let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?;
+        .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
     Application::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
@@ -275,41 +274,48 @@ fn encode(value: &str) -> String {
 }
 
 fn validate(file: &Path, batch_file: Option<&Path>, format: Format) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?;
-    let application = Application::from_toml_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let application = read_application(file)?;
     let batch = batch_for(&application, batch_file)?;
     let problems = application.validate(&batch);
     match format {
         Format::Json => {
+            // Each problem keeps its stable path, code and English text, with its box's label
+            // and the problem in the reader's language beside them.
+            let described: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|problem| {
+                    let mut value = serde_json::to_value(problem).unwrap_or_default();
+                    value["label"] = i18n::field_label(lang(), &problem.field).into();
+                    value["problem_text"] = i18n::problem(lang(), problem).into();
+                    value
+                })
+                .collect();
             let report = serde_json::json!({
                 "file": file.display().to_string(),
                 "batch": batch.number,
                 "valid": problems.is_empty(),
-                "problems": problems,
+                "problems": described,
             });
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Format::Text if problems.is_empty() => {
-            println!(
-                "{}: valid application for batch {} ({}): {} {}",
-                file.display(),
-                batch.number,
-                batch.title,
-                application.applicant.name,
-                application.applicant.credit_code.trim()
-            );
+            let args = [
+                ("file", arg(file.display())),
+                ("batch", arg(batch.number)),
+                ("title", arg(&batch.title)),
+                ("name", arg(&application.applicant.name)),
+                ("code", arg(application.applicant.credit_code.trim())),
+            ];
+            println!("{}", say("cli-valid", &args));
         }
         Format::Text => {
-            let count = problems.len();
-            println!(
-                "{}: {count} problem{}:",
-                file.display(),
-                if count == 1 { "" } else { "s" }
-            );
+            let args = [
+                ("file", arg(file.display())),
+                ("count", problems.len().into()),
+            ];
+            println!("{}", say("cli-problems", &args));
             for problem in &problems {
-                println!("  {}: {}", problem.field, problem.problem);
+                println!("  {}", i18n::field_error(lang(), problem));
             }
         }
     }
@@ -330,9 +336,9 @@ fn batch_for(application: &Application, batch_file: Option<&Path>) -> anyhow::Re
         .find(|batch| batch.number.0 == application.batch)
     {
         Some(batch) => Ok(batch),
-        None => bail!(
-            "no definition of batch {} is shipped with fedrec; pass --batch-file FILE",
-            application.batch
-        ),
+        None => bail!(say(
+            "cli-no-shipped-batch",
+            &[("batch", arg(application.batch))]
+        )),
     }
 }

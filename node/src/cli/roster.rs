@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use fedrec_common::roster::Roster;
 
+use super::{arg, say};
 use crate::client::Client;
 use crate::node::{RosterAdd, RosterBundle};
 
@@ -83,7 +84,10 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
                 may_submit,
             };
             let roster: Roster = client.send("POST", "/roster/recommenders", &request)?;
-            println!("roster is now version {}", roster.version);
+            println!(
+                "{}",
+                say("cli-roster-now", &[("version", arg(roster.version))])
+            );
             print_roster(&roster);
         }
         RosterCommand::Revoke { key, after } => {
@@ -92,10 +96,8 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
                 "/roster/revoke",
                 &serde_json::json!({ "key": key, "after": after }),
             )?;
-            println!(
-                "key revoked after position {after}; roster is now version {}",
-                roster.version
-            );
+            let args = [("after", arg(after)), ("version", arg(roster.version))];
+            println!("{}", say("cli-roster-revoked", &args));
         }
         RosterCommand::MaySubmit { key, no } => {
             let roster: Roster = client.send(
@@ -112,35 +114,35 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
         RosterCommand::Show => {
             let bundle: RosterBundle = client.get("/roster")?;
             let roster: Roster = serde_json::from_str(&bundle.roster.body)?;
-            println!(
-                "roster version {} (ministry {})",
-                roster.version,
-                roster.ministry.short()
-            );
+            let args = [
+                ("version", arg(roster.version)),
+                ("ministry", arg(roster.ministry.short())),
+            ];
+            println!("{}", say("cli-roster-version", &args));
             print_roster(&roster);
         }
         RosterCommand::Export { out } => {
             let bundle: RosterBundle = client.get("/roster")?;
             let text = serde_json::to_string_pretty(&bundle)?;
             std::fs::write(&out, text)
-                .with_context(|| format!("{}: cannot write", out.display()))?;
-            println!(
-                "wrote the signed roster and {} batch definition(s) to {}",
-                bundle.batches.len(),
-                out.display()
-            );
+                .with_context(|| say("cli-cannot-write", &[("file", arg(out.display()))]))?;
+            let args = [
+                ("count", arg(bundle.batches.len())),
+                ("file", arg(out.display())),
+            ];
+            println!("{}", say("cli-roster-written", &args));
         }
         RosterCommand::Import { file } => {
-            let text =
-                std::fs::read(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let text = std::fs::read(&file)
+                .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
             let bundle: RosterBundle = serde_json::from_slice(&text)
-                .with_context(|| format!("{}: not a roster bundle", file.display()))?;
+                .with_context(|| say("cli-not-roster-bundle", &[("file", arg(file.display()))]))?;
             let roster: Roster = client.send("POST", "/roster/import", &bundle)?;
-            println!(
-                "imported roster version {} with {} batch definition(s)",
-                roster.version,
-                bundle.batches.len()
-            );
+            let args = [
+                ("version", arg(roster.version)),
+                ("count", arg(bundle.batches.len())),
+            ];
+            println!("{}", say("cli-roster-imported", &args));
         }
     }
     Ok(0)
@@ -161,10 +163,19 @@ fn print_roster(roster: &Roster) {
         {
             let revoked = grant
                 .revoked_after
-                .map(|n| format!(", revoked after {n}"))
+                .map(|n| say("cli-roster-key-revoked", &[("after", arg(n))]))
                 .unwrap_or_default();
-            let right = if grant.may_submit { ", may submit" } else { "" };
-            println!("    key {} {:?}{right}{revoked}", grant.key, grant.role);
+            let role = if grant.may_submit {
+                format!("{:?} (may submit)", grant.role)
+            } else {
+                format!("{:?}", grant.role)
+            };
+            let args = [
+                ("key", arg(grant.key)),
+                ("role", arg(role)),
+                ("revoked", arg(revoked)),
+            ];
+            println!("    {}", say("cli-roster-key", &args));
         }
     }
 }

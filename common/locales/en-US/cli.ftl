@@ -1,0 +1,123 @@
+# The exported tables, the printable application and the command line's messages.
+
+## The nationwide table (CSV, Excel)
+
+export-sheet = Recommendations
+export-heading-recommender-code = Recommender code
+export-heading-recommender = Recommender
+export-heading-record = Record
+export-heading-institution = Applicant institution
+export-heading-credit-code = Unified social credit code
+export-heading-status = Status
+export-heading-verdict = Verdict
+export-heading-reason = Reason
+export-heading-review = Review
+
+## The printable application
+
+print-title = Application for recognition as a national continuing-education base
+print-heading-line1 = National continuing-education base for professional and technical personnel
+print-heading-line2 = Application form
+print-applicant = Applicant: { $value }
+print-recommender = Recommender: { $value }
+print-filled-on = Date filled: { $value }
+print-applicant-signature = Signature of the applicant's head: ________   date:          (official seal)
+print-recommender-part = To be filled in by the recommender
+print-recommender-signature = Signature of the recommender's head: ________   date:          (official seal)
+print-attachments = Attachments
+print-yes = yes
+print-no = no
+print-yuan = { $yuan } yuan
+
+## The command line: common
+
+cli-error = error: { $error }
+cli-refused = refused ({ $status }): { $message }
+cli-not-running = no fedrec daemon is running for { $data }: start it with `fedrec run --data { $data }`
+cli-unreachable = the daemon at { $api } does not answer ({ $reason }); is `fedrec run` still running?
+cli-server-failed = the daemon failed: { $detail }
+cli-protocol = unexpected answer from the daemon: { $detail }
+cli-cannot-read = { $file }: cannot read
+cli-cannot-write = { $file }: cannot write
+cli-unexpected-answer = unexpected answer: { $answer }
+role-ministry = ministry
+role-recommender = recommender
+role-field-office = field-office
+
+## The command line: the node
+
+cli-init-created = created { $role } node in { $dir }
+cli-node-id = node id: { $id }
+cli-peer-id = peer id: { $id }
+cli-wait-ready = daemon for { $data } answers at { $api } and accepts writes
+cli-wait-not-writable = the daemon for { $data } answers but does not accept writes yet: no peer has confirmed its own feed heads within { $secs } s (start it with `fedrec run --offline` if it must work alone)
+cli-wait-no-answer = no daemon answered for { $data } within { $secs } s
+cli-status-node = node:        { $name } ({ $role })
+cli-status-node-id = node id:     { $id }
+cli-status-peer-id = peer id:     { $id }
+cli-status-recommender = recommender: { $recommender }
+cli-status-roster = roster:      version { $version }
+cli-status-roster-issued = roster:      version { $version }, issued { $issued } ({ $hours } h ago)
+cli-status-no-roster = roster:      none yet (import the ministry's bundle with `fedrec roster import`)
+cli-status-batches = batches:     { $batches }
+cli-status-feeds = feeds:       { $count }
+cli-status-feed = { $author } { $topic } at { $seq }
+cli-status-records = records:     { $records }
+cli-status-record-count = { $count } { $status }
+cli-status-quarantine = quarantine:  { $count }
+cli-status-peers = peers:       { $count }
+cli-status-peer = { $peer } (node { $node }), last round { $round }, { $pending }
+cli-status-pending = { $count } entries pending to it
+cli-status-pending-unknown = not known yet
+cli-none = none
+cli-none-yet = none yet
+cli-verified = { $entries } entries verified: every signature and every hash chain holds
+
+## The command line: the ministry's decisions and review
+
+cli-reviewed = review by { $expert } recorded for { $id }: score { $score }
+cli-recognised = { $id } recognised, subsidy { $yuan } yuan
+cli-declined = { $id } declined: { $reason }
+cli-published = published { $count } recognised base(s) of batch { $batch }
+cli-no-published = no published list of batch { $batch } on this node yet
+cli-published-line = { $recommender }  { $code }  { $institution }  { $yuan } yuan
+cli-exported = wrote { $count } rows of batch { $batch } to { $file }
+
+## The command line: application records
+
+cli-edit-needs = give --file FILE or at least one --set PATH=VALUE
+cli-set-shape = --set '{ $item }' is not PATH=VALUE
+cli-record-updated = record { $id } updated ({ $entries } entries)
+cli-no-records = no records
+cli-record-line = { $id }  batch { $batch }  { $status }  { $code }  { $institution }  updated { $updated }
+cli-names-no-file = { $file } names no file
+cli-attached = attached { $name } to record { $id } ({ $count } attachments)
+cli-printed = wrote the printable application { $id } to { $file }
+cli-record-now = record { $id } is now { $status }
+cli-valid = { $file }: valid application for batch { $batch } ({ $title }): { $name } { $code }
+cli-problems = { $file }: { $count ->
+        [one] 1 problem
+       *[other] { $count } problems
+    }:
+cli-no-shipped-batch = no definition of batch { $batch } is shipped with fedrec; pass --batch-file FILE
+
+## The command line: roster, batches, offline transfer
+
+cli-roster-now = roster is now version { $version }
+cli-roster-revoked = key revoked after position { $after }; roster is now version { $version }
+cli-roster-version = roster version { $version } (ministry { $ministry })
+cli-roster-written = wrote the signed roster and { $count } batch definition(s) to { $file }
+cli-not-roster-bundle = { $file }: not a roster bundle
+cli-roster-imported = imported roster version { $version } with { $count } batch definition(s)
+cli-roster-key = key { $key } { $role }{ $revoked }
+cli-roster-key-revoked = , revoked after position { $after }
+cli-batch-published = published batch { $batch } signed by this ministry node
+cli-batch-title = batch { $batch }: { $title }
+cli-batch-deadline = deadline: { $deadline } (submissions received after it are late)
+cli-batch-areas = key areas ({ $count }): { $areas }
+cli-batch-quota = quota per recommender: { $quota }
+cli-batch-cap = subsidy cap: { $yuan } yuan
+cli-not-heads-file = { $file }: not a heads file
+cli-bundle-written = wrote { $entries } signed entries ({ $bytes } bytes) to { $file }
+cli-bundle-imported = { $accepted } new, { $duplicates } already held, { $early } waiting for earlier entries, { $refused } refused (see `fedrec status` for quarantine)
+cli-heads-written = wrote the heads of { $count } feeds to { $file }

@@ -1,0 +1,120 @@
+# 导出的表格、打印的申报表和命令行的提示。
+
+## 全国汇总表（CSV、Excel）
+
+export-sheet = 推荐汇总
+export-heading-recommender-code = 推荐单位代码
+export-heading-recommender = 推荐单位
+export-heading-record = 记录
+export-heading-institution = 申报单位
+export-heading-credit-code = 统一社会信用代码
+export-heading-status = 状态
+export-heading-verdict = 结论
+export-heading-reason = 理由
+export-heading-review = 评审
+
+## 打印的申报表
+
+print-title = 国家级专业技术人员继续教育基地申报表
+print-heading-line1 = 国家级专业技术人员继续教育基地
+print-heading-line2 = 申 报 表
+print-applicant = 申报单位：{ $value }
+print-recommender = 推荐单位：{ $value }
+print-filled-on = 填表日期：{ $value }
+print-applicant-signature = 申报单位负责人签字：________　　年　月　日　（公章）
+print-recommender-part = 以下由推荐单位填写
+print-recommender-signature = 推荐单位负责人签字：________　　年　月　日　（公章）
+print-attachments = 附件
+print-yes = 是
+print-no = 否
+print-yuan = { $yuan } 元
+
+## 命令行：通用
+
+cli-error = 错误：{ $error }
+cli-refused = 被拒绝（{ $status }）：{ $message }
+cli-not-running = 没有为 { $data } 运行的 fedrec 守护进程：请用 `fedrec run --data { $data }` 启动
+cli-unreachable = { $api } 的守护进程没有应答（{ $reason }）；`fedrec run` 是否仍在运行？
+cli-server-failed = 守护进程出错：{ $detail }
+cli-protocol = 守护进程的应答无法理解：{ $detail }
+cli-cannot-read = { $file }：无法读取
+cli-cannot-write = { $file }：无法写入
+cli-unexpected-answer = 意外的应答：{ $answer }
+role-ministry = 人社部
+role-recommender = 推荐单位
+role-field-office = 外派机构
+
+## 命令行：节点
+
+cli-init-created = 已在 { $dir } 创建{ $role }节点
+cli-node-id = 节点 ID：{ $id }
+cli-peer-id = 对等节点 ID：{ $id }
+cli-wait-ready = { $data } 的守护进程已在 { $api } 应答，可以写入
+cli-wait-not-writable = { $data } 的守护进程已应答，但还不能写入：{ $secs } 秒内没有对等节点确认它自己的数据流头（如须单独工作，请用 `fedrec run --offline` 启动）
+cli-wait-no-answer = { $secs } 秒内 { $data } 没有守护进程应答
+cli-status-node = 节点：      { $name }（{ $role }）
+cli-status-node-id = 节点 ID：   { $id }
+cli-status-peer-id = 对等 ID：   { $id }
+cli-status-recommender = 推荐单位：  { $recommender }
+cli-status-roster = 名册：      第 { $version } 版
+cli-status-roster-issued = 名册：      第 { $version } 版，签发于 { $issued }（{ $hours } 小时前）
+cli-status-no-roster = 名册：      尚无（请用 `fedrec roster import` 导入人社部的名册包）
+cli-status-batches = 批次：      { $batches }
+cli-status-feeds = 数据流：    { $count }
+cli-status-feed = { $author } { $topic } 至 { $seq }
+cli-status-records = 记录：      { $records }
+cli-status-record-count = { $count } 份{ $status }
+cli-status-quarantine = 隔离区：    { $count }
+cli-status-peers = 对等节点：  { $count }
+cli-status-peer = { $peer }（节点 { $node }），上一轮 { $round }，{ $pending }
+cli-status-pending = 待发送给它的条目 { $count } 条
+cli-status-pending-unknown = 待发送条目数尚不清楚
+cli-none = 无
+cli-none-yet = 尚无
+cli-verified = 已核验 { $entries } 个条目：所有签名和哈希链均完好
+
+## 命令行：人社部的结论与评审
+
+cli-reviewed = 已记录 { $expert } 对 { $id } 的评审：{ $score } 分
+cli-recognised = { $id } 已认定，补助 { $yuan } 元
+cli-declined = { $id } 未予认定：{ $reason }
+cli-published = 已公布第{ $batch }批认定的 { $count } 个基地
+cli-no-published = 本节点尚无第{ $batch }批的公布名单
+cli-published-line = { $recommender }  { $code }  { $institution }  { $yuan } 元
+cli-exported = 已将第{ $batch }批的 { $count } 行写入 { $file }
+
+## 命令行：申报记录
+
+cli-edit-needs = 请给出 --file 文件 或至少一个 --set 路径=值
+cli-set-shape = --set '{ $item }' 不是 路径=值 的形式
+cli-record-updated = 记录 { $id } 已更新（{ $entries } 个条目）
+cli-no-records = 没有记录
+cli-record-line = { $id }  第{ $batch }批  { $status }  { $code }  { $institution }  更新于 { $updated }
+cli-names-no-file = { $file } 不是文件
+cli-attached = 已将 { $name } 附到记录 { $id }（共 { $count } 个附件）
+cli-printed = 已将可打印的申报表 { $id } 写入 { $file }
+cli-record-now = 记录 { $id } 现为{ $status }
+cli-valid = { $file }：第{ $batch }批（{ $title }）的有效申报表：{ $name } { $code }
+cli-problems = { $file }：{ $count } 个问题：
+cli-no-shipped-batch = fedrec 未附带第{ $batch }批的定义；请用 --batch-file 文件 指定
+
+## 命令行：名册、批次、离线传递
+
+cli-roster-now = 名册现为第 { $version } 版
+cli-roster-revoked = 密钥已在位置 { $after } 之后撤销；名册现为第 { $version } 版
+cli-roster-version = 名册第 { $version } 版（人社部 { $ministry }）
+cli-roster-written = 已将签名的名册和 { $count } 个批次定义写入 { $file }
+cli-not-roster-bundle = { $file }：不是名册包
+cli-roster-imported = 已导入第 { $version } 版名册，含 { $count } 个批次定义
+cli-roster-key = 密钥 { $key } { $role }{ $revoked }
+cli-roster-key-revoked = ，在位置 { $after } 之后撤销
+cli-batch-published = 已发布第{ $batch }批，由本人社部节点签名
+cli-batch-title = 第{ $batch }批：{ $title }
+cli-batch-deadline = 截止时间：{ $deadline }（之后收到的申报逾期不予受理）
+cli-batch-areas = 重点领域（{ $count } 个）：{ $areas }
+cli-batch-quota = 每个推荐单位限推荐：{ $quota } 个
+cli-batch-cap = 补助上限：{ $yuan } 元
+cli-not-heads-file = { $file }：不是数据流头文件
+cli-bundle-written = 已将 { $entries } 个签名条目（{ $bytes } 字节）写入 { $file }
+cli-bundle-imported = 新增 { $accepted } 个，已有 { $duplicates } 个，等待更早条目 { $early } 个，拒收 { $refused } 个（隔离情况见 `fedrec status`）
+cli-heads-written = 已将 { $count } 个数据流头写入 { $file }

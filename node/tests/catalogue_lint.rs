@@ -1,0 +1,177 @@
+//! Finds words a person reads that were written into the CLI's or the exports' code instead of
+//! the message catalogue (common/locales): the literal format strings of `println!`,
+//! `eprintln!`, `print!`, `bail!`, `anyhow!`, `format!`, `write!` and `writeln!`, and the
+//! literal messages of `.context(…)`. A literal may hold placeholders, punctuation, layout and
+//! HTML markup (tags and the style sheet); a Latin word in what is left is English outside the
+//! catalogue, unless it is listed in `ALLOWED` with the reason why.
+//!
+//! Not covered, and said plainly: clap's `--help` texts (doc comments), the daemon's own error
+//! messages that the CLI passes on, and `fedrec debug` (a hidden tool for testing deployments).
+
+use std::path::{Path, PathBuf};
+
+/// Literals that may keep Latin words, with the reason. (API paths, which start with `/`, are
+/// let through by rule.)
+const ALLOWED: &[(&str, &str)] = &[
+    // clap's message for a --lang it cannot read: clap's own errors are English.
+    (
+        "'{text}': use zh or en",
+        "a clap argument error, in clap's language",
+    ),
+    // Catalogue ids built from a stable key.
+    ("role-{}", "a catalogue id"),
+    ("reason-{code}", "a catalogue id"),
+    ("nature-{}", "a catalogue id"),
+    ("attachment-{}", "a catalogue id"),
+];
+
+/// The files whose output people read: every CLI command but the hidden debug tool, and the
+/// exports.
+fn scanned_files() -> Vec<PathBuf> {
+    let node = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(node.join("src/cli"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .filter(|path| !path.ends_with("debug.rs"))
+        .collect();
+    files.push(node.join("src/export.rs"));
+    files.sort();
+    files
+}
+
+const CALLS: [&str; 8] = [
+    "println!(",
+    "eprintln!(",
+    "print!(",
+    "bail!(",
+    "anyhow!(",
+    "format!(",
+    ".context(",
+    "eprint!(",
+];
+
+/// Calls whose format string is their second argument.
+const WRITES: [&str; 2] = ["write!(", "writeln!("];
+
+/// The string literal that starts `text` after blanks, if any (escapes kept as written).
+fn leading_literal(text: &str) -> Option<String> {
+    let text = text.trim_start();
+    let body = text.strip_prefix('"')?;
+    let mut literal = String::new();
+    let mut escaped = false;
+    for c in body.chars() {
+        match (escaped, c) {
+            (true, _) => {
+                escaped = false;
+                // `\"` and `\\` stand for themselves; `\n` and a line continuation are blanks.
+                literal.push(if c == '"' || c == '\\' { c } else { ' ' });
+            }
+            (false, '\\') => escaped = true,
+            (false, '"') => return Some(literal),
+            _ => literal.push(c),
+        }
+    }
+    None
+}
+
+/// The Latin words of a literal once its `{…}` placeholders, its style sheet and its HTML tags
+/// are taken out.
+fn words_outside_placeholders(literal: &str) -> Vec<String> {
+    let mut text = literal.to_string();
+    while let (Some(start), Some(end)) = (text.find("<style>"), text.find("</style>")) {
+        if end < start {
+            break;
+        }
+        text.replace_range(start..end + "</style>".len(), " ");
+    }
+    let mut plain = String::new();
+    let (mut depth, mut in_tag) = (0, false);
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            '<' if depth == 0 => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if depth == 0 && !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| word.len() >= 2)
+        .map(String::from)
+        .collect()
+}
+
+/// Every literal with Latin words in a source text that is not allowed: (line, literal).
+fn findings(source: &str) -> Vec<(usize, String)> {
+    // Tests may say what they like.
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut found = Vec::new();
+    for call in CALLS.iter().chain(&WRITES) {
+        for (offset, _) in code.match_indices(call) {
+            let mut after = &code[offset + call.len()..];
+            if WRITES.contains(call) {
+                // The format string follows the destination.
+                after = after.split_once(',').map_or("", |(_, rest)| rest);
+            }
+            // `.with_context(|| format!("…"))` is found by its `format!(`.
+            let Some(literal) = leading_literal(after) else {
+                continue;
+            };
+            let allowed =
+                ALLOWED.iter().any(|(text, _)| *text == literal) || literal.starts_with('/');
+            if !allowed && !words_outside_placeholders(&literal).is_empty() {
+                let line = code[..offset].lines().count();
+                found.push((line, literal));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn the_scanner_finds_english_and_lets_layout_through() {
+    let sample = r#"
+        println!("{}", say("cli-no-records", &[]));
+        println!("  {:<10} {}  [{}]", a, b, c);
+        println!("record {} is now {}", id, status);
+        bail!("give --file FILE");
+        let text = format!("{}: cannot write", out.display());
+        let url = format!("/records/{id}/submit");
+        let _ = writeln!(out, "<tr><th>{}</th></tr>\n<p class=\"sign\">{}</p>", a, b);
+        let _ = writeln!(out, "</table>\n<h2>Attachments</h2>");
+    "#;
+    let found: Vec<String> = findings(sample).into_iter().map(|(_, l)| l).collect();
+    assert_eq!(
+        found,
+        [
+            "record {} is now {}",
+            "give --file FILE",
+            "{}: cannot write",
+            "</table> <h2>Attachments</h2>"
+        ]
+    );
+}
+
+#[test]
+fn no_english_is_left_outside_the_catalogue() {
+    let mut report = Vec::new();
+    let files = scanned_files();
+    assert!(files.len() >= 7, "{files:?}");
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (line, literal) in findings(&source) {
+            report.push(format!("{}:{line}: \"{literal}\"", file.display()));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "user-facing English outside the catalogue (move it to common/locales, or allow it \
+         with a reason):\n{}",
+        report.join("\n")
+    );
+}
