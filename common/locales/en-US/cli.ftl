@@ -37,6 +37,7 @@ cli-not-running = no fedrec daemon is running for { $data }: start it with `fedr
 cli-unreachable = the daemon at { $api } does not answer ({ $reason }); is `fedrec run` still running?
 cli-server-failed = the daemon failed: { $detail }
 cli-protocol = unexpected answer from the daemon: { $detail }
+cli-credential = { $detail }; run this command as the daemon's user
 cli-cannot-read = { $file }: cannot read
 cli-cannot-write = { $file }: cannot write
 cli-unexpected-answer = unexpected answer: { $answer }

@@ -37,6 +37,7 @@ cli-not-running = 没有为 { $data } 运行的 fedrec 守护进程：请用 `fe
 cli-unreachable = { $api } 的守护进程没有应答（{ $reason }）；`fedrec run` 是否仍在运行？
 cli-server-failed = 守护进程出错：{ $detail }
 cli-protocol = 守护进程的应答无法理解：{ $detail }
+cli-credential = { $detail }；请以守护进程的用户身份运行此命令
 cli-cannot-read = { $file }：无法读取
 cli-cannot-write = { $file }：无法写入
 cli-unexpected-answer = 意外的应答：{ $answer }

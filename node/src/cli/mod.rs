@@ -338,6 +338,7 @@ fn error_text(error: &ClientError) -> String {
         ClientError::Server(detail) => say("cli-server-failed", &[("detail", arg(detail))]),
         ClientError::Protocol(detail) => say("cli-protocol", &[("detail", arg(detail))]),
         ClientError::Refused { message, .. } => message.clone(),
+        ClientError::Credential(detail) => say("cli-credential", &[("detail", arg(detail))]),
     };
     say("cli-error", &[("error", arg(text))])
 }
