@@ -759,8 +759,10 @@ impl Node {
         ))
     }
 
-    /// Whether the node's main topic is open for writes: its recommender's topic, or the public
-    /// topic on the ministry.
+    /// Whether the node's main topic is open for writes: its recommender's topic on a bureau's
+    /// node. The ministry's own operations (roster, batches, review) need no peer, so it
+    /// answers writable at once; each entry it signs on a shared topic (decisions, the
+    /// published list) still waits for that topic's confirmation (see `write_ministry_entry`).
     pub fn is_writable(&self) -> bool {
         match self.main_topic() {
             Some(topic) => self.topic_writable(&topic),
@@ -775,7 +777,7 @@ impl Node {
 
     fn main_topic(&self) -> Option<Topic> {
         if self.role() == Role::Ministry {
-            Some(Topic::Public)
+            Some(Topic::Ministry)
         } else {
             self.own_recommender().ok().map(Topic::Recommender)
         }
