@@ -181,9 +181,11 @@ impl Node {
                         report.accepted += 1;
                         for refusal in std::mem::take(&mut overlay.rule_refusals) {
                             report.refused_changes += 1;
-                            overlay
-                                .quarantined
-                                .push(self.quarantined(from, refusal, &incoming.bytes));
+                            overlay.quarantined.push(self.quarantined(
+                                from,
+                                refusal,
+                                &incoming.bytes,
+                            ));
                         }
                     }
                     Ok(Taken::Duplicate) => report.duplicates += 1,

@@ -260,7 +260,10 @@ impl Node {
             Response::Roster { roster, batches } => {
                 match self.import_bundle(RosterBundle { roster, batches }) {
                     Ok(roster) => {
-                        tracing::info!(version = roster.version, "roster updated from the ministry");
+                        tracing::info!(
+                            version = roster.version,
+                            "roster updated from the ministry"
+                        );
                         // A node that had no roster could not tell which of its topics this
                         // peer reads when its heads came: judge them again now.
                         let heads = self.peer_heads.get(peer).cloned();
