@@ -311,7 +311,7 @@ fn insiders_cannot_bend_the_rules() {
     });
     assert_eq!(verdict(&ministry, &own_text), "unauthorised");
     assert!(
-        row(&ministry, &own_text)["reason"]
+        row(&ministry, &own_text)["reason_text"]
             .as_str()
             .unwrap_or_default()
             .contains("field office"),

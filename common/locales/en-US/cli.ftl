@@ -106,6 +106,9 @@ cli-no-shipped-batch = no definition of batch { $batch } is shipped with fedrec;
 
 cli-roster-now = roster is now version { $version }
 cli-roster-revoked = key revoked after position { $after }; roster is now version { $version }
+cli-roster-may-submit = key { $key } may now submit and withdraw; roster is now version { $version }
+cli-roster-may-not-submit = key { $key } may no longer submit and withdraw; roster is now version { $version }
+cli-roster-role-may-submit = { $role }, may submit
 cli-roster-version = roster version { $version } (ministry { $ministry })
 cli-roster-written = wrote the signed roster and { $count } batch definition(s) to { $file }
 cli-not-roster-bundle = { $file }: not a roster bundle

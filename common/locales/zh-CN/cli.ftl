@@ -103,6 +103,9 @@ cli-no-shipped-batch = fedrec 未附带第{ $batch }批的定义；请用 --batc
 
 cli-roster-now = 名册现为第 { $version } 版
 cli-roster-revoked = 密钥已在位置 { $after } 之后撤销；名册现为第 { $version } 版
+cli-roster-may-submit = 密钥 { $key } 现可提交和撤回；名册现为第 { $version } 版
+cli-roster-may-not-submit = 密钥 { $key } 不再可以提交和撤回；名册现为第 { $version } 版
+cli-roster-role-may-submit = { $role }，可提交
 cli-roster-version = 名册第 { $version } 版（人社部 { $ministry }）
 cli-roster-written = 已将签名的名册和 { $count } 个批次定义写入 { $file }
 cli-not-roster-bundle = { $file }：不是名册包

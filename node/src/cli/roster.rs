@@ -105,11 +105,13 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
                 "/roster/may-submit",
                 &serde_json::json!({ "key": key, "may_submit": !no }),
             )?;
-            println!(
-                "key {key} {} submit and withdraw; roster is now version {}",
-                if no { "may no longer" } else { "may now" },
-                roster.version
-            );
+            let id = if no {
+                "cli-roster-may-not-submit"
+            } else {
+                "cli-roster-may-submit"
+            };
+            let args = [("key", arg(&key)), ("version", arg(roster.version))];
+            println!("{}", say(id, &args));
         }
         RosterCommand::Show => {
             let bundle: RosterBundle = client.get("/roster")?;
@@ -166,7 +168,10 @@ fn print_roster(roster: &Roster) {
                 .map(|n| say("cli-roster-key-revoked", &[("after", arg(n))]))
                 .unwrap_or_default();
             let role = if grant.may_submit {
-                format!("{:?} (may submit)", grant.role)
+                say(
+                    "cli-roster-role-may-submit",
+                    &[("role", arg(format!("{:?}", grant.role)))],
+                )
             } else {
                 format!("{:?}", grant.role)
             };
