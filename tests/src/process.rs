@@ -534,3 +534,31 @@ pub fn roster_add(
     );
     key
 }
+
+/// The shipped example application rewritten for another institution, written to `dir`; returns
+/// the file's path for `record new --file`.
+pub fn application_file(dir: &Path, name: &str, code: &str) -> String {
+    let text = std::fs::read_to_string(workspace().join("config/examples/application.toml"))
+        .unwrap()
+        .replace("123100004250015860", code)
+        .replace("上海集成电路产业技术继续教育学院", name);
+    let file = dir.join(format!("{code}.toml"));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// The row `fedrec decisions --format json` shows on `data` for `record`, or Null.
+pub fn decision_row(data: &Path, record: &str) -> serde_json::Value {
+    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
+    rows.as_array()
+        .and_then(|rows| rows.iter().find(|r| r["record"] == record).cloned())
+        .unwrap_or_default()
+}
+
+/// The verdict a node shows for a record, or "" if it shows none.
+pub fn verdict(data: &Path, record: &str) -> String {
+    decision_row(data, record)["verdict"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -21,12 +21,9 @@ use fedrec_common::ids::{DocId, RecordId, Topic};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::sync::{self, Request};
 use fedrec_common::timestamp::Timestamp;
+use fedrec_tests::peer::{Sender, frame, key_of, metric, push, push_raw};
 use fedrec_tests::process::*;
 use rand::{RngExt, SeedableRng};
-
-fn key_of(data: &Path) -> NodeKey {
-    NodeKey::from_secret_hex(&std::fs::read_to_string(data.join("node.key")).unwrap()).unwrap()
-}
 
 /// A signed entry by `signer` at `seq`, carrying a change made by `actor` (normally the signer).
 fn entry(
@@ -64,73 +61,6 @@ fn entry(
         change: change.raw_bytes().to_vec(),
     }
     .sign(signer)
-}
-
-/// A length prefix and a body.
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut frame = (body.len() as u32).to_be_bytes().to_vec();
-    frame.extend_from_slice(body);
-    frame
-}
-
-/// One framed Push request of raw entry bytes.
-fn push_raw(entries: Vec<Vec<u8>>) -> Vec<u8> {
-    frame(&sync::encode(&Request::Push { entries }).unwrap())
-}
-
-fn push(entries: &[&SignedEntry]) -> Vec<u8> {
-    push_raw(entries.iter().map(|e| e.encode()).collect())
-}
-
-struct Sender<'a> {
-    data: &'a Path,
-    to: String,
-    dir: PathBuf,
-}
-
-impl Sender<'_> {
-    /// Sends every request at once on one connection; one answer per request, in order.
-    fn send_all(&self, requests: &[Vec<u8>]) -> Vec<serde_json::Value> {
-        let files: Vec<String> = requests
-            .iter()
-            .enumerate()
-            .map(|(index, bytes)| {
-                let file = self.dir.join(format!("request-{index}.bin"));
-                std::fs::write(&file, bytes).unwrap();
-                file.to_str().unwrap().to_string()
-            })
-            .collect();
-        let mut args = vec!["debug", "send", "--to", &self.to];
-        args.extend(files.iter().map(String::as_str));
-        let output = fedrec(self.data, &args);
-        let answers: Vec<serde_json::Value> = stdout(&output)
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
-        assert_eq!(
-            answers.len(),
-            requests.len(),
-            "one answer per request: {}{}",
-            stdout(&output),
-            stderr(&output)
-        );
-        answers
-    }
-
-    fn send(&self, request: Vec<u8>) -> serde_json::Value {
-        self.send_all(&[request]).remove(0)
-    }
-}
-
-fn metric(api: &str, name: &str) -> u64 {
-    let (_, body) = http("GET", &format!("{api}/metrics"), None);
-    String::from_utf8_lossy(&body)
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix(name)
-                .and_then(|rest| rest.trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn rss_kb(pid: u32) -> u64 {

@@ -28,38 +28,12 @@ use fedrec_tests::process::*;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The row `fedrec decisions` shows on `data` for `record`, or Null.
-fn row(data: &Path, record: &str) -> serde_json::Value {
-    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
-    rows.as_array()
-        .and_then(|rows| rows.iter().find(|r| r["record"] == record).cloned())
-        .unwrap_or_default()
-}
-
-fn verdict(data: &Path, record: &str) -> String {
-    row(data, record)["verdict"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn status(data: &Path, record: &str) -> String {
     records(data)
         .into_iter()
         .find(|(id, _)| id == record)
         .map(|(_, status)| status)
         .unwrap_or_default()
-}
-
-/// The example application for another institution, as a file.
-fn application_file(dir: &Path, name: &str, code: &str) -> String {
-    let text = std::fs::read_to_string(workspace().join("config/examples/application.toml"))
-        .unwrap()
-        .replace("123100004250015860", code)
-        .replace("上海集成电路产业技术继续教育学院", name);
-    let file = dir.join(format!("{code}.toml"));
-    std::fs::write(&file, text).unwrap();
-    file.to_str().unwrap().to_string()
 }
 
 fn example(name: &str, code: &str) -> Application {
@@ -234,7 +208,7 @@ fn insiders_cannot_bend_the_rules() {
     );
     assert_eq!(verdict(&ministry, &a), "accepted");
     assert_eq!(
-        row(&ministry, &a)["institution"],
+        decision_row(&ministry, &a)["institution"],
         "上海集成电路产业技术继续教育学院"
     );
 
@@ -269,7 +243,7 @@ fn insiders_cannot_bend_the_rules() {
         "the ministry's document never takes the swap"
     );
     assert_eq!(
-        row(&ministry, &a)["institution"],
+        decision_row(&ministry, &a)["institution"],
         "上海集成电路产业技术继续教育学院"
     );
     assert_eq!(verdict(&ministry, &a), "accepted");
@@ -311,12 +285,12 @@ fn insiders_cannot_bend_the_rules() {
     });
     assert_eq!(verdict(&ministry, &own_text), "unauthorised");
     assert!(
-        row(&ministry, &own_text)["reason_text"]
+        decision_row(&ministry, &own_text)["reason_text"]
             .as_str()
             .unwrap_or_default()
             .contains("field office"),
         "{}",
-        row(&ministry, &own_text)
+        decision_row(&ministry, &own_text)
     );
     wait_until("the field office's withdrawal to merge", WAIT, || {
         status(&ministry, &a) == "withdrawn"

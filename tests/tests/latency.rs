@@ -4,7 +4,6 @@
 //! the submitting node by push alone, well before that timer. The bound here is generous for CI;
 //! the target itself (≤ 1 s) is measured by `fedrec bench latency`.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fedrec_tests::process::*;
@@ -12,27 +11,6 @@ use fedrec_tests::process::*;
 /// Far below the 30-second timer that a lost push would wait for, far above the target.
 const PUSH_BOUND: Duration = Duration::from_secs(10);
 const SETUP: Duration = Duration::from_secs(60);
-
-/// The example application for another institution.
-fn application(dir: &Path, name: &str, code: &str) -> String {
-    let text = std::fs::read_to_string(workspace().join("config/examples/application.toml"))
-        .unwrap()
-        .replace("123100004250015860", code)
-        .replace("上海集成电路产业技术继续教育学院", name);
-    let file = dir.join(format!("{code}.toml"));
-    std::fs::write(&file, text).unwrap();
-    file.to_str().unwrap().to_string()
-}
-
-/// The verdict a node shows for a record, or "" if it shows none.
-fn verdict(data: &Path, record: &str) -> String {
-    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
-    rows.as_array()
-        .and_then(|rows| rows.iter().find(|r| r["record"] == record))
-        .and_then(|r| r["verdict"].as_str())
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[test]
 fn with_the_default_interval_a_verdict_is_back_at_the_submitting_node_within_seconds() {
@@ -92,7 +70,7 @@ fn with_the_default_interval_a_verdict_is_back_at_the_submitting_node_within_sec
                 "record",
                 "new",
                 "--file",
-                &application(dir.path(), name, code),
+                &application_file(dir.path(), name, code),
             ],
         )
         .trim()

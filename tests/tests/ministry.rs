@@ -12,32 +12,9 @@ use fedrec_tests::process::*;
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// The example application for another institution.
-fn application(dir: &Path, name: &str, code: &str) -> String {
-    let text = std::fs::read_to_string(workspace().join("config/examples/application.toml"))
-        .unwrap()
-        .replace("123100004250015860", code)
-        .replace("上海集成电路产业技术继续教育学院", name);
-    let file = dir.join(format!("{code}.toml"));
-    std::fs::write(&file, text).unwrap();
-    file.to_str().unwrap().to_string()
-}
-
-/// The verdict a node shows for a record, or "" if it shows none.
-fn verdict(data: &Path, record: &str) -> String {
-    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
-    rows.as_array()
-        .and_then(|rows| rows.iter().find(|r| r["record"] == record))
-        .and_then(|r| r["verdict"].as_str())
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn reason(data: &Path, record: &str) -> String {
-    let rows = json(&fedrec(data, &["decisions", "--format", "json"]).stdout);
-    rows.as_array()
-        .and_then(|rows| rows.iter().find(|r| r["record"] == record))
-        .and_then(|r| r["reason_text"].as_str())
+    decision_row(data, record)["reason_text"]
+        .as_str()
         .unwrap_or_default()
         .to_string()
 }
@@ -260,7 +237,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     daemons[0].terminate();
     let from_field = new(
         &field,
-        &application(dir.path(), "华为技术有限公司培训中心", "914403001922038216"),
+        &application_file(dir.path(), "华为技术有限公司培训中心", "914403001922038216"),
     );
     ok(&field, &["submit", &from_field]);
     daemons[1].terminate();
@@ -270,11 +247,11 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     wait_writable(&shanghai);
     let from_guangdong = new(
         &guangdong,
-        &application(dir.path(), "北京大学", "12100000400002259P"),
+        &application_file(dir.path(), "北京大学", "12100000400002259P"),
     );
     let from_shanghai = new(
         &shanghai,
-        &application(
+        &application_file(
             dir.path(),
             "上海集成电路产业技术继续教育学院",
             "123100004250015860",
@@ -318,7 +295,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     // The same institution through MIIT: conflict for both, whatever the order.
     let from_miit = new(
         &miit,
-        &application(
+        &application_file(
             dir.path(),
             "上海集成电路产业技术继续教育学院",
             "123100004250015860",
@@ -354,7 +331,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
     // MIIT, having withdrawn before the deadline, submits another candidate: accepted.
     let resubmitted = new(
         &miit,
-        &application(
+        &application_file(
             dir.path(),
             "深圳市腾讯计算机系统有限公司培训中心",
             "9144030071526726XG",
@@ -660,7 +637,7 @@ fn an_application_valid_where_it_was_signed_but_not_at_the_ministry_is_invalid()
             "record",
             "new",
             "--file",
-            &application(dir.path(), "北京大学", "12100000400002259P"),
+            &application_file(dir.path(), "北京大学", "12100000400002259P"),
         ],
     )
     .trim()
