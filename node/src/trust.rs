@@ -94,22 +94,21 @@ impl Node {
     /// Grants a field office's key the right to submit and withdraw, or takes it back
     /// (ministry).
     pub fn roster_may_submit(&self, key: &str, may_submit: bool) -> Result<Roster, NodeError> {
-        self.ministry_only("change the roster")?;
-        let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
-        let key: NodeId = key
-            .parse()
-            .map_err(|e: fedrec_common::identity::IdentityError| {
-                NodeError::BadRequest(e.to_string())
-            })?;
-        roster
-            .set_may_submit(&key, may_submit)
-            .map_err(|e| NodeError::NotFound(e.to_string()))?;
-        self.store_roster(&roster)?;
-        Ok(roster)
+        self.change_key_grant(key, |roster, key| roster.set_may_submit(key, may_submit))
     }
 
     /// Revokes a key after a position of its feed (ministry).
     pub fn roster_revoke(&self, key: &str, after: u64) -> Result<Roster, NodeError> {
+        self.change_key_grant(key, |roster, key| roster.revoke(key, after))
+    }
+
+    /// Applies `change` to the grant of `key` (given as text) and signs the roster's new
+    /// version (ministry).
+    fn change_key_grant(
+        &self,
+        key: &str,
+        change: impl FnOnce(&mut Roster, &NodeId) -> Result<(), fedrec_common::roster::RosterError>,
+    ) -> Result<Roster, NodeError> {
         self.ministry_only("change the roster")?;
         let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
         let key: NodeId = key
@@ -117,9 +116,7 @@ impl Node {
             .map_err(|e: fedrec_common::identity::IdentityError| {
                 NodeError::BadRequest(e.to_string())
             })?;
-        roster
-            .revoke(&key, after)
-            .map_err(|e| NodeError::NotFound(e.to_string()))?;
+        change(&mut roster, &key).map_err(|e| NodeError::NotFound(e.to_string()))?;
         self.store_roster(&roster)?;
         Ok(roster)
     }
