@@ -26,15 +26,17 @@ use crate::rules::Verdict;
 use crate::timestamp::Timestamp;
 
 /// The catalogue files, in the order they are loaded; each language has the same files.
-const ZH_CN: [&str; 3] = [
+const ZH_CN: [&str; 4] = [
     include_str!("../locales/zh-CN/rules.ftl"),
     include_str!("../locales/zh-CN/form.ftl"),
     include_str!("../locales/zh-CN/cli.ftl"),
+    include_str!("../locales/zh-CN/errors.ftl"),
 ];
-const EN_US: [&str; 3] = [
+const EN_US: [&str; 4] = [
     include_str!("../locales/en-US/rules.ftl"),
     include_str!("../locales/en-US/form.ftl"),
     include_str!("../locales/en-US/cli.ftl"),
+    include_str!("../locales/en-US/errors.ftl"),
 ];
 
 /// A language fedrec speaks.
@@ -145,6 +147,38 @@ pub fn t(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
     bundle
         .format_pattern(pattern, Some(&fluent_args), &mut errors)
         .into_owned()
+}
+
+thread_local! {
+    /// The language of the reader this thread works for, while [`speaking`] runs.
+    static SPEAKING: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` with `lang` as the language of the reader this thread works for, the language
+/// [`tr`] words its messages in. A daemon runs each request's work this way, so that the errors
+/// the work words on the way reach the caller in the caller's language, whatever the daemon's
+/// own environment says.
+pub fn speaking<T>(lang: Lang, work: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SPEAKING.set(self.0);
+        }
+    }
+    let _restore = Restore(SPEAKING.replace(Some(lang)));
+    work()
+}
+
+/// The language of the reader this thread works for: the one [`speaking`] set, else Simplified
+/// Chinese (work that no reader asked for, such as a log line, speaks to the ministry's and the
+/// bureaus' staff).
+pub fn reader() -> Lang {
+    SPEAKING.get().unwrap_or_default()
+}
+
+/// The message `id` in the language of this thread's reader (see [`speaking`]).
+pub fn tr(id: &str, args: &[(&str, Arg)]) -> String {
+    t(reader(), id, args)
 }
 
 /// Whether the catalogue of `lang` itself (without fallback) has the message `id`.

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use fedrec_common::form::Application;
-use fedrec_common::i18n::Lang;
+use fedrec_common::i18n::{self, Lang, s};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -47,7 +47,8 @@ impl IntoResponse for ApiError {
 
 impl From<NodeError> for ApiError {
     fn from(error: NodeError) -> Self {
-        let message = error.to_string();
+        // The variants worded at display time are worded for the request's reader.
+        let message = i18n::speaking(reader(), || error.to_string());
         let status = match &error {
             NodeError::BadRequest(_) => StatusCode::BAD_REQUEST,
             NodeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -72,6 +73,21 @@ impl From<NodeError> for ApiError {
     }
 }
 
+tokio::task_local! {
+    /// The language the request being answered asked for (see [`observe`]).
+    static READER: Lang;
+}
+
+/// The language of the request being answered: `?lang=`, then `Accept-Language`, then Chinese.
+fn reader() -> Lang {
+    READER.try_with(|lang| *lang).unwrap_or_default()
+}
+
+/// A catalogue message in the language of the request being answered.
+fn say(id: &str, args: &[(&str, i18n::Arg)]) -> String {
+    i18n::t(reader(), id, args)
+}
+
 fn bad_request(message: String) -> ApiError {
     ApiError(
         StatusCode::BAD_REQUEST,
@@ -79,9 +95,17 @@ fn bad_request(message: String) -> ApiError {
     )
 }
 
+/// Words a refused query string with the catalogue message `id`.
+fn query_error(
+    id: &'static str,
+) -> impl FnOnce(axum::extract::rejection::QueryRejection) -> ApiError {
+    move |e| bad_request(say(id, &[("detail", s(e.to_string()))]))
+}
+
 /// Parses a JSON body, refusing malformed JSON and unknown fields with a message naming them.
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("request body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| bad_request(say("error-request-body", &[("detail", s(e.to_string()))])))
 }
 
 type ApiResult = Result<Response, ApiError>;
@@ -92,18 +116,19 @@ async fn run_on_node<T: Send + 'static>(
     operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let api = Arc::clone(api);
+    let lang = reader();
     let result = tokio::task::spawn_blocking(move || {
         let mut node = api
             .node
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        operation(&mut node)
+        i18n::speaking(lang, || operation(&mut node))
     })
     .await
     .map_err(|e| {
         ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({ "error": e.to_string() }),
+            serde_json::json!({ "error": say("error-internal", &[("detail", s(e.to_string()))]) }),
         )
     })?;
     Ok(result?)
@@ -163,7 +188,7 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize, gate: Arc<auth::Gate>) -> Ro
         .fallback(|| async {
             ApiError(
                 StatusCode::NOT_FOUND,
-                serde_json::json!({ "error": "no such endpoint; see /openapi.json" }),
+                serde_json::json!({ "error": say("error-no-endpoint", &[]) }),
             )
         })
         .layer(DefaultBodyLimit::max(max_body_bytes))
@@ -177,7 +202,14 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize, gate: Arc<auth::Gate>) -> Ro
 async fn observe(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let response = next.run(request).await;
+    let lang = request_lang(
+        request
+            .uri()
+            .query()
+            .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang="))),
+        request.headers(),
+    );
+    let response = READER.scope(lang, next.run(request)).await;
     if method != axum::http::Method::GET && response.status().is_success() {
         api.net.notify();
     }
@@ -234,7 +266,7 @@ async fn list(
     State(api): State<Arc<Api>>,
     filter: Result<Query<RecordFilter>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let Query(filter) = filter.map_err(|e| bad_request(format!("query: {e}")))?;
+    let Query(filter) = filter.map_err(query_error("error-query"))?;
     with_node(&api, move |node| node.records(&filter)).await
 }
 
@@ -255,9 +287,7 @@ async fn show(State(api): State<Arc<Api>>, Path(id): Path<String>) -> ApiResult 
 async fn edit(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> ApiResult {
     let request: EditRequest = parse(&body)?;
     if request.application.is_none() && request.set.is_empty() {
-        return Err(bad_request(
-            "request body: give `application` or `set`".into(),
-        ));
+        return Err(bad_request(say("error-request-body-edit", &[])));
     }
     with_node(&api, move |node| node.edit_record(&id, request)).await
 }
@@ -283,8 +313,7 @@ async fn attach(
     query: Result<Query<AttachQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> ApiResult {
-    let Query(query) =
-        query.map_err(|e| bad_request(format!("query: {e}; give ?kind=...&name=...")))?;
+    let Query(query) = query.map_err(query_error("error-query-attachment"))?;
     with_node(&api, move |node| {
         node.attach(&id, &query.kind, &query.name, &body)
     })
@@ -345,7 +374,7 @@ async fn roster_import(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
 
 async fn publish_batch(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
     let text = String::from_utf8(body.to_vec())
-        .map_err(|_| bad_request("batch file is not UTF-8".into()))?;
+        .map_err(|_| bad_request(say("error-batch-not-utf8", &[])))?;
     with_node(&api, move |node| node.publish_batch(&text)).await
 }
 
@@ -392,7 +421,7 @@ async fn decisions(
     headers: axum::http::HeaderMap,
     query: Result<Query<DecisionsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let Query(query) = query.map_err(|e| bad_request(format!("query: {e}")))?;
+    let Query(query) = query.map_err(query_error("error-query"))?;
     let lang = request_lang(query.lang.as_deref(), &headers);
     with_node(&api, move |node| {
         let mut rows = node.decisions(query.batch)?;
@@ -457,6 +486,6 @@ async fn published(
     State(api): State<Arc<Api>>,
     query: Result<Query<BatchRequest>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult {
-    let Query(query) = query.map_err(|e| bad_request(format!("query: {e}; give ?batch=N")))?;
+    let Query(query) = query.map_err(query_error("error-query-batch"))?;
     with_node(&api, move |node| node.published(query.batch)).await
 }

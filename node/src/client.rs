@@ -37,6 +37,8 @@ pub struct Client {
     agent: ureq::Agent,
     /// `Bearer TOKEN`, sent with every request.
     authorization: String,
+    /// The language of this run (`Accept-Language`), which the daemon words its refusals in.
+    language: &'static str,
 }
 
 impl Client {
@@ -57,6 +59,7 @@ impl Client {
             base: format!("http://{}", info.api),
             agent,
             authorization: format!("Bearer {}", token.as_str()),
+            language: crate::cli::lang().tag(),
         })
     }
 
@@ -104,6 +107,7 @@ impl Client {
             self.agent
                 .get(format!("{}{path}", self.base))
                 .header("authorization", &self.authorization)
+                .header("accept-language", self.language)
                 .call(),
         )
     }
@@ -137,12 +141,14 @@ impl Client {
                 .patch(url)
                 .header("content-type", content_type)
                 .header("authorization", &self.authorization)
+                .header("accept-language", self.language)
                 .send(&body[..]),
             _ => self
                 .agent
                 .post(url)
                 .header("content-type", content_type)
                 .header("authorization", &self.authorization)
+                .header("accept-language", self.language)
                 .send(&body[..]),
         };
         self.finish(result)
@@ -162,12 +168,14 @@ impl Client {
                 .patch(url)
                 .header("content-type", content_type)
                 .header("authorization", &self.authorization)
+                .header("accept-language", self.language)
                 .send(&body[..]),
             _ => self
                 .agent
                 .post(url)
                 .header("content-type", content_type)
                 .header("authorization", &self.authorization)
+                .header("accept-language", self.language)
                 .send(&body[..]),
         };
         decode(&self.finish(result)?)

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use fedrec_common::decisions::DecisionsDoc;
 use fedrec_common::feed::Entry;
 use fedrec_common::form::FieldError;
+use fedrec_common::i18n::{self, s, tr};
 use fedrec_common::ids::{DocId, RecommenderId};
 use fedrec_common::record::Status;
 use fedrec_common::review::{
@@ -287,8 +288,9 @@ impl Node {
         if !self.topic_writable(&topic) {
             // Restore protection: a recommender that holds this feed has not yet confirmed its
             // head; the receipt's marker stays and the write happens once it has.
-            return Err(NodeError::Unavailable(format!(
-                "the ministry's feed on {topic} is not yet confirmed by a node that holds it"
+            return Err(NodeError::Unavailable(tr(
+                "error-ministry-topic-unconfirmed",
+                &[("topic", s(topic.to_string()))],
             )));
         }
         let head = self.store().head(&self.id(), &topic)?;
@@ -320,32 +322,18 @@ impl Node {
         }
     }
 
-    fn ministry_role_only(&self, what: &str) -> Result<(), NodeError> {
-        if self.is_ministry() {
-            Ok(())
-        } else {
-            Err(NodeError::Forbidden(format!(
-                "only the ministry node can {what}"
-            )))
-        }
-    }
-
     /// A receipted record's summary and current verdict.
     fn verdict_of(&self, id: &str) -> Result<(RecordSummary, RecordVerdict), NodeError> {
         crate::node::check_record_name(id)?;
         let summary = self
             .store()
             .record(id)?
-            .ok_or_else(|| NodeError::NotFound(format!("no record {id} on this node")))?;
+            .ok_or_else(|| NodeError::NotFound(tr("error-no-record", &[("id", s(id))])))?;
         let verdict = self
             .decisions_doc(&summary.recommender)?
             .verdicts()
             .remove(&summary.id)
-            .ok_or_else(|| {
-                NodeError::Conflict(format!(
-                    "record {id} has no verdict yet (it was not submitted, or not yet receipted)"
-                ))
-            })?;
+            .ok_or_else(|| NodeError::Conflict(tr("error-no-verdict-yet", &[("id", s(id))])))?;
         Ok((summary, verdict))
     }
 
@@ -373,7 +361,7 @@ impl Node {
         score: u32,
         opinion: &str,
     ) -> Result<ExpertReview, NodeError> {
-        self.ministry_role_only("record expert reviews")?;
+        self.ministry_only("record-review")?;
         let (summary, verdict) = self.verdict_of(id)?;
         let score = check_review(&verdict, expert, score, opinion)
             .map_err(|e| NodeError::Conflict(e.to_string()))?;
@@ -395,10 +383,13 @@ impl Node {
 
     /// Recognises an accepted record as a base with a subsidy (ministry).
     pub fn recognise(&mut self, id: &str, subsidy_yuan: u64) -> Result<Outcome, NodeError> {
-        self.ministry_role_only("recognise bases")?;
+        self.ministry_only("recognise")?;
         let (summary, verdict) = self.verdict_of(id)?;
         let batch = self.batches()?.remove(&summary.batch.0).ok_or_else(|| {
-            NodeError::NotFound(format!("no definition of batch {}", summary.batch))
+            NodeError::NotFound(tr(
+                "error-no-batch-definition",
+                &[("batch", s(summary.batch.to_string()))],
+            ))
         })?;
         check_recognition(&verdict, &batch, subsidy_yuan)
             .map_err(|e| NodeError::Conflict(e.to_string()))?;
@@ -417,17 +408,18 @@ impl Node {
 
     /// Declines an accepted record after review (ministry).
     pub fn decline(&mut self, id: &str, reason: &str) -> Result<Outcome, NodeError> {
-        self.ministry_role_only("decline applications")?;
+        self.ministry_only("decline")?;
         if reason.trim().is_empty() {
-            return Err(NodeError::BadRequest(
-                "give the reason for declining".into(),
-            ));
+            return Err(NodeError::BadRequest(tr("error-decline-reason", &[])));
         }
         let (summary, verdict) = self.verdict_of(id)?;
         if verdict.verdict != fedrec_common::rules::Verdict::Accepted {
-            return Err(NodeError::Conflict(format!(
-                "only accepted records are reviewed; this one is {}",
-                verdict.verdict.key()
+            return Err(NodeError::Conflict(tr(
+                "error-review-not-accepted",
+                &[(
+                    "verdict",
+                    s(i18n::verdict_label(i18n::reader(), verdict.verdict.key())),
+                )],
             )));
         }
         let outcome = Outcome::Declined {
@@ -445,7 +437,7 @@ impl Node {
 
     /// Publishes the recognised bases of a batch to every node (ministry).
     pub fn publish(&mut self, batch: u32) -> Result<Vec<PublishedBase>, NodeError> {
-        self.ministry_role_only("publish the list of bases")?;
+        self.ministry_only("publish-list")?;
         let review = self.json_doc(&DocId::Review(fedrec_common::batch::BatchNumber(batch)))?;
         let mut bases = Vec::new();
         for (record, outcome) in review.all::<Outcome>("outcomes") {
@@ -473,8 +465,9 @@ impl Node {
             });
         }
         if bases.is_empty() {
-            return Err(NodeError::Conflict(format!(
-                "batch {batch} has no recognised base to publish"
+            return Err(NodeError::Conflict(tr(
+                "error-nothing-to-publish",
+                &[("batch", s(batch.to_string()))],
             )));
         }
         let doc_id = DocId::Published(fedrec_common::batch::BatchNumber(batch));

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use fedrec_common::batch::Batch;
 use fedrec_common::feed::{Entry, verify_chain, verify_many};
 use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
+use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
 use fedrec_common::record::{HistoryItem, RecordDoc, RecordError, Status};
@@ -29,27 +30,63 @@ use crate::store::{Store, StoreError};
 const CACHE_CAPACITY: usize = 64;
 
 /// Why an operation was refused; each maps to one HTTP status and CLI exit code.
-#[derive(Debug, thiserror::Error)]
+///
+/// The texts are worded from the catalogue (`common/locales/*/errors.ftl`) when the error is
+/// made, in the language of the reader the thread works for ([`i18n::speaking`]): the API runs
+/// each request's work in the language the request asked for.
+#[derive(Debug)]
 pub enum NodeError {
-    #[error("{0}")]
     BadRequest(String),
-    #[error("the application has {} problem(s)", .0.len())]
     Invalid(Vec<FieldError>),
-    #[error("{0}")]
     NotFound(String),
-    #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
     Conflict(String),
     /// The node cannot write yet (see [`Node::ensure_writable`]).
-    #[error("{0}")]
     Unavailable(String),
-    #[error("{what} is {size} bytes; the limit is {limit}")]
-    TooLarge { what: String, size: u64, limit: u64 },
-    #[error("storage: {0}")]
-    Store(#[from] StoreError),
-    #[error("record document: {0}")]
+    TooLarge {
+        what: String,
+        size: u64,
+        limit: u64,
+    },
+    Store(StoreError),
     Record(RecordError),
+}
+
+impl std::fmt::Display for NodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            NodeError::BadRequest(text)
+            | NodeError::NotFound(text)
+            | NodeError::Forbidden(text)
+            | NodeError::Conflict(text)
+            | NodeError::Unavailable(text) => return f.write_str(text),
+            NodeError::Invalid(problems) => tr(
+                "error-invalid-application",
+                &[("count", s(problems.len().to_string()))],
+            ),
+            NodeError::TooLarge { what, size, limit } => tr(
+                "error-too-large",
+                &[
+                    ("what", s(what.as_str())),
+                    ("size", s(size.to_string())),
+                    ("limit", s(limit.to_string())),
+                ],
+            ),
+            NodeError::Store(error) => tr("error-storage", &[("detail", s(error.to_string()))]),
+            NodeError::Record(error) => {
+                tr("error-record-document", &[("detail", s(error.to_string()))])
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+impl From<StoreError> for NodeError {
+    fn from(error: StoreError) -> Self {
+        NodeError::Store(error)
+    }
 }
 
 impl From<RecordError> for NodeError {
@@ -326,13 +363,12 @@ impl Node {
 
     pub(crate) fn own_recommender(&self) -> Result<RecommenderId, NodeError> {
         match (self.config.role, &self.config.recommender) {
-            (Role::Ministry, _) => Err(NodeError::Forbidden(
-                "the ministry node does not write recommenders' records".into(),
-            )),
+            (Role::Ministry, _) => Err(NodeError::Forbidden(tr(
+                "error-ministry-writes-no-records",
+                &[],
+            ))),
             (_, Some(id)) => Ok(id.clone()),
-            (_, None) => Err(NodeError::Forbidden(
-                "this node acts for no recommender".into(),
-            )),
+            (_, None) => Err(NodeError::Forbidden(tr("error-no-recommender", &[]))),
         }
     }
 
@@ -379,9 +415,13 @@ impl Node {
                 .map_err(|e| NodeError::BadRequest(e.to_string()))?;
         }
         if application.batch != summary.batch.0 {
-            return Err(NodeError::BadRequest(format!(
-                "record {id} belongs to batch {}; a record cannot move to batch {}",
-                summary.batch, application.batch
+            return Err(NodeError::BadRequest(tr(
+                "error-batch-move",
+                &[
+                    ("id", s(id)),
+                    ("held", s(summary.batch.to_string())),
+                    ("asked", s(application.batch.to_string())),
+                ],
             )));
         }
         let current = record.application()?;
@@ -468,12 +508,16 @@ impl Node {
             });
         }
         if AttachmentKind::parse(kind).is_none() {
-            return Err(NodeError::BadRequest(format!(
-                "attachment kind '{kind}' is not recommendation_letter, proof or extra"
+            return Err(NodeError::BadRequest(tr(
+                "error-attachment-kind",
+                &[("kind", s(kind))],
             )));
         }
         if bytes.is_empty() {
-            return Err(NodeError::BadRequest(format!("attachment {name} is empty")));
+            return Err(NodeError::BadRequest(tr(
+                "error-attachment-empty",
+                &[("name", s(name))],
+            )));
         }
         let (summary, mut record) = self.load_own(id)?;
         let mut application = record.application()?;
@@ -620,12 +664,10 @@ impl Node {
         let bytes: [u8; 32] = hex::decode(hash)
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                NodeError::BadRequest(format!("'{hash}' is not a BLAKE3 hash (64 hex digits)"))
-            })?;
+            .ok_or_else(|| NodeError::BadRequest(tr("error-not-a-hash", &[("hash", s(hash))])))?;
         self.store
             .attachment(&bytes)?
-            .ok_or_else(|| NodeError::NotFound(format!("no attachment {hash} on this node")))
+            .ok_or_else(|| NodeError::NotFound(tr("error-no-attachment", &[("hash", s(hash))])))
     }
 
     pub fn history(&mut self, id: &str) -> Result<Vec<HistoryLine>, NodeError> {
@@ -712,23 +754,30 @@ impl Node {
         for (author, topic, head) in self.store.heads()? {
             let entries = self.store.feed(&author, &topic)?;
             if entries.len() as u64 != head.seq || entries.last().map(|e| e.id()) != Some(head.id) {
-                return Err(NodeError::Conflict(format!(
-                    "feed ({}, {topic}) holds {} entries but its head says {}",
-                    author.short(),
-                    entries.len(),
-                    head.seq
+                return Err(NodeError::Conflict(tr(
+                    "error-feed-length",
+                    &[
+                        ("author", s(author.short())),
+                        ("topic", s(topic.to_string())),
+                        ("count", s(entries.len().to_string())),
+                        ("seq", s(head.seq.to_string())),
+                    ],
                 )));
             }
-            verify_chain(&entries).map_err(|e| {
-                NodeError::Conflict(format!("feed ({}, {topic}): {e}", author.short()))
-            })?;
+            let feed = |detail: String| {
+                [
+                    ("author", s(author.short())),
+                    ("topic", s(topic.to_string())),
+                    ("detail", s(detail)),
+                ]
+            };
+            verify_chain(&entries)
+                .map_err(|e| NodeError::Conflict(tr("error-feed-broken", &feed(e.to_string()))))?;
             for (entry, result) in entries.iter().zip(verify_many(&entries)) {
                 result.map_err(|e| {
-                    NodeError::Conflict(format!(
-                        "entry {} of ({}, {topic}): {e}",
-                        entry.entry.seq,
-                        author.short()
-                    ))
+                    let mut args = feed(e.to_string()).to_vec();
+                    args.push(("seq", s(entry.entry.seq.to_string())));
+                    NodeError::Conflict(tr("error-entry-broken", &args))
                 })?;
             }
             checked += entries.len() as u64;
@@ -750,13 +799,10 @@ impl Node {
         if self.is_writable() {
             return Ok(());
         }
-        Err(NodeError::Unavailable(
-            "this node has not yet learned its own feed's head from a peer that holds it, and \
-             will not sign new entries until it has (protection against forking its feed after \
-             a restore); it opens after its first sync round with such a peer, or start it \
-             with `fedrec run --offline`"
-                .into(),
-        ))
+        Err(NodeError::Unavailable(tr(
+            "error-not-writable-restored",
+            &[],
+        )))
     }
 
     /// Whether the node's main topic is open for writes: its recommender's topic on a bureau's
@@ -893,14 +939,14 @@ impl Node {
         let summary = self
             .store
             .record(id)?
-            .ok_or_else(|| NodeError::NotFound(format!("no record {id} on this node")))?;
+            .ok_or_else(|| NodeError::NotFound(tr("error-no-record", &[("id", s(id))])))?;
         if let Some(record) = self.cache.take(&summary.doc) {
             return Ok((summary, record));
         }
         let bytes = self
             .store
             .snapshot(&summary.doc.to_string())?
-            .ok_or_else(|| NodeError::NotFound(format!("record {id} has no stored document")))?;
+            .ok_or_else(|| NodeError::NotFound(tr("error-record-no-document", &[("id", s(id))])))?;
         let record = RecordDoc::load(&bytes, &self.id())?;
         Ok((summary, record))
     }
@@ -908,9 +954,9 @@ impl Node {
     /// Refuses a submission or withdrawal this node's key may not make: a field office's, unless
     /// the roster grants it the right. (The ministry would judge it `unauthorised`.)
     fn ensure_may_act(&self, summary: &RecordSummary) -> Result<(), NodeError> {
-        let roster = self.roster()?.ok_or_else(|| {
-            NodeError::Conflict("this node holds no roster yet; import the ministry's".into())
-        })?;
+        let roster = self
+            .roster()?
+            .ok_or_else(|| NodeError::Conflict(tr("error-no-roster-import", &[])))?;
         let seq = self.next_seq(&summary.doc.topic())?;
         roster
             .may_act(&self.id(), &summary.doc, seq)
@@ -924,9 +970,13 @@ impl Node {
         if summary.recommender != recommender {
             let doc = summary.doc.clone();
             self.cache.put(doc, record);
-            return Err(NodeError::Forbidden(format!(
-                "record {id} belongs to recommender {}; this node acts for {recommender}",
-                summary.recommender
+            return Err(NodeError::Forbidden(tr(
+                "error-not-own-record",
+                &[
+                    ("id", s(id)),
+                    ("owner", s(summary.recommender.to_string())),
+                    ("recommender", s(recommender.to_string())),
+                ],
             )));
         }
         Ok((summary, record))
@@ -969,7 +1019,12 @@ impl Node {
         .sign(&self.key);
         let summary =
             RecordSummary::after_write(previous, &doc, &mut record, application, self.id(), now)
-                .ok_or_else(|| NodeError::BadRequest(format!("{doc} is not a record")))?;
+                .ok_or_else(|| {
+                    NodeError::BadRequest(tr(
+                        "error-not-a-record-doc",
+                        &[("doc", s(doc.to_string()))],
+                    ))
+                })?;
         let snapshot = record.save();
         let mut batch = self.store.batch();
         batch.entry(&signed);
@@ -993,8 +1048,9 @@ pub(crate) fn check_record_name(id: &str) -> Result<(), NodeError> {
     if is_doc || id.parse::<RecordId>().is_ok() {
         Ok(())
     } else {
-        Err(NodeError::BadRequest(format!(
-            "'{id}' is not a record id (16 hex digits, or record/<batch>/<recommender>/<id>)"
+        Err(NodeError::BadRequest(tr(
+            "error-not-a-record-id",
+            &[("id", s(id))],
         )))
     }
 }

@@ -11,6 +11,7 @@
 //! `pending` until the document can take it.
 
 use fedrec_common::feed::SignedEntry;
+use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::Topic;
 use fedrec_common::ingest::{Prepared, RefusalKind};
@@ -167,9 +168,12 @@ impl Node {
     ) -> Result<Response, NodeError> {
         let roster = self
             .roster()?
-            .ok_or_else(|| NodeError::Forbidden("no roster yet".into()))?;
+            .ok_or_else(|| NodeError::Forbidden(tr("error-no-roster", &[])))?;
         if !roster.may_read(peer, topic) {
-            return Err(NodeError::Forbidden(format!("peer may not read {topic}")));
+            return Err(NodeError::Forbidden(tr(
+                "error-peer-may-not-read",
+                &[("topic", s(topic.to_string()))],
+            )));
         }
         let entries = self.store().feed_from(
             author,

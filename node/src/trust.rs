@@ -3,6 +3,7 @@
 //! checking the ministry's signature against the key in its own configuration.
 
 use fedrec_common::batch::Batch;
+use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::RecommenderId;
 use fedrec_common::roster::{KeyRole, Recommender, RecommenderKind, Roster, SignedRoster};
@@ -12,12 +13,15 @@ use fedrec_config::Role;
 use crate::node::{Node, NodeError, RosterAdd, RosterBundle};
 
 impl Node {
-    fn ministry_only(&self, what: &str) -> Result<(), NodeError> {
+    /// Refuses `action` (a catalogue key under `action-`) on a node that is not the ministry.
+    pub(crate) fn ministry_only(&self, action: &str) -> Result<(), NodeError> {
         if self.role() == Role::Ministry {
             Ok(())
         } else {
-            Err(NodeError::Forbidden(format!(
-                "only the ministry node can {what}"
+            let action = tr(&format!("action-{action}"), &[]);
+            Err(NodeError::Forbidden(tr(
+                "error-ministry-only",
+                &[("action", s(action))],
             )))
         }
     }
@@ -38,7 +42,7 @@ impl Node {
 
     /// Creates the empty roster when the ministry is initialised.
     pub fn init_roster(&self) -> Result<(), NodeError> {
-        self.ministry_only("create the roster")?;
+        self.ministry_only("create-roster")?;
         if self.roster()?.is_none() {
             self.store_roster(&Roster::new(self.id()))?;
         }
@@ -47,16 +51,16 @@ impl Node {
 
     /// Adds or renames a recommender and optionally grants it a key (ministry).
     pub fn roster_add(&self, request: RosterAdd) -> Result<Roster, NodeError> {
-        self.ministry_only("change the roster")?;
+        self.ministry_only("change-roster")?;
         let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
         let id: RecommenderId = request
             .recommender
             .parse()
             .map_err(|e: fedrec_common::ids::IdError| NodeError::BadRequest(e.to_string()))?;
         let kind = RecommenderKind::parse(&request.kind).ok_or_else(|| {
-            NodeError::BadRequest(format!(
-                "kind '{}' is not province, department, central_enterprise, association or institute",
-                request.kind
+            NodeError::BadRequest(tr(
+                "error-roster-kind",
+                &[("kind", s(request.kind.as_str()))],
             ))
         })?;
         let bad = |e: fedrec_common::roster::RosterError| NodeError::BadRequest(e.to_string());
@@ -77,8 +81,9 @@ impl Node {
                 "hq" => KeyRole::Hq,
                 "field_office" | "field-office" => KeyRole::FieldOffice,
                 other => {
-                    return Err(NodeError::BadRequest(format!(
-                        "role '{other}' is not hq or field_office"
+                    return Err(NodeError::BadRequest(tr(
+                        "error-roster-role",
+                        &[("role", s(other))],
                     )));
                 }
             };
@@ -109,7 +114,7 @@ impl Node {
         key: &str,
         change: impl FnOnce(&mut Roster, &NodeId) -> Result<(), fedrec_common::roster::RosterError>,
     ) -> Result<Roster, NodeError> {
-        self.ministry_only("change the roster")?;
+        self.ministry_only("change-roster")?;
         let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
         let key: NodeId = key
             .parse()
@@ -124,7 +129,7 @@ impl Node {
     /// Signs and stores a batch definition from its file text (ministry). Each publication of
     /// a batch is a new version: the next after the one held, or the file's if that is higher.
     pub fn publish_batch(&self, text: &str) -> Result<Batch, NodeError> {
-        self.ministry_only("publish batches")?;
+        self.ministry_only("publish-batch")?;
         let mut batch =
             Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
         if let Some(held) = self.held_batch(batch.number.0)? {
@@ -152,7 +157,7 @@ impl Node {
         let roster: SignedRoster = self
             .store()
             .meta("roster")?
-            .ok_or_else(|| NodeError::NotFound("this node holds no roster yet".into()))?;
+            .ok_or_else(|| NodeError::NotFound(tr("error-no-roster", &[])))?;
         let mut batches = Vec::new();
         for name in self.store().meta_keys("batch/")? {
             if let Some(signed) = self.store().meta::<SignedText>(&name)? {
@@ -180,24 +185,27 @@ impl Node {
     /// root, never takes trust data from anyone.
     pub fn import_bundle(&self, bundle: RosterBundle) -> Result<Roster, NodeError> {
         if self.role() == Role::Ministry {
-            return Err(NodeError::Forbidden(
-                "the ministry signs the roster and batch definitions; it never imports them".into(),
-            ));
+            return Err(NodeError::Forbidden(tr(
+                "error-ministry-imports-nothing",
+                &[],
+            )));
         }
         let ministry = self.ministry_key();
-        let roster = bundle
-            .roster
-            .verify(&ministry)
-            .map_err(|e| NodeError::Forbidden(format!("roster refused: {e}")))?;
+        let roster = bundle.roster.verify(&ministry).map_err(|e| {
+            NodeError::Forbidden(tr("error-roster-refused", &[("detail", s(e.to_string()))]))
+        })?;
         let held: Option<SignedRoster> = self.store().meta("roster")?;
         let take_roster = match (&held, self.roster()?) {
             (Some(held_signed), Some(held)) => {
                 if held.version > roster.version
                     || (held.version == roster.version && held_signed.body != bundle.roster.body)
                 {
-                    return Err(NodeError::Conflict(format!(
-                        "this node already holds roster version {}; the bundle's version {} is not newer",
-                        held.version, roster.version
+                    return Err(NodeError::Conflict(tr(
+                        "error-roster-not-newer",
+                        &[
+                            ("held", s(held.version.to_string())),
+                            ("given", s(roster.version.to_string())),
+                        ],
                     )));
                 }
                 held.version < roster.version
@@ -207,8 +215,9 @@ impl Node {
         let mut write = self.store().batch();
         let mut taken = 0;
         for signed in &bundle.batches {
-            let batch = Batch::verify_signed(signed, &ministry)
-                .map_err(|e| NodeError::Forbidden(format!("batch definition refused: {e}")))?;
+            let batch = Batch::verify_signed(signed, &ministry).map_err(|e| {
+                NodeError::Forbidden(tr("error-batch-refused", &[("detail", s(e.to_string()))]))
+            })?;
             match self.held_batch(batch.number.0)? {
                 Some(held) if held.version >= batch.version => {
                     if held.version == batch.version && held != batch {

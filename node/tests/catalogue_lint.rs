@@ -5,8 +5,13 @@
 //! HTML markup (tags and the style sheet); a Latin word in what is left is English outside the
 //! catalogue, unless it is listed in `ALLOWED` with the reason why.
 //!
-//! Not covered, and said plainly: clap's `--help` texts (doc comments), the daemon's own error
-//! messages that the CLI passes on, and `fedrec debug` (a hidden tool for testing deployments).
+//! The daemon's refusals, which the CLI and the API's callers read, are checked across every
+//! file of `node/src`: the text given to a `NodeError` refusal or to the API's `bad_request`
+//! must come from the catalogue, never a literal.
+//!
+//! Not covered, and said plainly: clap's `--help` texts (doc comments), the details that
+//! errors of the core (`common`) add to a refusal (worded in English by their `Display`), log
+//! lines (for IT staff, in English), and `fedrec debug` (a hidden tool for testing deployments).
 
 use std::path::{Path, PathBuf};
 
@@ -131,6 +136,89 @@ fn findings(source: &str) -> Vec<(usize, String)> {
     found.sort();
     found.dedup();
     found
+}
+
+/// The constructors of the daemon's refusals, whose text a caller reads.
+const REFUSALS: [&str; 6] = [
+    "NodeError::BadRequest(",
+    "NodeError::NotFound(",
+    "NodeError::Forbidden(",
+    "NodeError::Conflict(",
+    "NodeError::Unavailable(",
+    "bad_request(",
+];
+
+/// Every refusal in a source text given a literal text, directly or through `format!`:
+/// (line, literal).
+fn refusal_findings(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut found = Vec::new();
+    for call in REFUSALS {
+        for (offset, _) in code.match_indices(call) {
+            let after = code[offset + call.len()..].trim_start();
+            let after = after.strip_prefix("format!(").unwrap_or(after);
+            if let Some(literal) = leading_literal(after)
+                && !words_outside_placeholders(&literal).is_empty()
+            {
+                found.push((code[..offset].lines().count(), literal));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_refusal_scanner_finds_literal_texts() {
+    let sample = r#"
+        return Err(NodeError::NotFound(format!("no record {id} on this node")));
+        .ok_or_else(|| NodeError::Forbidden("no roster yet".into()))?;
+        return Err(NodeError::Conflict(tr("error-no-verdict-yet", &[("id", s(id))])));
+        .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        Err(bad_request(format!("query: {e}")))
+    "#;
+    let found: Vec<String> = refusal_findings(sample)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(
+        found,
+        ["no record {id} on this node", "no roster yet", "query: {e}"]
+    );
+}
+
+#[test]
+fn the_daemons_refusals_are_worded_from_the_catalogue() {
+    let mut report = Vec::new();
+    let files = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(files.len() >= 20, "{files:?}");
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (line, literal) in refusal_findings(&source) {
+            report.push(format!("{}:{line}: \"{literal}\"", file.display()));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "refusals worded outside the catalogue (add the message to \
+         common/locales/*/errors.ftl and word it with `tr`):\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]

@@ -279,7 +279,7 @@ fn the_cli_reports_refusals_with_their_exit_codes() {
         stderr(&not_running)
     );
 
-    let _daemon = Daemon::start(data);
+    let daemon = Daemon::start(data);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.toml");
     let template =
@@ -295,6 +295,40 @@ fn the_cli_reports_refusals_with_their_exit_codes() {
     let unknown = fedrec(data, &["submit", "0011223344556677"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no record 0011223344556677"));
+    // The daemon words its refusal in the caller's language: Chinese by default, English when
+    // the CLI runs in English (as this harness runs it) or the request asks for it.
+    let chinese = fedrec(data, &["--lang", "zh", "submit", "0011223344556677"]);
+    assert_eq!(chinese.status.code(), Some(2));
+    assert!(
+        stderr(&chinese).contains("本节点没有记录 0011223344556677"),
+        "{}",
+        stderr(&chinese)
+    );
+    let api = &daemon.api;
+    let authorization = authorization_for(api).expect("the daemon's credential");
+    for (language, expected) in [
+        (None, "本节点没有记录"),
+        (Some("zh-CN,zh;q=0.9"), "本节点没有记录"),
+        (
+            Some("en-US,en;q=0.8"),
+            "no record 0011223344556677 on this node",
+        ),
+    ] {
+        let mut headers = vec![("authorization", authorization.as_str())];
+        headers.extend(language.map(|l| ("accept-language", l)));
+        let (status, body) = http_with(
+            "GET",
+            &format!("{api}/records/0011223344556677"),
+            &headers,
+            None,
+        );
+        assert_eq!(status, 404);
+        let error = json(&body)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(error.contains(expected), "{language:?}: {error}");
+    }
 
     let second = fedrec(data, &["run"]);
     assert_eq!(second.status.code(), Some(2));

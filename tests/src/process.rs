@@ -350,6 +350,8 @@ pub fn http(method: &str, url: &str, body: Option<(&str, Vec<u8>)>) -> (u16, Vec
     if let Some((content_type, _)) = &body {
         headers.push(("content-type".to_string(), content_type.to_string()));
     }
+    // In English, as [`fedrec`] runs the CLI, so that tests can read the daemon's refusals.
+    headers.push(("accept-language".to_string(), "en".to_string()));
     let headers: Vec<(&str, &str)> = headers
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))

@@ -3,8 +3,9 @@
 //!
 //! Scenarios work on real nodes (the daemon's `Node`, RocksDB on disk, the same ingest and
 //! sync code) in a temporary directory. `catch-up`, `latency` and `country` run whole daemons
-//! with their libp2p networks on loopback (`country`'s ministry in a process of its own); `memory` starts the `fedrec` binary itself as a child process so
-//! its resident memory is the daemon's alone. Sync bytes are counted as the codec frames them
+//! with their libp2p networks on loopback (`country`'s ministry in a process of its own);
+//! `memory` and `ministry-scale` start the `fedrec` binary itself as a child process so its
+//! resident memory is the daemon's alone. Sync bytes are counted as the codec frames them
 //! (4-byte length prefix and postcard body), from the same `sync::encode` the codec calls.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -31,12 +32,13 @@ mod federation;
 mod ingest;
 mod latency;
 mod memory;
+mod scale;
 mod sync_rounds;
 mod wire;
 use crate::store::Store;
 
 /// The scenarios, in the order `all` runs them.
-pub const SCENARIOS: [&str; 9] = [
+pub const SCENARIOS: [&str; 10] = [
     "rules",
     "ingest",
     "idle-sync",
@@ -46,6 +48,7 @@ pub const SCENARIOS: [&str; 9] = [
     "latency",
     "country",
     "memory",
+    "ministry-scale",
 ];
 
 #[derive(Debug, Clone)]
@@ -147,6 +150,7 @@ pub fn run(options: BenchOptions) -> anyhow::Result<u8> {
             "latency" => latency::latency(&mut report, dir.path(), options.quick)?,
             "country" => federation::country(&mut report, dir.path(), options.quick)?,
             "memory" => memory::memory(&mut report, dir.path(), options.quick)?,
+            "ministry-scale" => scale::ministry_scale(&mut report, dir.path(), options.quick)?,
             _ => unreachable!("checked above"),
         }
         println!(
