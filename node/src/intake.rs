@@ -769,40 +769,11 @@ fn status_change(record: &mut RecordWork, fallback: &SignedEntry) -> Option<Merg
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
+    use fedrec_config::Role;
 
-    use fedrec_config::{Overrides, Role};
-
-    use crate::daemon::{self, InitRequest};
-    use crate::node::{Node, RosterAdd};
-    use crate::store::Store;
-
-    fn init(dir: &Path, name: &str, role: Role, ministry: Option<String>) -> Node {
-        let data = dir.join(name);
-        daemon::init(InitRequest {
-            role,
-            data: data.clone(),
-            recommender: (role != Role::Ministry).then(|| "shanghai".to_string()),
-            name: Some(name.into()),
-            listen: Some(vec!["/ip4/127.0.0.1/tcp/0".into()]),
-            api: Some("127.0.0.1:0".into()),
-            ministry,
-            peers: Vec::new(),
-            mdns: false,
-        })
-        .unwrap();
-        open(&data)
-    }
-
-    fn open(data: &Path) -> Node {
-        Node::new(
-            daemon::key_from(data).unwrap(),
-            daemon::load_config(data, &Overrides::default()).unwrap(),
-            Store::open(&data.join(daemon::DB_DIR)).unwrap(),
-            Arc::default(),
-        )
-    }
+    use crate::daemon;
+    use crate::node::RosterAdd;
+    use crate::test_nodes::{init, open};
 
     #[test]
     fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {

@@ -25,4 +25,6 @@ pub mod replicate;
 pub mod rounds;
 pub mod store;
 pub mod telemetry;
+#[cfg(test)]
+mod test_nodes;
 pub mod trust;

@@ -159,6 +159,9 @@ pub struct Node {
     /// What each peer was last seen to hold of the feeds shared with it, for `status`.
     pub(crate) peer_heads:
         std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
+    /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
+    /// the network starts another round with them as soon as the current one ends.
+    pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
     /// Who may connect, as the roster stands: published after every roster change, so the
     /// network's gate decides from its own copy without this node's mutex.
     admitted: tokio::sync::watch::Sender<std::sync::Arc<crate::net::gate::Admitted>>,
@@ -200,6 +203,7 @@ impl Node {
             verified_roster: std::cell::RefCell::new(None),
             verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
+            unfinished_rounds: std::collections::HashSet::new(),
         };
         node.publish_admitted();
         node
