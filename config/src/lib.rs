@@ -77,6 +77,8 @@ pub struct Limits {
     pub quarantine_max_bytes_per_peer: u64,
     /// Changes of one document waiting for their Automerge dependencies.
     pub parked_max_changes_per_document: u64,
+    /// Changes by one author waiting for their dependencies, across all documents.
+    pub parked_max_changes_per_author: u64,
     /// Incoming connections established at once, from all peers.
     pub max_incoming_connections: u32,
     /// Incoming connections still in their handshake at once.
@@ -93,6 +95,7 @@ impl Default for Limits {
             quarantine_max_entries_per_peer: 1_000,
             quarantine_max_bytes_per_peer: 8 * 1024 * 1024,
             parked_max_changes_per_document: 1_000,
+            parked_max_changes_per_author: 5_000,
             max_incoming_connections: 1_024,
             max_pending_incoming_connections: 64,
             max_connections_per_peer: 2,
@@ -117,6 +120,10 @@ impl Limits {
             (
                 "parked_max_changes_per_document",
                 self.parked_max_changes_per_document,
+            ),
+            (
+                "parked_max_changes_per_author",
+                self.parked_max_changes_per_author,
             ),
             (
                 "max_incoming_connections",

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod ministry;
 pub mod net;
 pub mod node;
+mod parking;
 pub mod records;
 pub mod replicate;
 pub mod rounds;

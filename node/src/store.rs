@@ -364,6 +364,24 @@ impl Store {
         Ok(entries)
     }
 
+    /// How many parked changes each author (by Automerge actor bytes) has, across documents:
+    /// read once per start, when intake first needs the per-author bound.
+    pub fn pending_actors(&self) -> Result<std::collections::HashMap<Vec<u8>, u64>, StoreError> {
+        let mut counts = std::collections::HashMap::new();
+        for item in self.db.iterator_cf(self.cf("pending"), IteratorMode::Start) {
+            let (_, value) = item?;
+            let change =
+                automerge::Change::try_from(&value[..]).map_err(|e| StoreError::Corrupt {
+                    what: "pending".into(),
+                    problem: e.to_string(),
+                })?;
+            *counts
+                .entry(change.actor_id().to_bytes().to_vec())
+                .or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+
     /// Changes parked for a document until their dependencies arrive.
     pub fn pending(
         &self,
