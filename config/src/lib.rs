@@ -85,6 +85,11 @@ pub struct Limits {
     pub max_pending_incoming_connections: u32,
     /// Connections established with one peer.
     pub max_connections_per_peer: u32,
+    /// Sync requests one peer may send at once before its steady rate applies.
+    pub peer_requests_burst: u32,
+    /// Sync requests per second one peer may send, once its burst is spent; the rest are
+    /// answered `Refused` without any work.
+    pub peer_requests_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -99,6 +104,8 @@ impl Default for Limits {
             max_incoming_connections: 1_024,
             max_pending_incoming_connections: 64,
             max_connections_per_peer: 2,
+            peer_requests_burst: 256,
+            peer_requests_per_sec: 64,
         }
     }
 }
@@ -136,6 +143,11 @@ impl Limits {
             (
                 "max_connections_per_peer",
                 u64::from(self.max_connections_per_peer),
+            ),
+            ("peer_requests_burst", u64::from(self.peer_requests_burst)),
+            (
+                "peer_requests_per_sec",
+                u64::from(self.peer_requests_per_sec),
             ),
         ]
         .into_iter()

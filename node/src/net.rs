@@ -47,6 +47,7 @@ use crate::metrics::Metrics;
 use crate::rounds::Rounds;
 
 pub mod gate;
+pub mod rate;
 
 /// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides. It
 /// counts what it reads and writes into the node's own [`Metrics`], so that several nodes in one
@@ -316,6 +317,10 @@ pub async fn run(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .admitted_updates();
     let admitted = Arc::clone(&admitted_updates.borrow_and_update());
+    let mut budgets = rate::PeerBudgets::new(
+        config.limits.peer_requests_burst,
+        config.limits.peer_requests_per_sec,
+    );
     let connection_limits = libp2p::connection_limits::ConnectionLimits::default()
         .with_max_pending_incoming(Some(config.limits.max_pending_incoming_connections))
         .with_max_established_incoming(Some(config.limits.max_incoming_connections))
@@ -543,7 +548,7 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &internal_tx)
+                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &mut budgets, &internal_tx)
                         && let Some(&node_id) = authorised.get(&peer)
                     {
                         begin(peer, node_id, &mut last_round);
@@ -572,6 +577,7 @@ fn handle_sync_event(
     api: &Arc<Api>,
     authorised: &Authorised,
     rounds: &mut Rounds<PeerId, OutboundRequestId>,
+    budgets: &mut rate::PeerBudgets<PeerId>,
     internal: &mpsc::Sender<Internal>,
 ) -> Option<PeerId> {
     match event {
@@ -587,6 +593,14 @@ fn handle_sync_event(
                     let _ = internal.try_send(Internal::Respond(channel, refusal));
                     return None;
                 };
+                if !budgets.admit(peer, Instant::now()) {
+                    api.metrics.requests_limited.fetch_add(1, Ordering::Relaxed);
+                    let refusal = Response::Refused {
+                        reason: "too many requests: over this peer's rate (limits.peer_requests_per_sec)".into(),
+                    };
+                    let _ = internal.try_send(Internal::Respond(channel, refusal));
+                    return None;
+                }
                 let api = Arc::clone(api);
                 tokio::task::spawn_blocking(move || {
                     // Decoding and signatures are checked before the node's lock is taken, so
