@@ -246,6 +246,20 @@ impl Roster {
         Ok(())
     }
 
+    /// May `key` hold a feed on `topic` at all? The ministry writes every topic; a recommender's
+    /// key writes its own recommender's topic only, revoked or not (what it signed before its
+    /// revocation stays valid and travels). A peer's claim of any other feed is invented: a
+    /// node neither fetches it nor keeps it.
+    pub fn may_write_topic(&self, key: &NodeId, topic: &Topic) -> bool {
+        if key == &self.ministry {
+            return true;
+        }
+        match (self.grant(key), topic) {
+            (Some(grant), Topic::Recommender(id)) => &grant.recommender == id,
+            _ => false,
+        }
+    }
+
     /// May `key` read the entries of `topic`? Public entries go to every key the roster knows;
     /// a recommender's entries to its own unrevoked keys and the ministry; ministry entries to
     /// the ministry alone.

@@ -37,6 +37,30 @@ pub const CHUNK_BYTES: usize = 1024 * 1024;
 /// Entries in one chunk, at most.
 pub const CHUNK_ENTRIES: usize = 512;
 
+/// What one sync round may ask for and send. What is left over waits for the next round, which
+/// the node starts as soon as this one ends: so a peer that claims to hold nothing (or to hold
+/// thousands of feeds) costs a bounded amount of memory and work per round, and an honest peer
+/// that lags far behind still catches up at full speed, round after round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoundBudget {
+    /// `Fetch` requests one round sends, at most.
+    pub fetches: usize,
+    /// Bytes of entries one round loads and pushes; the chunk that reaches it is the last.
+    pub push_bytes: usize,
+    /// A pushed chunk's bytes, as [`CHUNK_BYTES`].
+    pub chunk_bytes: usize,
+    /// A pushed chunk's entries, as [`CHUNK_ENTRIES`].
+    pub chunk_entries: usize,
+}
+
+/// The budget of a round on the network.
+pub const ROUND_BUDGET: RoundBudget = RoundBudget {
+    fetches: 64,
+    push_bytes: 4 * CHUNK_BYTES,
+    chunk_bytes: CHUNK_BYTES,
+    chunk_entries: CHUNK_ENTRIES,
+};
+
 /// Where one feed stands.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FeedPosition {

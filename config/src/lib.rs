@@ -77,12 +77,19 @@ pub struct Limits {
     pub quarantine_max_bytes_per_peer: u64,
     /// Changes of one document waiting for their Automerge dependencies.
     pub parked_max_changes_per_document: u64,
+    /// Changes by one author waiting for their dependencies, across all documents.
+    pub parked_max_changes_per_author: u64,
     /// Incoming connections established at once, from all peers.
     pub max_incoming_connections: u32,
     /// Incoming connections still in their handshake at once.
     pub max_pending_incoming_connections: u32,
     /// Connections established with one peer.
     pub max_connections_per_peer: u32,
+    /// Sync requests one peer may send at once before its steady rate applies.
+    pub peer_requests_burst: u32,
+    /// Sync requests per second one peer may send, once its burst is spent; the rest are
+    /// answered `Refused` without any work.
+    pub peer_requests_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -93,9 +100,12 @@ impl Default for Limits {
             quarantine_max_entries_per_peer: 1_000,
             quarantine_max_bytes_per_peer: 8 * 1024 * 1024,
             parked_max_changes_per_document: 1_000,
+            parked_max_changes_per_author: 5_000,
             max_incoming_connections: 1_024,
             max_pending_incoming_connections: 64,
             max_connections_per_peer: 2,
+            peer_requests_burst: 256,
+            peer_requests_per_sec: 64,
         }
     }
 }
@@ -119,6 +129,10 @@ impl Limits {
                 self.parked_max_changes_per_document,
             ),
             (
+                "parked_max_changes_per_author",
+                self.parked_max_changes_per_author,
+            ),
+            (
                 "max_incoming_connections",
                 u64::from(self.max_incoming_connections),
             ),
@@ -129,6 +143,11 @@ impl Limits {
             (
                 "max_connections_per_peer",
                 u64::from(self.max_connections_per_peer),
+            ),
+            ("peer_requests_burst", u64::from(self.peer_requests_burst)),
+            (
+                "peer_requests_per_sec",
+                u64::from(self.peer_requests_per_sec),
             ),
         ]
         .into_iter()

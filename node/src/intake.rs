@@ -23,7 +23,7 @@
 //! - Equivocation evidence is committed at once, on its own: the author is refused for the rest
 //!   of the message too.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::Change;
 use fedrec_common::acts::{self, ChangeGraph, ChangeKind};
@@ -53,8 +53,9 @@ struct RecordWork {
     doc: RecordDoc,
     /// Changes waiting for their Automerge dependencies, held before and during this message.
     parked: Vec<(Hash32, Change)>,
-    /// Parked ids that were in the store when the message began, to delete once applied.
-    parked_in_store: BTreeSet<Hash32>,
+    /// Parked ids that were in the store when the message began (with their author's actor
+    /// bytes), to delete once applied.
+    parked_in_store: BTreeMap<Hash32, Vec<u8>>,
     /// The summary before this message, and the status last seen (for the ministry's hook).
     previous: Option<RecordSummary>,
     last_status: Option<Status>,
@@ -407,7 +408,10 @@ impl Node {
                     let parked = self.store().pending(&doc.to_string())?;
                     let previous = self.store().record_by_doc(doc).ok().flatten();
                     WorkDoc::Record(Box::new(RecordWork {
-                        parked_in_store: parked.iter().map(|(id, _)| *id).collect(),
+                        parked_in_store: parked
+                            .iter()
+                            .map(|(id, change)| (*id, change.actor_id().to_bytes().to_vec()))
+                            .collect(),
                         parked,
                         last_status: previous.as_ref().map(|p| p.status),
                         previous,
@@ -426,6 +430,33 @@ impl Node {
             overlay.docs.insert(doc.clone(), work);
         }
         Ok(overlay.docs.get_mut(doc).expect("inserted above"))
+    }
+
+    /// Changes by `author` parked now: in the store (the tally, loaded on first use) and new in
+    /// this message.
+    fn parked_by(&mut self, overlay: &Overlay, author: &NodeId) -> Result<u64, NodeError> {
+        if self.parked_tally.is_none() {
+            self.parked_tally = Some(crate::parking::ParkedTally::load(self.store())?);
+        }
+        let actor = author.actor_id();
+        let stored = self
+            .parked_tally
+            .as_ref()
+            .map_or(0, |tally| tally.get(actor.to_bytes()));
+        let new = overlay
+            .docs
+            .values()
+            .filter_map(|work| match work {
+                WorkDoc::Record(record) => Some(record),
+                _ => None,
+            })
+            .flat_map(|record| {
+                record.parked.iter().filter(|(id, change)| {
+                    !record.parked_in_store.contains_key(id) && change.actor_id() == &actor
+                })
+            })
+            .count();
+        Ok(stored + new as u64)
     }
 
     /// Applies an accepted entry's change to its document in the overlay. On failure the
@@ -450,6 +481,10 @@ impl Node {
         }
         let careful = overlay.careful;
         let parking_limit = self.limits().parked_max_changes_per_document;
+        let author_limit = self.limits().parked_max_changes_per_author;
+        let author_parked = self
+            .parked_by(overlay, &signed.entry.author)
+            .map_err(apply_failed)?;
         let work = self
             .work_doc(overlay, &doc, signed.entry.author)
             .map_err(apply_failed)?;
@@ -469,6 +504,15 @@ impl Node {
                             "document {doc} already holds {} changes waiting for their \
                              dependencies (limits.parked_max_changes_per_document)",
                             record.parked.len()
+                        ),
+                    });
+                }
+                if author_parked >= author_limit && would_wait(record, &change) {
+                    return Err(Refusal {
+                        kind: fedrec_common::ingest::RefusalKind::Oversized,
+                        reason: format!(
+                            "its author already has {author_parked} changes waiting for their \
+                             dependencies (limits.parked_max_changes_per_author)"
                         ),
                     });
                 }
@@ -506,6 +550,7 @@ impl Node {
         }
         let at = now();
         let mut records = Vec::new();
+        let mut parked_delta: Vec<(Vec<u8>, i64)> = Vec::new();
         let mut batch = self.store().batch();
         for signed in &overlay.entries {
             batch.entry(signed);
@@ -518,12 +563,16 @@ impl Node {
                 WorkDoc::Record(record) => {
                     records.push(doc.clone());
                     let still: BTreeSet<Hash32> = record.parked.iter().map(|(id, _)| *id).collect();
-                    for gone in record.parked_in_store.difference(&still) {
-                        batch.unpark(&name, gone);
+                    for (gone, actor) in &record.parked_in_store {
+                        if !still.contains(gone) {
+                            batch.unpark(&name, gone);
+                            parked_delta.push((actor.clone(), -1));
+                        }
                     }
                     for (id, change) in &record.parked {
-                        if !record.parked_in_store.contains(id) {
+                        if !record.parked_in_store.contains_key(id) {
                             batch.park(&name, id, change.raw_bytes());
+                            parked_delta.push((change.actor_id().to_bytes().to_vec(), 1));
                         }
                     }
                     if record.applied > 0 {
@@ -575,6 +624,9 @@ impl Node {
             }
         }
         batch.commit()?;
+        if let Some(tally) = &mut self.parked_tally {
+            tally.apply(&parked_delta);
+        }
         for doc in records {
             if let Some(WorkDoc::Record(record)) = overlay.docs.remove(&doc) {
                 self.cache_put(doc, record.doc);
@@ -703,11 +755,15 @@ fn judge(graph: &ChangeGraph, change: &Change) -> Result<ChangeKind, Refusal> {
 /// waiting changes: the bound on what a peer can make a node hold for a document it cannot
 /// complete.
 fn would_overfill_parking(record: &mut RecordWork, change: &Change, limit: u64) -> bool {
-    let waiting = !change
+    would_wait(record, change) && record.parked.len() as u64 >= limit
+}
+
+/// Whether `change` would wait for dependencies the record does not hold or queue.
+fn would_wait(record: &RecordWork, change: &Change) -> bool {
+    !change
         .deps()
         .iter()
-        .all(|dep| record.queued_hashes.contains(dep) || record.graph.contains(dep));
-    waiting && record.parked.len() as u64 >= limit
+        .all(|dep| record.queued_hashes.contains(dep) || record.graph.contains(dep))
 }
 
 /// Applies what is queued for a record.
@@ -769,66 +825,110 @@ fn status_change(record: &mut RecordWork, fallback: &SignedEntry) -> Option<Merg
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
+    use fedrec_config::Role;
 
-    use fedrec_config::{Overrides, Role};
+    use crate::daemon;
+    use crate::node::RosterAdd;
+    use crate::node::{EditRequest, Node};
+    use crate::test_nodes::{init, ministry_and_office, open};
 
-    use crate::daemon::{self, InitRequest};
-    use crate::node::{Node, RosterAdd};
-    use crate::store::Store;
-
-    fn init(dir: &Path, name: &str, role: Role, ministry: Option<String>) -> Node {
-        let data = dir.join(name);
-        daemon::init(InitRequest {
-            role,
-            data: data.clone(),
-            recommender: (role != Role::Ministry).then(|| "shanghai".to_string()),
-            name: Some(name.into()),
-            listen: Some(vec!["/ip4/127.0.0.1/tcp/0".into()]),
-            api: Some("127.0.0.1:0".into()),
-            ministry,
-            peers: Vec::new(),
-            mdns: false,
-        })
-        .unwrap();
-        open(&data)
+    /// Every entry `node` wrote itself, encoded.
+    fn own_entries(node: &Node) -> Vec<Vec<u8>> {
+        node.store()
+            .heads()
+            .unwrap()
+            .into_iter()
+            .filter(|(author, _, _)| *author == node.id())
+            .flat_map(|(author, topic, _)| node.store().feed(&author, &topic).unwrap())
+            .map(|entry| entry.encode())
+            .collect()
     }
 
-    fn open(data: &Path) -> Node {
-        Node::new(
-            daemon::key_from(data).unwrap(),
-            daemon::load_config(data, &Overrides::default()).unwrap(),
-            Store::open(&data.join(daemon::DB_DIR)).unwrap(),
-            Arc::default(),
-        )
-    }
-
+    /// A field office's edits of five records its HQ created reach the ministry before the
+    /// creations, so each would wait for its dependency, in five documents: the per-document
+    /// bound never bites, the per-author one (3 here) does. Before it, all five were parked.
+    /// When the creations arrive, the parked edits apply and the tally returns to nothing.
     #[test]
-    fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {
+    fn one_author_parks_no_more_changes_than_its_limit_across_documents() {
         let dir = tempfile::tempdir().unwrap();
-        let mut ministry = init(dir.path(), "ministry", Role::Ministry, None);
+        let (mut ministry, mut hq) = ministry_and_office(dir.path());
         let address = format!(
             "/ip4/127.0.0.1/tcp/1/p2p/{}",
             daemon::peer_id(ministry.key())
         );
-        let mut office = init(dir.path(), "shanghai", Role::Recommender, Some(address));
+        let mut field = init(dir.path(), "field", Role::Recommender, Some(address));
         ministry
             .roster_add(RosterAdd {
                 recommender: "shanghai".into(),
                 name: "上海".into(),
                 kind: "province".into(),
-                key: Some(office.id().to_hex()),
-                role: Some("hq".into()),
+                key: Some(field.id().to_hex()),
+                role: Some("field_office".into()),
                 may_submit: false,
             })
             .unwrap();
-        ministry
-            .publish_batch(&fedrec_config::BATCH_6_TOML.replace("2016-03-15", "2099-03-15"))
-            .unwrap();
-        office
-            .import_bundle(ministry.roster_bundle().unwrap())
-            .unwrap();
+        let bundle = ministry.roster_bundle().unwrap();
+        field.import_bundle(bundle).unwrap();
+        hq.import_bundle(ministry.roster_bundle().unwrap()).unwrap();
+        let application = fedrec_common::form::Application::from_toml_str(
+            fedrec_config::EXAMPLE_APPLICATION_TOML,
+        )
+        .unwrap();
+        let records: Vec<String> = (0..5)
+            .map(|_| {
+                hq.create_record(application.clone())
+                    .unwrap()
+                    .id
+                    .to_string()
+            })
+            .collect();
+        let report = field.ingest(&hq.id(), own_entries(&hq));
+        assert_eq!(report.refused, 0, "{report:?}");
+        for record in &records {
+            let mut set = std::collections::BTreeMap::new();
+            set.insert("applicant.name".to_string(), "外地办事处改名".to_string());
+            field
+                .edit_record(
+                    record,
+                    EditRequest {
+                        application: None,
+                        set,
+                    },
+                )
+                .unwrap();
+        }
+        let actor = field.id().actor_id().to_bytes().to_vec();
+        let parked = |ministry: &Node| {
+            ministry
+                .store()
+                .pending_actors()
+                .unwrap()
+                .get(&actor)
+                .copied()
+                .unwrap_or(0)
+        };
+
+        ministry.limits_mut().parked_max_changes_per_author = 3;
+        let report = ministry.ingest(&field.id(), own_entries(&field));
+        assert_eq!(parked(&ministry), 3, "{report:?}");
+        assert_eq!(report.accepted, 3, "{report:?}");
+
+        // The creations arrive: the parked edits apply; the rest of the field office's feed
+        // is taken when it is offered again.
+        let report = ministry.ingest(&hq.id(), own_entries(&hq));
+        assert_eq!(report.accepted, 5, "{report:?}");
+        assert_eq!(parked(&ministry), 0);
+        let report = ministry.ingest(&field.id(), own_entries(&field));
+        assert_eq!(report.accepted, 2, "{report:?}");
+        assert_eq!(parked(&ministry), 0);
+        let tally = ministry.parked_tally.as_ref().expect("loaded by intake");
+        assert_eq!(tally.get(&actor), 0);
+    }
+
+    #[test]
+    fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ministry, mut office) = ministry_and_office(dir.path());
         let application = fedrec_common::form::Application::from_toml_str(
             fedrec_config::EXAMPLE_APPLICATION_TOML,
         )

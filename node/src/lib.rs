@@ -20,9 +20,12 @@ pub mod metrics;
 pub mod ministry;
 pub mod net;
 pub mod node;
+mod parking;
 pub mod records;
 pub mod replicate;
 pub mod rounds;
 pub mod store;
 pub mod telemetry;
+#[cfg(test)]
+mod test_nodes;
 pub mod trust;

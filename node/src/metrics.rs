@@ -17,6 +17,7 @@ pub struct Metrics {
     pub peers_gated: AtomicU64,
     /// Incoming connections refused because a connection limit was reached.
     pub connections_limited: AtomicU64,
+    pub requests_limited: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
     /// Sync frames that could not be read or decoded, from any peer.
@@ -101,6 +102,12 @@ impl Metrics {
             "fedrec_connections_limited_total",
             "Incoming connections refused because a connection limit was reached.",
             load(&self.connections_limited),
+        );
+        counter(
+            &mut out,
+            "fedrec_sync_requests_limited_total",
+            "Sync requests refused because their peer was over its request rate.",
+            load(&self.requests_limited),
         );
         counter(
             &mut out,

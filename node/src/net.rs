@@ -47,6 +47,7 @@ use crate::metrics::Metrics;
 use crate::rounds::Rounds;
 
 pub mod gate;
+pub mod rate;
 
 /// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides. It
 /// counts what it reads and writes into the node's own [`Metrics`], so that several nodes in one
@@ -87,8 +88,8 @@ impl SyncCodec {
                 e.to_string(),
             ))
         })?;
-        let mut body = vec![0u8; length];
-        io.read_exact(&mut body)
+        let mut body = Vec::new();
+        read_body(io, length, &mut body)
             .await
             .map_err(|e| self.bad_frame(e))?;
         self.metrics
@@ -118,6 +119,29 @@ impl SyncCodec {
             .fetch_add(1, Ordering::Relaxed);
         io.close().await
     }
+}
+
+/// The first allocation for a frame's body, whatever length its prefix claims.
+const FIRST_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads exactly `length` bytes into `body`, growing it as they arrive: a prefix that claims
+/// 4 MiB and sends nothing costs [`FIRST_BODY_BYTES`], not 4 MiB, on each of the 64 streams a
+/// connection may hold open.
+async fn read_body<T: futures::AsyncRead + Unpin + Send>(
+    io: &mut T,
+    length: usize,
+    body: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    body.reserve(length.min(FIRST_BODY_BYTES));
+    // `length` is at most MAX_FRAME_BYTES (checked by the caller), so it fits in a u64.
+    let read = (&mut *io).take(length as u64).read_to_end(body).await?;
+    if read < length {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("frame cut off after {read} of {length} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 impl request_response::Codec for SyncCodec {
@@ -226,7 +250,9 @@ pub struct NetConfig {
 enum Internal {
     Respond(request_response::ResponseChannel<Response>, Response),
     /// Requests to send to a peer as the next steps of a round.
-    Send(PeerId, Vec<Request>),
+    /// The next requests of a round with the peer, and whether its budget left work for
+    /// another round (started as soon as this one ends).
+    Send(PeerId, Vec<Request>, bool),
     /// New entries arrived: start rounds with the peers who may read them (store and forward).
     Learned(Learned),
 }
@@ -291,6 +317,10 @@ pub async fn run(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .admitted_updates();
     let admitted = Arc::clone(&admitted_updates.borrow_and_update());
+    let mut budgets = rate::PeerBudgets::new(
+        config.limits.peer_requests_burst,
+        config.limits.peer_requests_per_sec,
+    );
     let connection_limits = libp2p::connection_limits::ConnectionLimits::default()
         .with_max_pending_incoming(Some(config.limits.max_pending_incoming_connections))
         .with_max_established_incoming(Some(config.limits.max_incoming_connections))
@@ -427,11 +457,15 @@ pub async fn run(
                 Internal::Respond(channel, response) => {
                     let _ = swarm.behaviour_mut().sync.send_response(channel, response);
                 }
-                Internal::Send(peer, requests) => {
+                Internal::Send(peer, requests, unfinished) => {
                     if authorised.contains_key(&peer) {
                         for request in requests {
                             let id = swarm.behaviour_mut().sync.send_request(&peer, request);
                             rounds.sent(id, peer);
+                        }
+                        if unfinished {
+                            // The round is under way, so this only marks it owed another.
+                            rounds.want(peer);
                         }
                     }
                     if rounds.step_done(peer) {
@@ -514,7 +548,7 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &internal_tx)
+                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &mut budgets, &internal_tx)
                         && let Some(&node_id) = authorised.get(&peer)
                     {
                         begin(peer, node_id, &mut last_round);
@@ -543,6 +577,7 @@ fn handle_sync_event(
     api: &Arc<Api>,
     authorised: &Authorised,
     rounds: &mut Rounds<PeerId, OutboundRequestId>,
+    budgets: &mut rate::PeerBudgets<PeerId>,
     internal: &mpsc::Sender<Internal>,
 ) -> Option<PeerId> {
     match event {
@@ -558,6 +593,14 @@ fn handle_sync_event(
                     let _ = internal.try_send(Internal::Respond(channel, refusal));
                     return None;
                 };
+                if !budgets.admit(peer, Instant::now()) {
+                    api.metrics.requests_limited.fetch_add(1, Ordering::Relaxed);
+                    let refusal = Response::Refused {
+                        reason: "too many requests: over this peer's rate (limits.peer_requests_per_sec)".into(),
+                    };
+                    let _ = internal.try_send(Internal::Respond(channel, refusal));
+                    return None;
+                }
                 let api = Arc::clone(api);
                 tokio::task::spawn_blocking(move || {
                     // Decoding and signatures are checked before the node's lock is taken, so
@@ -599,7 +642,7 @@ fn handle_sync_event(
                         }
                         _ => (BTreeSet::new(), None),
                     };
-                    let (next, learned) = match node_id {
+                    let (next, learned, unfinished) = match node_id {
                         Some(node_id) => {
                             let mut node = api
                                 .node
@@ -607,12 +650,17 @@ fn handle_sync_event(
                                 .unwrap_or_else(std::sync::PoisonError::into_inner);
                             let (next, learned) =
                                 node.on_response_prepared(&node_id, response, prepared);
-                            (next, learned.then(|| node.roster().ok().flatten()))
+                            let unfinished = node.take_unfinished_round(&node_id);
+                            (
+                                next,
+                                learned.then(|| node.roster().ok().flatten()),
+                                unfinished,
+                            )
                         }
-                        None => (Vec::new(), None),
+                        None => (Vec::new(), None, false),
                     };
                     // Sent even when empty: it tells the loop this step of the round is done.
-                    let _ = internal.blocking_send(Internal::Send(peer, next));
+                    let _ = internal.blocking_send(Internal::Send(peer, next, unfinished));
                     if let Some(roster) = learned {
                         let _ =
                             internal.blocking_send(Internal::Learned(Learned { topics, roster }));
@@ -665,7 +713,7 @@ fn spawn_digest(api: &Arc<Api>, peer: PeerId, node_id: NodeId, internal: &mpsc::
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         // Sent even when empty: it tells the loop the round's first step is done.
-        let _ = internal.blocking_send(Internal::Send(peer, request.into_iter().collect()));
+        let _ = internal.blocking_send(Internal::Send(peer, request.into_iter().collect(), false));
     });
 }
 
@@ -816,4 +864,34 @@ pub async fn send_raw_many(
         }
     }
     Ok(answers.into_iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod codec_tests {
+    use super::*;
+
+    /// A peer that announces 4 MiB and sends 100 bytes before it stops: the buffer held while
+    /// waiting grows with what arrived (it was the announced 4 MiB, allocated up front).
+    #[test]
+    fn a_frame_buffer_grows_with_the_bytes_received_not_the_length_claimed() {
+        let claimed = sync::MAX_FRAME_BYTES;
+        let mut io = futures::io::Cursor::new(vec![7u8; 100]);
+        let mut body = Vec::new();
+        let result = futures::executor::block_on(read_body(&mut io, claimed, &mut body));
+        assert_eq!(
+            result.unwrap_err().kind(),
+            std::io::ErrorKind::UnexpectedEof
+        );
+        assert_eq!(body.len(), 100);
+        assert!(
+            body.capacity() <= FIRST_BODY_BYTES,
+            "{} bytes held for 100 received",
+            body.capacity()
+        );
+        // A whole frame still reads.
+        let mut io = futures::io::Cursor::new(vec![7u8; 200_000]);
+        let mut body = Vec::new();
+        futures::executor::block_on(read_body(&mut io, 200_000, &mut body)).unwrap();
+        assert_eq!(body, vec![7u8; 200_000]);
+    }
 }

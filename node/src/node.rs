@@ -196,6 +196,12 @@ pub struct Node {
     /// What each peer was last seen to hold of the feeds shared with it, for `status`.
     pub(crate) peer_heads:
         std::collections::HashMap<NodeId, Vec<fedrec_common::sync::FeedPosition>>,
+    /// Parked changes per author, across documents: loaded from the store when intake first
+    /// needs it, then kept in step by intake's commits.
+    pub(crate) parked_tally: Option<crate::parking::ParkedTally>,
+    /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
+    /// the network starts another round with them as soon as the current one ends.
+    pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
     /// Who may connect, as the roster stands: published after every roster change, so the
     /// network's gate decides from its own copy without this node's mutex.
     admitted: tokio::sync::watch::Sender<std::sync::Arc<crate::net::gate::Admitted>>,
@@ -237,6 +243,8 @@ impl Node {
             verified_roster: std::cell::RefCell::new(None),
             verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
+            unfinished_rounds: std::collections::HashSet::new(),
+            parked_tally: None,
         };
         node.publish_admitted();
         node
@@ -904,6 +912,12 @@ impl Node {
     /// The configured bounds on what peers can make this node hold.
     pub(crate) fn limits(&self) -> &fedrec_config::Limits {
         &self.config.limits
+    }
+
+    /// The limits, to change in a unit test.
+    #[cfg(test)]
+    pub(crate) fn limits_mut(&mut self) -> &mut fedrec_config::Limits {
+        &mut self.config.limits
     }
 
     /// The node ids of the peers named in the configuration.

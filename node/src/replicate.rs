@@ -224,6 +224,7 @@ impl Node {
                 heads,
                 roster_version,
             } => {
+                let heads = self.plausible_heads(heads);
                 self.peer_heads.insert(*peer, heads.clone());
                 if self.confirm_own_feeds(peer, Some(&heads)) {
                     self.after_topics_opened();
@@ -234,8 +235,13 @@ impl Node {
                 if roster_version > self.roster_version() && !self.is_ministry() {
                     next.push(Request::Roster);
                 }
-                match self.round_plan(peer, &heads) {
-                    Ok(mut requests) => next.append(&mut requests),
+                match self.round_plan(peer, &heads, &sync::ROUND_BUDGET) {
+                    Ok((mut requests, unfinished)) => {
+                        next.append(&mut requests);
+                        if unfinished {
+                            self.unfinished_rounds.insert(*peer);
+                        }
+                    }
                     Err(error) => tracing::warn!(%error, "cannot plan a sync round"),
                 }
                 (next, false)
@@ -282,12 +288,40 @@ impl Node {
         }
     }
 
-    /// Fetches what the peer has ahead; pushes what it lacks.
-    fn round_plan(
+    /// Whether the last round with `peer` left work for the next one (and forgets it).
+    pub fn take_unfinished_round(&mut self, peer: &NodeId) -> bool {
+        self.unfinished_rounds.remove(peer)
+    }
+
+    /// A peer's claimed heads, without the feeds no roster key may hold: an author unknown to
+    /// the roster, or a topic its author may not write. (Before the roster arrives, every claim
+    /// stays: a new node fetches the roster's own feed from the ministry.)
+    fn plausible_heads(&self, heads: Vec<FeedPosition>) -> Vec<FeedPosition> {
+        let Ok(Some(roster)) = self.roster() else {
+            return heads;
+        };
+        let before = heads.len();
+        let heads: Vec<FeedPosition> = heads
+            .into_iter()
+            .filter(|p| roster.may_write_topic(&p.author, &p.topic))
+            .collect();
+        if heads.len() < before {
+            tracing::debug!(
+                ignored = before - heads.len(),
+                "heads claimed for feeds no roster key may hold"
+            );
+        }
+        heads
+    }
+
+    /// Fetches what the peer has ahead; pushes what it lacks; within `budget`. Returns the
+    /// requests, and whether the budget left some for the next round.
+    pub(crate) fn round_plan(
         &self,
         peer: &NodeId,
         remote: &[FeedPosition],
-    ) -> Result<Vec<Request>, NodeError> {
+        budget: &sync::RoundBudget,
+    ) -> Result<(Vec<Request>, bool), NodeError> {
         let roster = self.roster()?;
         let local = self.shared_heads(peer)?;
         // Only fetch feeds this node may read itself.
@@ -301,35 +335,44 @@ impl Node {
             .cloned()
             .collect();
         let plan = sync::plan(&local, &remote);
+        let mut unfinished = plan.fetch.len() > budget.fetches;
         let mut requests: Vec<Request> = plan
             .fetch
             .into_iter()
+            .take(budget.fetches)
             .map(|(author, topic, from_seq)| Request::Fetch {
                 author,
                 topic,
                 from_seq,
             })
             .collect();
-        for (author, topic, from_seq) in plan.push {
+        // Pushes load entries from the store chunk by chunk, and stop at the budget: a peer
+        // that claims to hold nothing gets the first few chunks now and the rest next round.
+        let mut pushed = 0usize;
+        'feeds: for (author, topic, from_seq) in plan.push {
             let mut from = from_seq;
             loop {
+                if pushed >= budget.push_bytes {
+                    unfinished = true;
+                    break 'feeds;
+                }
                 let entries = self.store().feed_from(
                     &author,
                     &topic,
                     from,
-                    sync::CHUNK_BYTES,
-                    sync::CHUNK_ENTRIES,
+                    budget.chunk_bytes,
+                    budget.chunk_entries,
                 )?;
                 let Some(last) = entries.last().map(|e| e.entry.seq) else {
                     break;
                 };
-                requests.push(Request::Push {
-                    entries: entries.iter().map(SignedEntry::encode).collect(),
-                });
+                let encoded: Vec<Vec<u8>> = entries.iter().map(SignedEntry::encode).collect();
+                pushed += encoded.iter().map(Vec::len).sum::<usize>();
+                requests.push(Request::Push { entries: encoded });
                 from = last + 1;
             }
         }
-        Ok(requests)
+        Ok((requests, unfinished))
     }
 
     /// How many entries this node holds that `peer` was last seen to lack, or `None` before the
@@ -436,3 +479,7 @@ pub fn prepare(entries: &[Vec<u8>]) -> Vec<Prepared> {
             .collect()
     })
 }
+
+#[cfg(test)]
+#[path = "replicate_tests.rs"]
+mod tests;

@@ -69,10 +69,10 @@ pub struct Store {
     /// What the quarantine holds, per sender and in total, and what to drop to stay in bounds.
     /// Booked when a batch is built (one writer at a time holds the node), replayed at start.
     quarantine_book: Mutex<QuarantineBook>,
-    /// False only under `FEDREC_TEST_UNDURABLE_WRITES=1` in a debug build: the crash test's
-    /// control run, which must show that its harness notices lost writes. Release builds never
-    /// read the variable (see [`durable_writes`]).
-    durable: bool,
+    /// [`Durability::Synced`] except under `FEDREC_TEST_UNDURABLE_WRITES` in a debug build: the
+    /// crash tests' control runs, which must show that their harness notices lost writes.
+    /// Release builds never read the variable (see [`durable_writes`]).
+    durable: Durability,
     /// Every feed head as last read, until the next commit. Sync reads all heads for every
     /// digest, answer and plan (hundreds of feeds on a ministry, each a key check and a JSON
     /// decode), while heads change only when a batch commits, which empties this.
@@ -82,20 +82,38 @@ pub struct Store {
 /// Every feed head: author, topic and head.
 type Heads = Vec<(NodeId, Topic, FeedHead)>;
 
-/// The environment variable that turns durable writes off, for the crash test's control run.
+/// The environment variable that turns durable writes off, for the crash tests' control runs:
+/// `1` writes without a write-ahead log (a SIGKILL loses the memtable), `unsynced` writes the
+/// log without syncing it (a SIGKILL loses nothing, a power cut loses the log's unsynced tail).
 pub const UNDURABLE_WRITES_ENV: &str = "FEDREC_TEST_UNDURABLE_WRITES";
 
-/// Whether writes sync to disk. Always in a release build: the switch that turns them off exists
-/// for one test and is compiled into debug builds only, so no production binary can be talked
-/// out of its durability by its environment.
-fn durable_writes() -> bool {
+/// How a commit reaches the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
+enum Durability {
+    /// The write-ahead log is synced before the commit returns: production, always.
+    Synced,
+    /// The log is written but not synced (test control runs only).
+    Unsynced,
+    /// No log at all (test control runs only).
+    NoLog,
+}
+
+/// How writes reach the disk. Always synced in a release build: the switch that turns it off
+/// exists for tests and is compiled into debug builds only, so no production binary can be
+/// talked out of its durability by its environment.
+fn durable_writes() -> Durability {
     #[cfg(debug_assertions)]
     {
-        std::env::var(UNDURABLE_WRITES_ENV).as_deref() != Ok("1")
+        match std::env::var(UNDURABLE_WRITES_ENV).as_deref() {
+            Ok("1") => Durability::NoLog,
+            Ok("unsynced") => Durability::Unsynced,
+            _ => Durability::Synced,
+        }
     }
     #[cfg(not(debug_assertions))]
     {
-        true
+        Durability::Synced
     }
 }
 
@@ -156,9 +174,10 @@ impl Store {
             heads_cache: std::sync::Mutex::new(None),
         };
         store.set_quarantine_limits(QuarantineLimits::default())?;
-        if !store.durable {
+        if store.durable != Durability::Synced {
             tracing::error!(
-                "{UNDURABLE_WRITES_ENV}=1: writes are NOT durable (a test's control run only)"
+                durability = ?store.durable,
+                "{UNDURABLE_WRITES_ENV} is set: writes are NOT durable (a test's control run only)"
             );
         }
         match store.get_raw("meta", b"schema_version")? {
@@ -192,11 +211,12 @@ impl Store {
     /// acknowledged.
     pub fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
         let mut options = WriteOptions::default();
-        if self.durable {
-            options.set_sync(true);
-        } else {
-            // The control run: no WAL and no sync, so a SIGKILL loses what the memtable held.
-            options.disable_wal(true);
+        match self.durable {
+            Durability::Synced => options.set_sync(true),
+            // The power-cut control: the log reaches the page cache only.
+            Durability::Unsynced => {}
+            // The SIGKILL control: no WAL and no sync, so a SIGKILL loses what the memtable held.
+            Durability::NoLog => options.disable_wal(true),
         }
         let result = self.db.write_opt(batch, &options);
         // Emptied whether or not the write went through: a failed write may have applied.
@@ -342,6 +362,24 @@ impl Store {
             );
         }
         Ok(entries)
+    }
+
+    /// How many parked changes each author (by Automerge actor bytes) has, across documents:
+    /// read once per start, when intake first needs the per-author bound.
+    pub fn pending_actors(&self) -> Result<std::collections::HashMap<Vec<u8>, u64>, StoreError> {
+        let mut counts = std::collections::HashMap::new();
+        for item in self.db.iterator_cf(self.cf("pending"), IteratorMode::Start) {
+            let (_, value) = item?;
+            let change =
+                automerge::Change::try_from(&value[..]).map_err(|e| StoreError::Corrupt {
+                    what: "pending".into(),
+                    problem: e.to_string(),
+                })?;
+            *counts
+                .entry(change.actor_id().to_bytes().to_vec())
+                .or_insert(0) += 1;
+        }
+        Ok(counts)
     }
 
     /// Changes parked for a document until their dependencies arrive.

@@ -4,12 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
+use fedrec_common::batch::BatchNumber;
 use fedrec_common::feed::{Entry, SignedEntry};
+use fedrec_common::form::Application;
 use fedrec_common::identity::{Hash32, NodeKey};
-use fedrec_common::ids::DocId;
+use fedrec_common::ids::{DocId, RecordId, Topic};
+use fedrec_common::record::RecordDoc;
 use fedrec_common::sync::{self, Request};
+use fedrec_common::timestamp::Timestamp;
 
-use crate::process::{fedrec, http, stderr, stdout};
+use crate::process::{fedrec, http, init_node, stderr, stdout};
 
 /// The secret key of the node in `data`.
 pub fn key_of(data: &Path) -> NodeKey {
@@ -129,4 +133,101 @@ impl Feed {
         self.prev = Some(signed.id());
         signed
     }
+}
+
+/// A process's resident memory, in KiB (0 if it is gone).
+pub fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Initialises a recommender's node (`role` recommender or field-office) under `dir`, pointed
+/// at the ministry's p2p address; returns its data directory.
+pub fn init_office(
+    dir: &Path,
+    name: &str,
+    recommender: &str,
+    role: &str,
+    ministry: &str,
+) -> PathBuf {
+    init_node(
+        dir,
+        name,
+        &[
+            "--role",
+            role,
+            "--recommender",
+            recommender,
+            "--name",
+            name,
+            "--ministry",
+            ministry,
+        ],
+    )
+    .0
+}
+
+/// Adds a `[limits]` table to a node's configuration.
+pub fn set_limits(data: &Path, limits: &str) {
+    let path = data.join("fedrec.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("\n[limits]\n{limits}\n"));
+    std::fs::write(&path, text).unwrap();
+}
+
+/// A signed entry by `signer` at `seq`, carrying a change made by `actor` (normally the signer).
+pub fn entry(
+    signer: &NodeKey,
+    actor: &NodeKey,
+    seq: u64,
+    prev: Option<Hash32>,
+    name: &str,
+) -> SignedEntry {
+    let shanghai = "shanghai".parse().unwrap();
+    let topic = Topic::Recommender("shanghai".parse().unwrap());
+    let mut application = Application {
+        batch: 6,
+        ..Application::default()
+    };
+    application.applicant.name = name.into();
+    let (_, change) = RecordDoc::create(
+        &actor.id(),
+        BatchNumber(6),
+        &shanghai,
+        &application,
+        Timestamp(0),
+    )
+    .unwrap();
+    Entry {
+        author: signer.id(),
+        topic: topic.clone(),
+        seq,
+        prev,
+        doc: DocId::Record {
+            batch: BatchNumber(6),
+            recommender: shanghai,
+            record: RecordId::derive(&signer.id(), &topic, seq),
+        },
+        change: change.raw_bytes().to_vec(),
+    }
+    .sign(signer)
+}
+
+/// `count` entries at `seq` after `prev`, each with a different corrupted signature.
+pub fn forged_pushes(signer: &NodeKey, seq: u64, prev: Hash32, count: usize) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| {
+            let mut e = entry(signer, signer, seq, Some(prev), &format!("洪水{i}"));
+            e.signature[i % 32] ^= 1 << (i % 8);
+            push(&[&e])
+        })
+        .collect()
 }

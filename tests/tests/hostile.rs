@@ -14,85 +14,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fedrec_common::batch::BatchNumber;
-use fedrec_common::feed::{Entry, SignedEntry};
+use fedrec_common::feed::Entry;
 use fedrec_common::form::Application;
 use fedrec_common::identity::{Hash32, NodeKey};
 use fedrec_common::ids::{DocId, RecordId, Topic};
 use fedrec_common::record::RecordDoc;
 use fedrec_common::sync::{self, Request};
 use fedrec_common::timestamp::Timestamp;
-use fedrec_tests::peer::{Sender, frame, key_of, metric, push, push_raw};
+use fedrec_tests::peer::{
+    Sender, entry, forged_pushes, frame, init_office, key_of, metric, push, push_raw, rss_kb,
+    set_limits,
+};
 use fedrec_tests::process::*;
 use rand::{RngExt, SeedableRng};
-
-/// A signed entry by `signer` at `seq`, carrying a change made by `actor` (normally the signer).
-fn entry(
-    signer: &NodeKey,
-    actor: &NodeKey,
-    seq: u64,
-    prev: Option<Hash32>,
-    name: &str,
-) -> SignedEntry {
-    let shanghai = "shanghai".parse().unwrap();
-    let topic = Topic::Recommender("shanghai".parse().unwrap());
-    let mut application = Application {
-        batch: 6,
-        ..Application::default()
-    };
-    application.applicant.name = name.into();
-    let (_, change) = RecordDoc::create(
-        &actor.id(),
-        BatchNumber(6),
-        &shanghai,
-        &application,
-        Timestamp(0),
-    )
-    .unwrap();
-    Entry {
-        author: signer.id(),
-        topic: topic.clone(),
-        seq,
-        prev,
-        doc: DocId::Record {
-            batch: BatchNumber(6),
-            recommender: shanghai,
-            record: RecordId::derive(&signer.id(), &topic, seq),
-        },
-        change: change.raw_bytes().to_vec(),
-    }
-    .sign(signer)
-}
-
-fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn init_office(dir: &Path, name: &str, recommender: &str, role: &str, ministry: &str) -> PathBuf {
-    init_node(
-        dir,
-        name,
-        &[
-            "--role",
-            role,
-            "--recommender",
-            recommender,
-            "--name",
-            name,
-            "--ministry",
-            ministry,
-        ],
-    )
-    .0
-}
 
 /// What the catalogue sent of each kind, and how the ministry answered.
 #[derive(Default)]
@@ -574,29 +508,10 @@ fn the_hostile_catalogue_is_refused_counted_never_stored_nor_forwarded() {
     ministry_daemon.terminate();
 }
 
-/// Adds a `[limits]` table to a node's configuration.
-fn set_limits(data: &Path, limits: &str) {
-    let path = data.join("fedrec.toml");
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(&format!("\n[limits]\n{limits}\n"));
-    std::fs::write(&path, text).unwrap();
-}
-
 fn quarantine_of(data: &Path) -> u64 {
     json(&fedrec(data, &["status", "--format", "json"]).stdout)["quarantine"]
         .as_u64()
         .unwrap()
-}
-
-/// `count` entries at `seq` after `prev`, each with a different corrupted signature.
-fn forged_pushes(signer: &NodeKey, seq: u64, prev: Hash32, count: usize) -> Vec<Vec<u8>> {
-    (0..count)
-        .map(|i| {
-            let mut e = entry(signer, signer, seq, Some(prev), &format!("洪水{i}"));
-            e.signature[i % 32] ^= 1 << (i % 8);
-            push(&[&e])
-        })
-        .collect()
 }
 
 #[test]

@@ -1,0 +1,105 @@
+//! Bounds of a sync round against a peer that lies about what it holds: invented heads are not
+//! fetched nor kept, and a claim of holding nothing is answered within the round's budget, the
+//! rest following in the next rounds.
+
+use fedrec_common::identity::{Hash32, NodeKey};
+use fedrec_common::ids::Topic;
+use fedrec_common::sync::{self, FeedPosition, Request, Response, RoundBudget};
+
+use crate::test_nodes::ministry_and_office;
+
+fn position(author: fedrec_common::identity::NodeId, topic: &str, seq: u64) -> FeedPosition {
+    FeedPosition {
+        author,
+        topic: topic.parse::<Topic>().unwrap(),
+        seq,
+        head: Hash32::of(&seq.to_be_bytes()),
+    }
+}
+
+/// 1,000 heads claimed for keys the roster does not know, and the office's key claimed on
+/// topics it may not write: before the filter the ministry planned one fetch per claim (1,002)
+/// and kept every claim in memory.
+#[test]
+fn heads_claimed_for_feeds_no_roster_key_may_hold_are_neither_fetched_nor_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ministry, office) = ministry_and_office(dir.path());
+    let mut heads: Vec<FeedPosition> = (0..1_000)
+        .map(|i| position(NodeKey::generate().id(), "recommender:shanghai", 1 + i))
+        .collect();
+    heads.push(position(office.id(), "public", 7));
+    heads.push(position(office.id(), "recommender:guangdong", 7));
+    // One honest claim, which must still be fetched.
+    heads.push(position(office.id(), "recommender:shanghai", 3));
+    let (requests, _) = ministry.on_response(
+        &office.id(),
+        Response::Heads {
+            heads,
+            roster_version: 0,
+        },
+    );
+    let fetches: Vec<&Request> = requests
+        .iter()
+        .filter(|r| matches!(r, Request::Fetch { .. }))
+        .collect();
+    assert_eq!(fetches.len(), 1, "{fetches:?}");
+    assert!(matches!(fetches[0], Request::Fetch { author, .. } if *author == office.id()));
+    assert_eq!(ministry.peer_heads[&office.id()].len(), 1);
+}
+
+/// A peer that claims to hold nothing gets at most the round's budget of pushes; the rest
+/// follows round after round until it holds everything. Without the budget the first round
+/// loaded and pushed every entry at once (here all of them, in one round).
+#[test]
+fn a_claim_of_holding_nothing_is_answered_within_the_round_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ministry, mut office) = ministry_and_office(dir.path());
+    let application =
+        fedrec_common::form::Application::from_toml_str(fedrec_config::EXAMPLE_APPLICATION_TOML)
+            .unwrap();
+    for _ in 0..4 {
+        office.create_record(application.clone()).unwrap();
+    }
+    let feed = office.shared_heads(&ministry.id()).unwrap();
+    let held: u64 = feed.iter().map(|p| p.seq).sum();
+    assert!(held >= 4, "the office holds {held} entries to push");
+    // One entry per chunk and one chunk per round.
+    let budget = RoundBudget {
+        fetches: 1,
+        push_bytes: 1,
+        chunk_bytes: sync::CHUNK_BYTES,
+        chunk_entries: 1,
+    };
+    let (first, unfinished) = office.round_plan(&ministry.id(), &[], &budget).unwrap();
+    assert_eq!(
+        first.len(),
+        1,
+        "one push in the first round, not {}",
+        first.len()
+    );
+    assert!(unfinished, "the round must say more is owed");
+    // Rounds continue until the ministry holds everything, each within the budget.
+    let mut rounds = 0;
+    loop {
+        let theirs = ministry.shared_heads(&office.id()).unwrap();
+        let (requests, unfinished) = office.round_plan(&ministry.id(), &theirs, &budget).unwrap();
+        assert!(
+            requests.len() <= 1,
+            "round {rounds}: {} requests",
+            requests.len()
+        );
+        for request in requests {
+            let (answer, _) = ministry.answer(&office.id(), request);
+            assert!(
+                matches!(answer, Response::Ack { accepted: 1, .. }),
+                "{answer:?}"
+            );
+        }
+        rounds += 1;
+        if !unfinished {
+            break;
+        }
+        assert!(rounds <= held, "more rounds than entries");
+    }
+    assert_eq!(ministry.shared_heads(&office.id()).unwrap(), feed);
+}
