@@ -266,8 +266,21 @@ pub fn key_from(data: &Path) -> anyhow::Result<NodeKey> {
     NodeKey::from_secret_hex(&text).with_context(|| format!("{}: not a node key", path.display()))
 }
 
+/// Brings the database of `data` to this release's schema (see [`crate::migrate`]), taking a
+/// checkpoint into `<data>/backups/` first when it changes anything. The caller holds the lock.
+pub fn migrate_db(data: &Path) -> anyhow::Result<crate::migrate::Upgrade> {
+    let db = data.join(DB_DIR);
+    let backups = data.join(crate::migrate::BACKUPS_DIR);
+    let upgrade = crate::migrate::upgrade(&db, &backups)
+        .with_context(|| format!("{}: cannot bring the database up to date", db.display()))?;
+    if let crate::migrate::Upgrade::Migrated { from, backup, rows } = &upgrade {
+        tracing::info!(from, rows, backup = %backup.display(), "database upgraded; the backup taken first is kept");
+    }
+    Ok(upgrade)
+}
+
 /// Holds the data directory's lock for the daemon's lifetime.
-fn lock(data: &Path) -> anyhow::Result<File> {
+pub fn lock(data: &Path) -> anyhow::Result<File> {
     let path = data.join(LOCK_FILE);
     let file = OpenOptions::new()
         .create(true)
@@ -355,6 +368,7 @@ pub async fn start(
     // Directories made before modes were set (or by hand) are tightened here.
     create_private_dir(data)?;
     create_private_dir(&data.join(DB_DIR))?;
+    migrate_db(data)?;
     let store = Store::open(&data.join(DB_DIR))
         .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
     store.set_quarantine_limits(quarantine_limits(&config.limits))?;

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod export;
 pub mod intake;
 pub mod metrics;
+pub mod migrate;
 pub mod ministry;
 pub mod net;
 pub mod node;

@@ -92,6 +92,9 @@ pub enum Command {
     },
     /// Re-verify every stored entry's signature and every feed's hash chain.
     Verify,
+    /// Upgrade a stopped node's database to this release's layout, after a backup into
+    /// DIR/backups (the daemon does the same at start).
+    Migrate,
     /// Work with application records (申报表).
     #[command(subcommand)]
     Record(record::RecordCommand),
@@ -243,6 +246,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Wait { timeout_secs } => node::wait(&data, timeout_secs),
         Command::Status { format } => node::status(&data, format),
         Command::Verify => node::verify(&data),
+        Command::Migrate => node::migrate(&data),
         Command::Record(command) => record::run(&data, command),
         Command::Submit { id } => record::transition(&data, &id, "submit"),
         Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),

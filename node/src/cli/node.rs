@@ -261,6 +261,31 @@ pub fn verify(data: &Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Upgrades a stopped node's database; refused while a daemon holds the directory.
+pub fn migrate(data: &Path) -> anyhow::Result<u8> {
+    if !data.join(crate::daemon::DB_DIR).join("CURRENT").exists() {
+        bail!(
+            "{}: no database here to migrate",
+            data.join(crate::daemon::DB_DIR).display()
+        );
+    }
+    let _lock = crate::daemon::lock(data)?;
+    match crate::daemon::migrate_db(data)? {
+        crate::migrate::Upgrade::Current => println!(
+            "{}: already at schema version {}",
+            data.display(),
+            crate::store::SCHEMA_VERSION
+        ),
+        crate::migrate::Upgrade::Migrated { from, backup, rows } => println!(
+            "{}: migrated from schema version {from} to {} ({rows} keys rewritten); the database as it was is in {}",
+            data.display(),
+            crate::store::SCHEMA_VERSION,
+            backup.display()
+        ),
+    }
+    Ok(0)
+}
+
 pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Result<u8> {
     let client = Client::connect(data)?;
     let path = match batch {
