@@ -359,6 +359,16 @@ pub async fn start(
     offline: bool,
 ) -> anyhow::Result<RunningNode> {
     let lock = lock(data)?;
+    let restored = crate::backup::is_restored(data);
+    if restored && offline {
+        bail!(
+            "{}: this node was restored from a backup and has not yet learned its own feeds' heads \
+             from a peer; `--offline` would let it sign at positions it may already have used \
+             (forking its feed). Start it without --offline; it opens for writes once a peer \
+             confirms its feeds",
+            data.display()
+        );
+    }
     let config = load_config(data, overrides)?;
     check_key_mode(data)?;
     let key = key_from(data)?;
@@ -417,6 +427,11 @@ pub async fn start(
     tracing::debug!(cookie = %cookie.display(), "API credential written");
     let gate = Arc::new(api::auth::Gate::new(bound, token));
     publish_daemon_info(data, &bound.to_string())?;
+    if restored {
+        tokio::spawn(
+            clear_restore_marker(Arc::clone(&state), data.to_path_buf()).instrument(span.clone()),
+        );
+    }
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn({
         let state = Arc::clone(&state);
@@ -499,6 +514,27 @@ fn quarantine_limits(
         max_bytes: limits.quarantine_max_bytes,
         max_entries_per_peer: limits.quarantine_max_entries_per_peer,
         max_bytes_per_peer: limits.quarantine_max_bytes_per_peer,
+    }
+}
+
+/// Removes the restore marker (see [`crate::backup`]) once a peer has confirmed this node's own
+/// feeds, the point from which `--offline` is safe again. Checked once a second: the marker
+/// matters only to the next start.
+async fn clear_restore_marker(state: Arc<Api>, data: PathBuf) {
+    loop {
+        let writable = state
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_writable();
+        if writable {
+            match std::fs::remove_file(data.join(crate::backup::RESTORED_FILE)) {
+                Ok(()) => tracing::info!("restored node's feeds confirmed; restore marker removed"),
+                Err(error) => tracing::warn!(%error, "cannot remove the restore marker"),
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

@@ -9,6 +9,7 @@
 //! federations inside one process.
 
 pub mod api;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod client;

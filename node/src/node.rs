@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use fedrec_common::batch::Batch;
-use fedrec_common::feed::{Entry, verify_chain, verify_many};
+use fedrec_common::feed::Entry;
 use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
@@ -708,32 +708,12 @@ impl Node {
     /// Re-verifies every stored feed: signatures (batch fast path, as each entry was verified or
     /// signed here once already) and hash chains. Returns the number of entries checked.
     pub fn verify_store(&self) -> Result<u64, NodeError> {
-        let mut checked = 0;
-        for (author, topic, head) in self.store.heads()? {
-            let entries = self.store.feed(&author, &topic)?;
-            if entries.len() as u64 != head.seq || entries.last().map(|e| e.id()) != Some(head.id) {
-                return Err(NodeError::Conflict(format!(
-                    "feed ({}, {topic}) holds {} entries but its head says {}",
-                    author.short(),
-                    entries.len(),
-                    head.seq
-                )));
-            }
-            verify_chain(&entries).map_err(|e| {
-                NodeError::Conflict(format!("feed ({}, {topic}): {e}", author.short()))
-            })?;
-            for (entry, result) in entries.iter().zip(verify_many(&entries)) {
-                result.map_err(|e| {
-                    NodeError::Conflict(format!(
-                        "entry {} of ({}, {topic}): {e}",
-                        entry.entry.seq,
-                        author.short()
-                    ))
-                })?;
-            }
-            checked += entries.len() as u64;
-        }
-        Ok(checked)
+        crate::backup::verify_feeds(&self.store)
+    }
+
+    /// The node's configuration as it started.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
     }
 
     /// Restore protection: a node started from a backup may hold an old head of its own feed

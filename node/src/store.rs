@@ -571,6 +571,14 @@ impl Store {
         (book.entries(), book.bytes(), book.dropped())
     }
 
+    /// A RocksDB checkpoint of the whole database into `dir` (which must not exist): table
+    /// files hard-linked where the file system allows, the rest copied, consistent at one
+    /// instant across every column family.
+    pub fn checkpoint(&self, dir: &Path) -> Result<(), StoreError> {
+        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(dir)?;
+        Ok(())
+    }
+
     pub fn count(&self, cf: &str) -> Result<u64, StoreError> {
         let mut count = 0;
         for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {

@@ -263,24 +263,35 @@ pub fn verify(data: &Path) -> anyhow::Result<u8> {
 
 /// Upgrades a stopped node's database; refused while a daemon holds the directory.
 pub fn migrate(data: &Path) -> anyhow::Result<u8> {
-    if !data.join(crate::daemon::DB_DIR).join("CURRENT").exists() {
-        bail!(
-            "{}: no database here to migrate",
-            data.join(crate::daemon::DB_DIR).display()
-        );
+    let db = data.join(crate::daemon::DB_DIR);
+    if !db.join("CURRENT").exists() {
+        bail!(say("cli-migrate-no-db", &[("path", arg(db.display()))]));
     }
     let _lock = crate::daemon::lock(data)?;
+    let data_arg = arg(data.display());
     match crate::daemon::migrate_db(data)? {
         crate::migrate::Upgrade::Current => println!(
-            "{}: already at schema version {}",
-            data.display(),
-            crate::store::SCHEMA_VERSION
+            "{}",
+            say(
+                "cli-migrate-current",
+                &[
+                    ("data", data_arg),
+                    ("version", arg(crate::store::SCHEMA_VERSION))
+                ]
+            )
         ),
         crate::migrate::Upgrade::Migrated { from, backup, rows } => println!(
-            "{}: migrated from schema version {from} to {} ({rows} keys rewritten); the database as it was is in {}",
-            data.display(),
-            crate::store::SCHEMA_VERSION,
-            backup.display()
+            "{}",
+            say(
+                "cli-migrate-done",
+                &[
+                    ("data", data_arg),
+                    ("from", arg(from)),
+                    ("to", arg(crate::store::SCHEMA_VERSION)),
+                    ("rows", arg(rows)),
+                    ("backup", arg(backup.display())),
+                ]
+            )
         ),
     }
     Ok(0)
