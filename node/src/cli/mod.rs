@@ -17,6 +17,7 @@ mod backup;
 mod batch;
 mod bundle;
 mod debug;
+mod manual;
 mod node;
 mod record;
 mod roster;
