@@ -162,6 +162,7 @@ pub fn router(api: Arc<Api>, max_body_bytes: usize, gate: Arc<auth::Gate>) -> Ro
         .route("/metrics", get(metrics))
         .route("/status", get(status))
         .route("/verify", get(verify))
+        .route("/backup", post(backup))
         .route("/records", get(list).post(create))
         .route("/records/{id}", get(show).patch(edit))
         .route("/records/{id}/submit", post(submit))
@@ -250,6 +251,15 @@ async fn status(State(api): State<Arc<Api>>) -> ApiResult {
                 .collect();
             status
         })
+    })
+    .await
+}
+
+/// Takes a checkpoint of the database for `fedrec backup` (see [`crate::backup`]).
+async fn backup(State(api): State<Arc<Api>>, body: Bytes) -> ApiResult {
+    let request: crate::backup::CheckpointRequest = parse(&body)?;
+    with_node(&api, move |node| {
+        crate::backup::checkpoint(node, &request.dir)
     })
     .await
 }

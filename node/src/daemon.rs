@@ -266,8 +266,21 @@ pub fn key_from(data: &Path) -> anyhow::Result<NodeKey> {
     NodeKey::from_secret_hex(&text).with_context(|| format!("{}: not a node key", path.display()))
 }
 
+/// Brings the database of `data` to this release's schema (see [`crate::migrate`]), taking a
+/// checkpoint into `<data>/backups/` first when it changes anything. The caller holds the lock.
+pub fn migrate_db(data: &Path) -> anyhow::Result<crate::migrate::Upgrade> {
+    let db = data.join(DB_DIR);
+    let backups = data.join(crate::migrate::BACKUPS_DIR);
+    let upgrade = crate::migrate::upgrade(&db, &backups)
+        .with_context(|| format!("{}: cannot bring the database up to date", db.display()))?;
+    if let crate::migrate::Upgrade::Migrated { from, backup, rows } = &upgrade {
+        tracing::info!(from, rows, backup = %backup.display(), "database upgraded; the backup taken first is kept");
+    }
+    Ok(upgrade)
+}
+
 /// Holds the data directory's lock for the daemon's lifetime.
-fn lock(data: &Path) -> anyhow::Result<File> {
+pub fn lock(data: &Path) -> anyhow::Result<File> {
     let path = data.join(LOCK_FILE);
     let file = OpenOptions::new()
         .create(true)
@@ -346,6 +359,16 @@ pub async fn start(
     offline: bool,
 ) -> anyhow::Result<RunningNode> {
     let lock = lock(data)?;
+    let restored = crate::backup::is_restored(data);
+    if restored && offline {
+        bail!(
+            "{}: this node was restored from a backup and has not yet learned its own feeds' heads \
+             from a peer; `--offline` would let it sign at positions it may already have used \
+             (forking its feed). Start it without --offline; it opens for writes once a peer \
+             confirms its feeds",
+            data.display()
+        );
+    }
     let config = load_config(data, overrides)?;
     check_key_mode(data)?;
     let key = key_from(data)?;
@@ -355,6 +378,7 @@ pub async fn start(
     // Directories made before modes were set (or by hand) are tightened here.
     create_private_dir(data)?;
     create_private_dir(&data.join(DB_DIR))?;
+    migrate_db(data)?;
     let store = Store::open(&data.join(DB_DIR))
         .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
     store.set_quarantine_limits(quarantine_limits(&config.limits))?;
@@ -403,6 +427,11 @@ pub async fn start(
     tracing::debug!(cookie = %cookie.display(), "API credential written");
     let gate = Arc::new(api::auth::Gate::new(bound, token));
     publish_daemon_info(data, &bound.to_string())?;
+    if restored {
+        tokio::spawn(
+            clear_restore_marker(Arc::clone(&state), data.to_path_buf()).instrument(span.clone()),
+        );
+    }
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn({
         let state = Arc::clone(&state);
@@ -485,6 +514,27 @@ fn quarantine_limits(
         max_bytes: limits.quarantine_max_bytes,
         max_entries_per_peer: limits.quarantine_max_entries_per_peer,
         max_bytes_per_peer: limits.quarantine_max_bytes_per_peer,
+    }
+}
+
+/// Removes the restore marker (see [`crate::backup`]) once a peer has confirmed this node's own
+/// feeds, the point from which `--offline` is safe again. Checked once a second: the marker
+/// matters only to the next start.
+async fn clear_restore_marker(state: Arc<Api>, data: PathBuf) {
+    loop {
+        let writable = state
+            .node
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_writable();
+        if writable {
+            match std::fs::remove_file(data.join(crate::backup::RESTORED_FILE)) {
+                Ok(()) => tracing::info!("restored node's feeds confirmed; restore marker removed"),
+                Err(error) => tracing::warn!(%error, "cannot remove the restore marker"),
+            }
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

@@ -9,6 +9,7 @@
 //! federations inside one process.
 
 pub mod api;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod export;
 pub mod intake;
 pub mod metrics;
+pub mod migrate;
 pub mod ministry;
 pub mod net;
 pub mod node;

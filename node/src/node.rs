@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use fedrec_common::batch::Batch;
-use fedrec_common::feed::{Entry, verify_chain, verify_many};
+use fedrec_common::feed::Entry;
 use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
 use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::{NodeId, NodeKey};
@@ -758,39 +758,12 @@ impl Node {
     /// Re-verifies every stored feed: signatures (batch fast path, as each entry was verified or
     /// signed here once already) and hash chains. Returns the number of entries checked.
     pub fn verify_store(&self) -> Result<u64, NodeError> {
-        let mut checked = 0;
-        for (author, topic, head) in self.store.heads()? {
-            let entries = self.store.feed(&author, &topic)?;
-            if entries.len() as u64 != head.seq || entries.last().map(|e| e.id()) != Some(head.id) {
-                return Err(NodeError::Conflict(tr(
-                    "error-feed-length",
-                    &[
-                        ("author", s(author.short())),
-                        ("topic", s(topic.to_string())),
-                        ("count", s(entries.len().to_string())),
-                        ("seq", s(head.seq.to_string())),
-                    ],
-                )));
-            }
-            let feed = |detail: String| {
-                [
-                    ("author", s(author.short())),
-                    ("topic", s(topic.to_string())),
-                    ("detail", s(detail)),
-                ]
-            };
-            verify_chain(&entries)
-                .map_err(|e| NodeError::Conflict(tr("error-feed-broken", &feed(e.to_string()))))?;
-            for (entry, result) in entries.iter().zip(verify_many(&entries)) {
-                result.map_err(|e| {
-                    let mut args = feed(e.to_string()).to_vec();
-                    args.push(("seq", s(entry.entry.seq.to_string())));
-                    NodeError::Conflict(tr("error-entry-broken", &args))
-                })?;
-            }
-            checked += entries.len() as u64;
-        }
-        Ok(checked)
+        crate::backup::verify_feeds(&self.store)
+    }
+
+    /// The node's configuration as it started.
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
     }
 
     /// Restore protection: a node started from a backup may hold an old head of its own feed

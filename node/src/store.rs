@@ -37,7 +37,7 @@ use crate::replicate::Quarantined;
 /// Bumped when the layout changes; a database of another version is refused, not misread.
 pub const SCHEMA_VERSION: u32 = 2;
 
-const COLUMN_FAMILIES: [&str; 12] = [
+pub(crate) const COLUMN_FAMILIES: [&str; 12] = [
     "entries",
     "heads",
     "snapshots",
@@ -56,8 +56,18 @@ const COLUMN_FAMILIES: [&str; 12] = [
 pub enum StoreError {
     #[error("database: {0}")]
     Db(#[from] rocksdb::Error),
-    #[error("database holds schema version {found}; this fedrec reads version {SCHEMA_VERSION}")]
+    #[error(
+        "database holds schema version {found}, older than this fedrec's version \
+         {SCHEMA_VERSION}: upgrade it with `fedrec migrate --data DIR` (the daemon does so at \
+         start, after a backup)"
+    )]
     Schema { found: String },
+    #[error(
+        "database holds schema version {found}, newer than this fedrec's version \
+         {SCHEMA_VERSION}: it was written by a later release; run that release (or a later one), \
+         never an older one, on it"
+    )]
+    NewerSchema { found: String },
     #[error("stored {what} is corrupt: {problem}")]
     Corrupt { what: String, problem: String },
 }
@@ -117,6 +127,36 @@ fn durable_writes() -> Durability {
     }
 }
 
+/// Opens the database at `path` (creating it and any missing column family) without looking at
+/// its schema version: [`Store::open`] and the upgrades in [`crate::migrate`] share it.
+pub(crate) fn open_db(path: &Path) -> Result<DB, StoreError> {
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.create_missing_column_families(true);
+    // zstd is the codec that compresses long Chinese text well.
+    options.set_compression_type(rocksdb::DBCompressionType::Zstd);
+    options.set_keep_log_file_num(5);
+    // Start-up replays the write-ahead log into memory. Every write carries a document
+    // snapshot, so the log grows fast; capping it makes RocksDB flush column families to
+    // table files, which bounds the replay (and so the start-up time) after any crash.
+    options.set_max_total_wal_size(64 << 20);
+    let families = COLUMN_FAMILIES.iter().map(|name| {
+        let mut cf_options = Options::default();
+        cf_options.set_compression_type(rocksdb::DBCompressionType::Zstd);
+        ColumnFamilyDescriptor::new(*name, cf_options)
+    });
+    Ok(DB::open_cf_descriptors(&options, path, families)?)
+}
+
+/// The refusal of a database of another schema version, older or newer.
+pub(crate) fn schema_error(found: &[u8]) -> StoreError {
+    let found = String::from_utf8_lossy(found).into_owned();
+    match found.parse::<u32>() {
+        Ok(version) if version > SCHEMA_VERSION => StoreError::NewerSchema { found },
+        _ => StoreError::Schema { found },
+    }
+}
+
 /// The key of a feed: its author and topic, closed by a 0x00 byte (never in a topic) so no
 /// feed's key is a prefix of another's.
 pub fn feed_key(author: &NodeId, topic: &Topic) -> Vec<u8> {
@@ -132,7 +172,7 @@ fn entry_key(author: &NodeId, topic: &Topic, seq: u64) -> Vec<u8> {
     key
 }
 
-fn index_key(value: &str, record: &str) -> Vec<u8> {
+pub(crate) fn index_key(value: &str, record: &str) -> Vec<u8> {
     format!("{value}/{record}").into_bytes()
 }
 
@@ -150,22 +190,7 @@ impl Drop for Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and checks its schema version.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut options = Options::default();
-        options.create_if_missing(true);
-        options.create_missing_column_families(true);
-        // zstd is the codec that compresses long Chinese text well.
-        options.set_compression_type(rocksdb::DBCompressionType::Zstd);
-        options.set_keep_log_file_num(5);
-        // Start-up replays the write-ahead log into memory. Every write carries a document
-        // snapshot, so the log grows fast; capping it makes RocksDB flush column families to
-        // table files, which bounds the replay (and so the start-up time) after any crash.
-        options.set_max_total_wal_size(64 << 20);
-        let families = COLUMN_FAMILIES.iter().map(|name| {
-            let mut cf_options = Options::default();
-            cf_options.set_compression_type(rocksdb::DBCompressionType::Zstd);
-            ColumnFamilyDescriptor::new(*name, cf_options)
-        });
-        let db = DB::open_cf_descriptors(&options, path, families)?;
+        let db = open_db(path)?;
         let store = Self {
             db,
             quarantine_counter: std::sync::atomic::AtomicU64::new(0),
@@ -191,11 +216,7 @@ impl Store {
                 store.commit(batch)?;
             }
             Some(found) if found == SCHEMA_VERSION.to_string().as_bytes() => {}
-            Some(found) => {
-                return Err(StoreError::Schema {
-                    found: String::from_utf8_lossy(&found).into_owned(),
-                });
-            }
+            Some(found) => return Err(schema_error(&found)),
         }
         Ok(store)
     }
@@ -588,6 +609,14 @@ impl Store {
         (book.entries(), book.bytes(), book.dropped())
     }
 
+    /// A RocksDB checkpoint of the whole database into `dir` (which must not exist): table
+    /// files hard-linked where the file system allows, the rest copied, consistent at one
+    /// instant across every column family.
+    pub fn checkpoint(&self, dir: &Path) -> Result<(), StoreError> {
+        rocksdb::checkpoint::Checkpoint::new(&self.db)?.create_checkpoint(dir)?;
+        Ok(())
+    }
+
     pub fn count(&self, cf: &str) -> Result<u64, StoreError> {
         let mut count = 0;
         for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
@@ -822,10 +851,16 @@ mod tests {
             batch.put_cf(store.cf("meta"), b"schema_version", b"99");
             store.commit(batch).unwrap();
         }
-        assert!(matches!(
-            Store::open(dir.path()),
-            Err(StoreError::Schema { .. })
-        ));
+        let newer = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(newer, StoreError::NewerSchema { .. }), "{newer}");
+        {
+            let db = open_db(dir.path()).unwrap();
+            db.put_cf(db.cf_handle("meta").unwrap(), b"schema_version", b"1")
+                .unwrap();
+        }
+        let older = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(older, StoreError::Schema { .. }), "{older}");
+        assert!(older.to_string().contains("fedrec migrate"), "{older}");
     }
 
     fn refused(from: &NodeId, n: u32) -> Quarantined {

@@ -53,3 +53,6 @@ error-invalid-application = the application has { $count } problem(s)
 error-too-large = { $what } is { $size } bytes; the limit is { $limit }
 error-storage = storage: { $detail }
 error-record-document = record document: { $detail }
+error-backup-relative = backup directory { $dir }: give an absolute path
+error-backup-exists = backup directory { $dir } already exists; name a new one
+error-backup-no-parent = backup directory { $dir }: its parent directory does not exist

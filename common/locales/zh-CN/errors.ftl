@@ -52,3 +52,6 @@ error-invalid-application = 申报表有 { $count } 处问题
 error-too-large = { $what }有 { $size } 字节，上限为 { $limit } 字节
 error-storage = 存储出错：{ $detail }
 error-record-document = 记录文档出错：{ $detail }
+error-backup-relative = 备份目录 { $dir }：请给出绝对路径
+error-backup-exists = 备份目录 { $dir } 已存在；请另起一个名称
+error-backup-no-parent = 备份目录 { $dir }：其上级目录不存在

@@ -11,6 +11,17 @@ use fedrec_common::sync::Response;
 
 #[derive(Debug, Subcommand)]
 pub enum DebugCommand {
+    /// Write the manual pages (fedrec.1 and one per command), generated from this CLI's own
+    /// definition, into DIR: what the Debian package installs.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Write shell completions (bash, zsh, fish) into DIR.
+    Completions {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Send each FILE's bytes (length prefix included) as one request to a peer, all at once on
     /// one connection, and print each answer as a line of JSON, in the order of the files.
     Send {
@@ -39,6 +50,8 @@ pub fn run(data: &Path, command: DebugCommand) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     match command {
+        DebugCommand::Man { out } => super::manual::man_pages(&out),
+        DebugCommand::Completions { out } => super::manual::completions(&out),
         DebugCommand::Send {
             to,
             files,

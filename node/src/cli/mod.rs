@@ -13,9 +13,11 @@
 //! Simplified Chinese unless English is asked for. `--format json` keeps its English keys and
 //! codes and adds the words beside them.
 
+mod backup;
 mod batch;
 mod bundle;
 mod debug;
+mod manual;
 mod node;
 mod record;
 mod roster;
@@ -92,6 +94,29 @@ pub enum Command {
     },
     /// Re-verify every stored entry's signature and every feed's hash chain.
     Verify,
+    /// Back the node up while its daemon runs: a consistent copy of its database and its
+    /// configuration (the key only with --with-key) in a new directory.
+    Backup {
+        /// The backup directory to create.
+        #[arg(long, value_name = "BACKUP")]
+        out: PathBuf,
+        /// Put the node's key in the backup too (keep such a backup as safe as the key).
+        #[arg(long)]
+        with_key: bool,
+    },
+    /// Restore a backup into a new data directory (--data), verify it, and leave it closed for
+    /// writes until a peer confirms the node's feeds.
+    Restore {
+        /// The backup directory (made by `fedrec backup`).
+        #[arg(long, value_name = "BACKUP")]
+        from: PathBuf,
+        /// The node's key, when the backup was made without it.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Upgrade a stopped node's database to this release's layout, after a backup into
+    /// DIR/backups (the daemon does the same at start).
+    Migrate,
     /// Work with application records (申报表).
     #[command(subcommand)]
     Record(record::RecordCommand),
@@ -243,6 +268,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Wait { timeout_secs } => node::wait(&data, timeout_secs),
         Command::Status { format } => node::status(&data, format),
         Command::Verify => node::verify(&data),
+        Command::Migrate => node::migrate(&data),
+        Command::Backup { out, with_key } => backup::backup(&data, &out, with_key),
+        Command::Restore { from, key } => backup::restore_command(&data, &from, key),
         Command::Record(command) => record::run(&data, command),
         Command::Submit { id } => record::transition(&data, &id, "submit"),
         Command::Withdraw { id } => record::transition(&data, &id, "withdraw"),

@@ -261,6 +261,42 @@ pub fn verify(data: &Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Upgrades a stopped node's database; refused while a daemon holds the directory.
+pub fn migrate(data: &Path) -> anyhow::Result<u8> {
+    let db = data.join(crate::daemon::DB_DIR);
+    if !db.join("CURRENT").exists() {
+        bail!(say("cli-migrate-no-db", &[("path", arg(db.display()))]));
+    }
+    let _lock = crate::daemon::lock(data)?;
+    let data_arg = arg(data.display());
+    match crate::daemon::migrate_db(data)? {
+        crate::migrate::Upgrade::Current => println!(
+            "{}",
+            say(
+                "cli-migrate-current",
+                &[
+                    ("data", data_arg),
+                    ("version", arg(crate::store::SCHEMA_VERSION))
+                ]
+            )
+        ),
+        crate::migrate::Upgrade::Migrated { from, backup, rows } => println!(
+            "{}",
+            say(
+                "cli-migrate-done",
+                &[
+                    ("data", data_arg),
+                    ("from", arg(from)),
+                    ("to", arg(crate::store::SCHEMA_VERSION)),
+                    ("rows", arg(rows)),
+                    ("backup", arg(backup.display())),
+                ]
+            )
+        ),
+    }
+    Ok(0)
+}
+
 pub fn decisions(data: &Path, batch: Option<u32>, format: Format) -> anyhow::Result<u8> {
     let client = Client::connect(data)?;
     let path = match batch {

@@ -1,0 +1,27 @@
+//! The manual pages and shell completions, generated from the CLI's own clap definition
+//! ([`super::Cli`]) so they never drift from `--help`: `fedrec debug man --out DIR` and
+//! `fedrec debug completions --out DIR`, which `scripts/package-deb` runs to fill the package.
+
+use std::path::Path;
+
+use anyhow::Context;
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+/// Writes `fedrec.1` and one page per command (`fedrec-record.1`, ...) into `out`.
+pub fn man_pages(out: &Path) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    clap_mangen::generate_to(super::Cli::command(), out)
+        .with_context(|| out.display().to_string())?;
+    Ok(0)
+}
+
+/// Writes completions for bash (`fedrec.bash`), zsh (`_fedrec`) and fish (`fedrec.fish`).
+pub fn completions(out: &Path) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        clap_complete::generate_to(shell, &mut super::Cli::command(), "fedrec", out)
+            .with_context(|| out.display().to_string())?;
+    }
+    Ok(0)
+}
