@@ -26,3 +26,4 @@ pub mod rounds;
 pub mod store;
 pub mod telemetry;
 pub mod trust;
+pub mod ui;

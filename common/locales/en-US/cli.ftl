@@ -125,3 +125,9 @@ cli-not-heads-file = { $file }: not a heads file
 cli-bundle-written = wrote { $entries } signed entries ({ $bytes } bytes) to { $file }
 cli-bundle-imported = { $accepted } new, { $duplicates } already held, { $early } waiting for earlier entries, { $refused } refused (see `fedrec status` for quarantine)
 cli-heads-written = wrote the heads of { $count } feeds to { $file }
+
+## fedrec ui
+
+cli-ui-link = Login link for { $user } ({ $role }), good once within { $minutes } minutes:
+cli-ui-no-user = Say who signs in with --user
+cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser on this machine

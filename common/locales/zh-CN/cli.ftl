@@ -122,3 +122,9 @@ cli-not-heads-file = { $file }：不是数据流头文件
 cli-bundle-written = 已将 { $entries } 个签名条目（{ $bytes } 字节）写入 { $file }
 cli-bundle-imported = 新增 { $accepted } 个，已有 { $duplicates } 个，等待更早条目 { $early } 个，拒收 { $refused } 个（隔离情况见 `fedrec status`）
 cli-heads-written = 已将 { $count } 个数据流头写入 { $file }
+
+## fedrec ui
+
+cli-ui-link = { $user }（{ $role }）的登录链接，{ $minutes } 分钟内有效，只能使用一次：
+cli-ui-no-user = 请用 --user 说明登录的人是谁
+cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本机的浏览器中打开
