@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 /// The key W3C WebDriver names an element reference by.
-const ELEMENT: &str = "element-6066-11e4-a52f-4f735466cecf";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A running chromedriver with one browser session.
 pub struct Browser {
@@ -147,6 +147,9 @@ impl Browser {
             &format!("{}/element", self.session),
             Some(json!({ "using": "css selector", "value": css })),
         );
+        if std::env::var("FEDREC_WEBDRIVER_DEBUG").is_ok() {
+            eprintln!("find {css}: {value}");
+        }
         value[ELEMENT].as_str().map(|id| Element(id.to_string()))
     }
 
@@ -224,6 +227,14 @@ impl Browser {
             condition(&text)
         });
         text
+    }
+
+    /// The page's HTML as the browser holds it now (for failure messages).
+    pub fn source(&self) -> String {
+        self.session_call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The whole page's visible text.

@@ -264,6 +264,7 @@ fn login_links_sessions_csrf_roles_and_the_content_security_policy() {
     assert!(confirm.body.contains("推荐名额"), "{}", confirm.body);
     let approver_post = [
         ("cookie", approver.as_str()),
+        ("content-type", FORM),
         ("sec-fetch-site", "same-origin"),
     ];
     assert_eq!(send("POST", &submit, &approver_post, None).status, 303);

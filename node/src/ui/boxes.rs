@@ -79,6 +79,8 @@ pub fn note(
         i18n::t(lang, id, &args)
     };
     let count = match (spec.kind, application.get(spec.path)) {
+        // The nature is a choice; its stored key's length means nothing to the clerk.
+        _ if spec.path == "applicant.nature" => String::new(),
         (FieldKind::Line(limit) | FieldKind::Prose(limit), Some(FieldValue::Text(text))) => say(
             "ui-count",
             &[

@@ -121,10 +121,11 @@ async fn headers(mut request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // The login link's secret is in a URL: never send it on as a referrer.
+    // The login link's secret is in a URL: never send it to another site as a referrer.
+    // (`no-referrer` would make browsers send `Origin: null` with form posts.)
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers
