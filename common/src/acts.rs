@@ -114,7 +114,8 @@ pub enum ActError {
 
 /// Classifies a change by its message, dependencies and size.
 pub fn classify(message: Option<&str>, has_deps: bool, ops: usize) -> Result<ChangeKind, ActError> {
-    let act = match message {
+    // The first line is the kind; a line after it may name the person (see `operator`).
+    let act = match message.and_then(|m| m.lines().next()) {
         Some(SUBMIT_MESSAGE) => Some(Act::Submit),
         Some(WITHDRAW_MESSAGE) => Some(Act::Withdraw),
         _ => None,

@@ -18,6 +18,8 @@
 //! - [`sync`]: the sync protocol's messages, framing and round planning;
 //! - [`ingest`]: the checks every entry from elsewhere passes before it is stored;
 //! - [`quarantine`]: how much refused input is kept, per sender and in total.
+//! - [`operator`]: the people who work a node's web interface, their roles, and the name a
+//!   change carries;
 //! - [`i18n`]: the message catalogue (zh-CN first, en-US) and the renderings of verdicts,
 //!   reasons, statuses and validation problems in the reader's language.
 
@@ -36,6 +38,7 @@ pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod ingest;
+pub mod operator;
 pub mod quarantine;
 pub mod record;
 pub mod review;

@@ -26,6 +26,7 @@ use crate::batch::BatchNumber;
 use crate::form::{Application, Attachment, FieldKind, FieldValue, all_fields};
 use crate::identity::NodeId;
 use crate::ids::RecommenderId;
+use crate::operator::{EDIT_MESSAGE, OperatorName, message_with_operator, operator_of};
 use crate::timestamp::Timestamp;
 
 pub use crate::acts::Status;
@@ -71,6 +72,9 @@ fn guarded<T>(
 #[derive(Debug, Clone)]
 pub struct RecordDoc {
     doc: AutoCommit,
+    /// The person whose local changes these are, named in their change messages (see
+    /// [`crate::operator`]); `None` for changes made through the CLI or API.
+    operator: Option<OperatorName>,
 }
 
 /// The most operations a status transition (submit, withdraw) writes: one, the status key.
@@ -87,6 +91,18 @@ impl RecordDoc {
         application: &Application,
         now: Timestamp,
     ) -> Result<(Self, Change), RecordError> {
+        Self::create_as(author, batch, recommender, application, now, None)
+    }
+
+    /// [`RecordDoc::create`] by a named person, whose name the creating change carries.
+    pub fn create_as(
+        author: &NodeId,
+        batch: BatchNumber,
+        recommender: &RecommenderId,
+        application: &Application,
+        now: Timestamp,
+        operator: Option<OperatorName>,
+    ) -> Result<(Self, Change), RecordError> {
         let mut doc = AutoCommit::new().with_actor(author.actor_id());
         doc.put(ROOT, "type", "application").map_err(edit_error)?;
         doc.put(ROOT, "batch", u64::from(batch.0))
@@ -97,7 +113,7 @@ impl RecordDoc {
             .map_err(edit_error)?;
         doc.put_object(ROOT, "form", ObjType::Map)
             .map_err(edit_error)?;
-        let mut record = Self { doc };
+        let mut record = Self { doc, operator };
         record.write_form(application, &Application::default(), true)?;
         let change = record
             .commit(now)?
@@ -109,6 +125,7 @@ impl RecordDoc {
     pub fn empty(actor: &NodeId) -> Self {
         Self {
             doc: AutoCommit::new().with_actor(actor.actor_id()),
+            operator: None,
         }
     }
 
@@ -117,6 +134,7 @@ impl RecordDoc {
         let doc = guarded(|| AutoCommit::load(bytes))?;
         Ok(Self {
             doc: doc.with_actor(actor.actor_id()),
+            operator: None,
         })
     }
 
@@ -212,7 +230,11 @@ impl RecordDoc {
         heads: &[automerge::ChangeHash],
     ) -> Result<Application, RecordError> {
         let doc = guarded(|| self.doc.fork_at(heads))?;
-        Self { doc }.application()
+        Self {
+            doc,
+            operator: None,
+        }
+        .application()
     }
 
     pub fn batch(&self) -> Result<BatchNumber, RecordError> {
@@ -328,14 +350,23 @@ impl RecordDoc {
         self.commit_with(now, None)
     }
 
+    /// Names the person whose local changes follow (`None`: nobody in particular).
+    pub fn set_operator(&mut self, operator: Option<OperatorName>) {
+        self.operator = operator;
+    }
+
     fn commit_with(
         &mut self,
         now: Timestamp,
         message: Option<&str>,
     ) -> Result<Option<Change>, RecordError> {
         let mut options = CommitOptions::default().with_time(now.millis().div_euclid(1000));
+        let message = match (&self.operator, message) {
+            (Some(name), kind) => Some(message_with_operator(kind.unwrap_or(EDIT_MESSAGE), name)),
+            (None, message) => message.map(str::to_string),
+        };
         if let Some(message) = message {
-            options = options.with_message(message.to_string());
+            options = options.with_message(message);
         }
         if self.doc.commit_with(options).is_none() {
             return Ok(None);
@@ -513,6 +544,9 @@ pub struct HistoryItem {
     /// The actor, which is the signing node's id, in hex.
     pub actor: String,
     pub time: Timestamp,
+    /// The person the change message names (changes made in the web interface).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
     /// The dotted paths of the boxes changed, plus `status` and `attachments` when they changed.
     pub fields: Vec<String>,
 }
@@ -529,6 +563,7 @@ impl RecordDoc {
                 change: change.hash().to_string(),
                 actor: change.actor_id().to_hex_string(),
                 time: Timestamp::from_millis(change.timestamp().saturating_mul(1000)),
+                operator: operator_of(change.message()).map(str::to_string),
                 fields: Vec::new(),
             };
             guarded(|| replay.apply_changes([change]))?;

@@ -25,12 +25,15 @@ use crate::metrics::Metrics;
 use crate::node::{EditRequest, Node, NodeError, RecordFilter, RosterAdd, RosterBundle};
 
 pub mod auth;
+pub mod session;
 
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
 pub struct Api {
     pub node: Mutex<Node>,
     pub metrics: Arc<Metrics>,
+    /// The web interface's login links and sessions (checked by the gate).
+    pub sessions: Arc<session::Sessions>,
     pub peer_id: String,
     /// Told after every successful write, so peers hear of it at once.
     pub net: crate::net::NetHandle,
@@ -110,14 +113,15 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Runs `operation` on the node in a blocking task and returns its value.
-async fn run_on_node<T: Send + 'static>(
+/// Runs `operation` on the node in a blocking task, holding the node's mutex (one writer at a
+/// time); `Err` only if the task itself failed (panicked).
+pub(crate) async fn on_node<T: Send + 'static>(
     api: &Arc<Api>,
     operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<Result<T, NodeError>, tokio::task::JoinError> {
     let api = Arc::clone(api);
     let lang = reader();
-    let result = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut node = api
             .node
             .lock()
@@ -125,7 +129,14 @@ async fn run_on_node<T: Send + 'static>(
         i18n::speaking(lang, || operation(&mut node))
     })
     .await
-    .map_err(|e| {
+}
+
+/// Runs `operation` on the node in a blocking task and returns its value.
+async fn run_on_node<T: Send + 'static>(
+    api: &Arc<Api>,
+    operation: impl FnOnce(&mut Node) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let result = on_node(api, operation).await.map_err(|e| {
         ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
             serde_json::json!({ "error": say("error-internal", &[("detail", s(e.to_string()))]) }),
@@ -152,8 +163,18 @@ async fn bytes_from_node(
 }
 
 /// The API's routes behind `gate` (see [`auth`]): nothing is reachable around it.
-pub fn router(api: Arc<Api>, max_body_bytes: usize, gate: Arc<auth::Gate>) -> Router {
+///
+/// `pages` are further routes served behind the same gate: the web interface's, under `/ui/`
+/// (the gate accepts a session there instead of the token, see [`auth::is_ui_path`]).
+pub fn router(
+    api: Arc<Api>,
+    max_body_bytes: usize,
+    gate: Arc<auth::Gate>,
+    pages: Router<Arc<Api>>,
+) -> Router {
     Router::new()
+        .merge(pages)
+        .route("/login-links", post(login_link))
         .route("/health", get(health))
         .route(
             "/openapi.json",
@@ -211,7 +232,9 @@ async fn observe(State(api): State<Arc<Api>>, request: Request, next: Next) -> R
         request.headers(),
     );
     let response = READER.scope(lang, next.run(request)).await;
-    if method != axum::http::Method::GET && response.status().is_success() {
+    // The web interface answers a change with a redirect to the changed page.
+    let changed = response.status().is_success() || response.status().is_redirection();
+    if method != axum::http::Method::GET && changed {
         api.net.notify();
     }
     let micros = started.elapsed().as_micros() as u64;
@@ -498,4 +521,56 @@ async fn published(
 ) -> ApiResult {
     let Query(query) = query.map_err(query_error("error-query-batch"))?;
     with_node(&api, move |node| node.published(query.batch)).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginLinkRequest {
+    user: String,
+    role: Option<String>,
+}
+
+/// A single-use login link for the web interface, for a named person in a role that fits this
+/// node (`fedrec ui`).
+async fn login_link(
+    State(api): State<Arc<Api>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    use fedrec_common::operator::{OperatorName, Role};
+    let request: LoginLinkRequest = parse(&body)?;
+    let operator = OperatorName::parse(&request.user)
+        .map_err(|e| bad_request(say("error-login-user", &[("detail", s(e.to_string()))])))?;
+    let ministry = run_on_node(&api, |node| Ok(node.is_ministry())).await?;
+    let role = match request.role.as_deref() {
+        Some(text) => Role::parse(text)
+            .map_err(|e| bad_request(say("error-login-role", &[("detail", s(e.to_string()))])))?,
+        None => Role::default_for(ministry),
+    };
+    role.check_node(ministry)
+        .map_err(|e| bad_request(say("error-login-role", &[("detail", s(e.to_string()))])))?;
+    let secret = api
+        .sessions
+        .issue_link(session::Session {
+            operator: operator.clone(),
+            role,
+        })
+        .map_err(|e| {
+            ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                serde_json::json!({ "error": e.to_string(), "problems": [] }),
+            )
+        })?;
+    // The gate has checked that Host is one of this API's own names.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    Ok(Json(serde_json::json!({
+        "url": format!("http://{host}/ui/login?link={secret}"),
+        "user": operator.as_str(),
+        "role": role.key(),
+        "expires_in_secs": session::LINK_TTL.as_secs(),
+    }))
+    .into_response())
 }

@@ -411,8 +411,10 @@ pub async fn start(
         }
     }
     let (net, commands) = net::channel();
+    let sessions = api::session::Sessions::new();
     let state = Arc::new(Api {
         node: Mutex::new(node),
+        sessions: Arc::clone(&sessions),
         metrics,
         peer_id: peer.clone(),
         net,
@@ -425,7 +427,7 @@ pub async fn start(
     let cookie = api::auth::write_cookie(data, &token)
         .with_context(|| format!("{}: cannot write the API cookie", data.display()))?;
     tracing::debug!(cookie = %cookie.display(), "API credential written");
-    let gate = Arc::new(api::auth::Gate::new(bound, token));
+    let gate = Arc::new(api::auth::Gate::with_sessions(bound, token, sessions));
     publish_daemon_info(data, &bound.to_string())?;
     if restored {
         tokio::spawn(
@@ -448,11 +450,14 @@ pub async fn start(
                 .instrument(tracing::info_span!("net")),
             );
             tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
-            let served = axum::serve(listener, api::router(Arc::clone(&state), max_body, gate))
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                })
-                .await;
+            let served = axum::serve(
+                listener,
+                api::router(Arc::clone(&state), max_body, gate, crate::ui::router()),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
             let _ = stop_network.send(true);
             match network.await {
                 Ok(Err(error)) => tracing::error!(%error, "network failed"),

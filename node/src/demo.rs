@@ -341,6 +341,26 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
             "  fedrec --data {} decisions",
             federation.data("ministry").display()
         );
+        // Login links to two nodes' web interfaces, each good once within five minutes.
+        for (office, user) in [("ministry", "演示管理员"), ("shanghai", "演示审核人")] {
+            let data = federation.data(office);
+            let link = crate::client::Client::connect(&data).and_then(|client| {
+                client.send::<serde_json::Value>(
+                    "POST",
+                    "/login-links",
+                    &serde_json::json!({ "user": user }),
+                )
+            });
+            match link {
+                Ok(link) => println!(
+                    "  web interface of {office}, as {user} (the link works once, within 5 minutes; \
+                     `fedrec --data {} ui` prints another):\n    {}",
+                    data.display(),
+                    link["url"].as_str().unwrap_or_default()
+                ),
+                Err(error) => println!("  no login link for {office}: {error}"),
+            }
+        }
         println!("Press Ctrl-C to stop them.");
         federation
             .runtime

@@ -31,3 +31,4 @@ pub mod telemetry;
 #[cfg(test)]
 mod test_nodes;
 pub mod trust;
+pub mod ui;

@@ -190,6 +190,9 @@ pub struct Node {
     /// to repeat for every request and round with hundreds of offices.
     verified_roster: std::cell::RefCell<Option<(String, Roster)>>,
     verified_batches: std::cell::RefCell<Option<VerifiedBatches>>,
+    /// The person on whose behalf the web interface is writing, named in the changes' messages;
+    /// set only for the length of one operation (see [`Node::as_operator`]).
+    operator: Option<fedrec_common::operator::OperatorName>,
     /// Whether intake writes the ministry's receipts right after its commit. Only a test turns
     /// it off, to stand for a crash between the two.
     pub(crate) receipts_after_intake: bool,
@@ -239,6 +242,7 @@ impl Node {
             metrics,
             writable: true,
             confirmed: std::collections::BTreeSet::new(),
+            operator: None,
             receipts_after_intake: true,
             verified_roster: std::cell::RefCell::new(None),
             verified_batches: std::cell::RefCell::new(None),
@@ -404,8 +408,14 @@ impl Node {
             recommender: recommender.clone(),
             record: RecordId::derive(&self.id(), &topic, seq),
         };
-        let (record, change) =
-            RecordDoc::create(&self.id(), batch, &recommender, &application, now)?;
+        let (record, change) = RecordDoc::create_as(
+            &self.id(),
+            batch,
+            &recommender,
+            &application,
+            now,
+            self.operator.clone(),
+        )?;
         self.write(doc, record, change, &application, None, now)
     }
 
@@ -951,9 +961,22 @@ impl Node {
     }
 
     /// Loads a record this node may edit.
+    /// Runs `operation` on behalf of `operator`: the changes it makes carry the person's name.
+    pub fn as_operator<T>(
+        &mut self,
+        operator: fedrec_common::operator::OperatorName,
+        operation: impl FnOnce(&mut Node) -> T,
+    ) -> T {
+        self.operator = Some(operator);
+        let result = operation(self);
+        self.operator = None;
+        result
+    }
+
     fn load_own(&mut self, id: &str) -> Result<(RecordSummary, RecordDoc), NodeError> {
         let recommender = self.own_recommender()?;
-        let (summary, record) = self.load(id)?;
+        let (summary, mut record) = self.load(id)?;
+        record.set_operator(self.operator.clone());
         if summary.recommender != recommender {
             let doc = summary.doc.clone();
             self.cache.put(doc, record);
@@ -1024,6 +1047,8 @@ impl Node {
             .entries_written
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(record = %summary.id, seq = signed.entry.seq, status = summary.status.key(), "entry written");
+        // The person's name is for this write only; the next writer names their own.
+        record.set_operator(None);
         self.cache.put(doc, record);
         Ok(summary)
     }

@@ -263,3 +263,80 @@ fn no_english_is_left_outside_the_catalogue() {
         report.join("\n")
     );
 }
+
+/// The web interface's templates: every id they ask the catalogue for (`chrome.t("…")`,
+/// `chrome.say("…"`) exists in both languages, and their own text between tags and
+/// expressions holds no Latin word (every word comes from the catalogue).
+fn template_findings(name: &str, text: &str) -> Vec<String> {
+    use fedrec_common::i18n::{Lang, has};
+    let mut found = Vec::new();
+    for call in ["chrome.t(\"", "chrome.say(\""] {
+        for (start, _) in text.match_indices(call) {
+            let rest = &text[start + call.len()..];
+            let id = &rest[..rest.find('"').unwrap_or(0)];
+            for lang in Lang::ALL {
+                if !has(lang, id) {
+                    found.push(format!(
+                        "{name}: `{id}` is not in the {} catalogue",
+                        lang.tag()
+                    ));
+                }
+            }
+        }
+    }
+    // What a reader sees: the text outside `{% … %}`, `{{ … }}` and `<…>`.
+    let mut visible = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(['<', '{']) {
+        visible.push_str(&rest[..start]);
+        let close = match &rest[start..start + 2.min(rest.len() - start)] {
+            "{%" => "%}",
+            "{{" => "}}",
+            s if s.starts_with('<') => ">",
+            _ => {
+                visible.push('{');
+                rest = &rest[start + 1..];
+                continue;
+            }
+        };
+        rest = match rest[start..].find(close) {
+            Some(end) => &rest[start + end + close.len()..],
+            None => "",
+        };
+        visible.push(' ');
+    }
+    visible.push_str(rest);
+    for word in visible.split(|c: char| !c.is_ascii_alphabetic()) {
+        if word.len() > 1 {
+            found.push(format!(
+                "{name}: the word `{word}` is outside the catalogue"
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_templates_take_every_word_from_the_catalogue() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut found = Vec::new();
+    let mut ids = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        ids += text.matches("chrome.t(\"").count();
+        found.extend(template_findings(
+            &path.file_name().unwrap().to_string_lossy(),
+            &text,
+        ));
+    }
+    assert!(
+        ids > 20,
+        "the scan found only {ids} catalogue calls in {}",
+        dir.display()
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    // The scan can fail.
+    let bad = template_findings("t.html", "<p>Save</p>{{ chrome.t(\"ui-no-such\") }}");
+    assert_eq!(bad.len(), 3, "{bad:?}");
+}

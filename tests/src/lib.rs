@@ -6,6 +6,7 @@
 //! verify, authorise, chain; then apply), with no disk and no network, for quick deterministic
 //! tests of convergence, relaying and refusal of hostile input. [`sim`] is a deterministic
 //! simulator of the sync and rule core under faults, built on the same pure checks.
+//! [`webdriver`] drives headless Chromium through chromedriver for the web interface's tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +14,7 @@ pub mod peer;
 pub mod process;
 pub mod proxy;
 pub mod sim;
+pub mod webdriver;
 
 use fedrec_common::batch::BatchNumber;
 use fedrec_common::feed::{Appended, Entry, Feed, SignedEntry};

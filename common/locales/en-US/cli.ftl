@@ -133,3 +133,9 @@ cli-backup-done = backup of node { $node } ({ $name }) written to { $path }, wit
 cli-backup-done-with-key = backup of node { $node } ({ $name }) written to { $path }, with the node's key: keep it as safe as the key itself
 cli-restore-done = restored node { $node } into { $data }: { $entries } entries verified; started without --offline, it accepts writes once a peer confirms its feeds
 cli-restore-no-key = the backup holds no node key: put the node's key at { $path } (mode 0600, or restore with --key FILE) before starting it
+
+## fedrec ui
+
+cli-ui-link = Login link for { $user } ({ $role }), good once within { $minutes } minutes:
+cli-ui-no-user = Say who signs in with --user
+cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser on this machine

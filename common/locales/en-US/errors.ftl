@@ -56,3 +56,5 @@ error-record-document = record document: { $detail }
 error-backup-relative = backup directory { $dir }: give an absolute path
 error-backup-exists = backup directory { $dir } already exists; name a new one
 error-backup-no-parent = backup directory { $dir }: its parent directory does not exist
+error-login-user = user: { $detail }
+error-login-role = role: { $detail }

@@ -130,3 +130,9 @@ cli-backup-done = 节点 { $node }（{ $name }）的备份已写入 { $path }，
 cli-backup-done-with-key = 节点 { $node }（{ $name }）的备份已写入 { $path }，含节点密钥：请像保管密钥本身一样保管它
 cli-restore-done = 节点 { $node } 已恢复到 { $data }：已核验 { $entries } 个条目；不带 --offline 启动后，待对等节点确认其数据流即可写入
 cli-restore-no-key = 备份中没有节点密钥：启动前请将节点密钥放到 { $path }（权限 0600），或恢复时用 --key FILE 指定
+
+## fedrec ui
+
+cli-ui-link = { $user }（{ $role }）的登录链接，{ $minutes } 分钟内有效，只能使用一次：
+cli-ui-no-user = 请用 --user 说明登录的人是谁
+cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本机的浏览器中打开

@@ -55,3 +55,5 @@ error-record-document = 记录文档出错：{ $detail }
 error-backup-relative = 备份目录 { $dir }：请给出绝对路径
 error-backup-exists = 备份目录 { $dir } 已存在；请另起一个名称
 error-backup-no-parent = 备份目录 { $dir }：其上级目录不存在
+error-login-user = 登录人（user）有误：{ $detail }
+error-login-role = 角色（role）有误：{ $detail }

@@ -32,6 +32,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::session::{Session, Sessions, session_cookie};
+
 /// The credential file in the data directory.
 pub const COOKIE_FILE: &str = ".cookie";
 /// The user name in the cookie file and in Basic authentication.
@@ -110,22 +112,42 @@ pub fn read_cookie(data: &Path) -> Result<Token, String> {
 }
 
 /// Who a request proved itself to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
     /// The token from the cookie file: a local program or the CLI, with the operator's rights.
     Cookie,
+    /// A person signed in to the web interface through a login link (`/ui/` routes only).
+    Session(Session),
 }
 
-/// The API's gate: the address it serves and the token of this run.
+/// The API's gate: the address it serves, the token of this run and the web interface's
+/// sessions.
 #[derive(Debug)]
 pub struct Gate {
     hosts: Vec<String>,
     token: Token,
+    sessions: Arc<Sessions>,
+}
+
+/// Whether a path belongs to the web interface, whose credential is a session cookie.
+pub fn is_ui_path(path: &str) -> bool {
+    path == "/ui" || path.starts_with("/ui/")
+}
+
+/// Web-interface routes that answer without a session: the login link itself (its secret is
+/// the credential) and the style sheet and script.
+fn is_open_ui_path(path: &str) -> bool {
+    path == "/ui/login" || path.starts_with("/ui/assets/")
 }
 
 impl Gate {
-    /// A gate for an API bound to `bound`.
+    /// A gate for an API bound to `bound`, with sessions of its own.
     pub fn new(bound: SocketAddr, token: Token) -> Self {
+        Self::with_sessions(bound, token, Sessions::new())
+    }
+
+    /// A gate that accepts the web interface's `sessions` on `/ui/` routes.
+    pub fn with_sessions(bound: SocketAddr, token: Token, sessions: Arc<Sessions>) -> Self {
         let port = bound.port();
         let mut hosts = vec![bound.to_string()];
         if bound.ip().is_loopback() {
@@ -134,7 +156,21 @@ impl Gate {
             }
         }
         hosts.dedup();
-        Self { hosts, token }
+        Self {
+            hosts,
+            token,
+            sessions,
+        }
+    }
+
+    /// The web interface's login links and sessions, which this gate accepts on `/ui/` routes.
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.sessions
+    }
+
+    /// The address people open: the first of the API's own names.
+    pub fn own_address(&self) -> &str {
+        &self.hosts[0]
     }
 
     fn is_own_host(&self, host: &str) -> bool {
@@ -191,6 +227,9 @@ impl Gate {
                 ));
             }
         }
+        if is_ui_path(path) {
+            return self.admit_ui(method, path, headers);
+        }
         let credential = self.credential(headers);
         if credential.is_none() && !OPEN_PATHS.contains(&path) {
             return Err((
@@ -226,6 +265,69 @@ impl Gate {
         Ok(credential)
     }
 }
+
+impl Gate {
+    /// The web interface's part of the door, after the Host and Origin checks: a session
+    /// cookie, the same-origin proof that stops cross-site requests (CSRF), and form bodies.
+    fn admit_ui(
+        &self,
+        method: &axum::http::Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<Option<Credential>, (StatusCode, String)> {
+        use axum::http::Method;
+        if !matches!(*method, Method::GET | Method::HEAD) {
+            // A browser sends Sec-Fetch-Site with every request; where it is missing (older
+            // browsers, other clients), the Origin header, already checked to be ours, must be
+            // there instead.
+            let site = headers
+                .get("sec-fetch-site")
+                .map(|v| v.to_str().unwrap_or("").to_ascii_lowercase());
+            let same_origin = match site.as_deref() {
+                Some(site) => site == "same-origin",
+                None => headers.contains_key(header::ORIGIN),
+            };
+            if !same_origin {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "{path}: a change through the web interface must come from its own pages \
+                         (Sec-Fetch-Site: same-origin, or this address as Origin)"
+                    ),
+                ));
+            }
+            if has_body(method, headers) {
+                let given = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(';').next())
+                    .map(|v| v.trim().to_ascii_lowercase());
+                if given.as_deref() != Some(FORM_MEDIA_TYPE) {
+                    return Err((
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        format!(
+                            "{path} takes a body of Content-Type {FORM_MEDIA_TYPE}, not {}",
+                            given.as_deref().unwrap_or("(none)")
+                        ),
+                    ));
+                }
+            }
+        }
+        let session = session_cookie(headers).and_then(|id| self.sessions.session(&id));
+        match session {
+            Some(session) => Ok(Some(Credential::Session(session))),
+            None if is_open_ui_path(path) => Ok(None),
+            None => Err((
+                StatusCode::UNAUTHORIZED,
+                "not signed in: run `fedrec ui` on this node's machine and open the link it prints"
+                    .to_string(),
+            )),
+        }
+    }
+}
+
+/// The media type of the web interface's form posts.
+const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Whether a request carries a body (or says it does).
 fn has_body(method: &axum::http::Method, headers: &HeaderMap) -> bool {
@@ -292,6 +394,15 @@ pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Ne
         }
         Err((status, message)) => {
             tracing::debug!(status = status.as_u16(), %message, "API request refused at the door");
+            if is_ui_path(request.uri().path()) {
+                // People read these in a browser.
+                return (
+                    status,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    message,
+                )
+                    .into_response();
+            }
             (
                 status,
                 axum::Json(serde_json::json!({ "error": message, "problems": [] })),
@@ -304,7 +415,7 @@ pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Ne
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderValue, Method};
+    use axum::http::{HeaderName, HeaderValue, Method};
 
     fn gate() -> Gate {
         Gate::new(
@@ -400,6 +511,74 @@ mod tests {
         assert_eq!(status(post.clone(), "/records/x/submit", &empty), 200);
         let toml = [host, auth, (header::CONTENT_TYPE, "application/toml")];
         assert_eq!(status(post, "/batches", &toml), 200);
+    }
+
+    #[test]
+    fn a_session_opens_ui_pages_only_and_changes_need_the_same_origin_proof() {
+        use fedrec_common::operator::{OperatorName, Role};
+        let gate = gate();
+        let link = gate
+            .sessions()
+            .issue_link(Session {
+                operator: OperatorName::parse("张三").unwrap(),
+                role: Role::Editor,
+            })
+            .unwrap();
+        let (id, _) = gate.sessions().redeem(&link).unwrap();
+        let cookie = format!("other=1; {}={id}", super::super::session::SESSION_COOKIE);
+        let host = (header::HOST, "127.0.0.1:7401");
+        let session = (header::COOKIE, cookie.as_str());
+        let check = |method: Method, path: &str, pairs: &[(header::HeaderName, &str)]| match gate
+            .admit(&method, path, &headers(pairs))
+        {
+            Ok(Some(Credential::Session(s))) => (200, s.operator.to_string()),
+            Ok(_) => (200, String::new()),
+            Err((status, _)) => (status.as_u16(), String::new()),
+        };
+        assert_eq!(
+            check(Method::GET, "/ui/", &[host.clone(), session.clone()]),
+            (200, "张三".to_string())
+        );
+        assert_eq!(
+            check(Method::GET, "/ui/", std::slice::from_ref(&host)).0,
+            401
+        );
+        assert_eq!(
+            check(Method::GET, "/ui/login", std::slice::from_ref(&host)).0,
+            200
+        );
+        assert_eq!(
+            check(Method::GET, "/status", &[host.clone(), session.clone()]).0,
+            401
+        );
+        let form = (header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let post = |extra: &[(header::HeaderName, &str)]| {
+            let mut pairs = vec![host.clone(), session.clone(), form.clone()];
+            pairs.extend_from_slice(extra);
+            check(Method::POST, "/ui/records", &pairs).0
+        };
+        assert_eq!(
+            post(&[(HeaderName::from_static("sec-fetch-site"), "same-origin")]),
+            200
+        );
+        assert_eq!(
+            post(&[(HeaderName::from_static("sec-fetch-site"), "same-site")]),
+            403
+        );
+        assert_eq!(
+            post(&[(HeaderName::from_static("sec-fetch-site"), "cross-site")]),
+            403
+        );
+        assert_eq!(post(&[]), 403, "no proof at all");
+        assert_eq!(post(&[(header::ORIGIN, "http://127.0.0.1:7401")]), 200);
+        assert_eq!(post(&[(header::ORIGIN, "http://evil.example")]), 403);
+        let json = [
+            host.clone(),
+            session.clone(),
+            (HeaderName::from_static("sec-fetch-site"), "same-origin"),
+            (header::CONTENT_TYPE, "application/json"),
+        ];
+        assert_eq!(check(Method::POST, "/ui/records", &json).0, 415);
     }
 
     #[test]

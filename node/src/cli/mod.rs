@@ -192,6 +192,20 @@ pub enum Command {
     /// Carry signed entries on a file, for a node with no network at all.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Print a single-use login link to this node's web interface (good for five minutes).
+    Ui {
+        /// The person the link signs in, named in every change they make. Default: the
+        /// operating system's user name.
+        #[arg(long)]
+        user: Option<String>,
+        /// editor or approver on a bureau's node, reviewer or administrator on the ministry's.
+        /// Default: approver, or administrator on the ministry's node.
+        #[arg(long)]
+        role: Option<String>,
+        /// Also open the link in the desktop's browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// See the whole federation work: a ministry, five recommenders and a field office in this
     /// process, on loopback, in a temporary directory; prints every verdict the rules give.
     Demo {
@@ -290,6 +304,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Batch(command) => batch::run(&data, command),
         Command::Bundle(command) => bundle::run(&data, command),
         Command::Debug(command) => debug::run(&data, command),
+        Command::Ui { user, role, open } => node::ui(&data, user, role, open),
         Command::Demo {
             keep_running,
             dir,

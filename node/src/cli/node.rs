@@ -439,3 +439,57 @@ pub fn export(
     println!("{}", say("cli-exported", &args));
     Ok(0)
 }
+
+/// `fedrec ui`: asks the daemon for a login link and prints it (and opens it with `--open`).
+pub fn ui(
+    data: &Path,
+    user: Option<String>,
+    role: Option<String>,
+    open: bool,
+) -> anyhow::Result<u8> {
+    let user = user
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|name| !name.trim().is_empty());
+    let Some(user) = user else {
+        eprintln!("{}", say("cli-ui-no-user", &[]));
+        return Ok(2);
+    };
+    let client = Client::connect(data)?;
+    let link: serde_json::Value = client.send(
+        "POST",
+        "/login-links",
+        &serde_json::json!({ "user": user, "role": role }),
+    )?;
+    let url = link["url"].as_str().unwrap_or_default().to_string();
+    let minutes = link["expires_in_secs"].as_u64().unwrap_or(0) / 60;
+    let role_text = crate::ui::role_text(
+        lang(),
+        fedrec_common::operator::Role::parse(link["role"].as_str().unwrap_or_default())
+            .unwrap_or(fedrec_common::operator::Role::Editor),
+    );
+    println!(
+        "{}",
+        say(
+            "cli-ui-link",
+            &[
+                ("user", arg(&user)),
+                ("role", arg(role_text)),
+                ("minutes", arg(minutes)),
+            ]
+        )
+    );
+    println!("{url}");
+    if open {
+        // The desktop's own opener; the link is printed above whatever happens.
+        let opened = std::process::Command::new("xdg-open")
+            .arg(&url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        if !opened.is_ok_and(|status| status.success()) {
+            eprintln!("{}", say("cli-ui-cannot-open", &[]));
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,300 @@
+//! The web interface's door, knocked on from outside with plain HTTP (no browser): login links
+//! are single-use and unforgeable and become an HttpOnly, SameSite=Strict session cookie; the
+//! session opens `/ui/` pages and nothing of the JSON API; cross-site changes and a rebound
+//! Host are refused; an editor cannot submit and an approver can; every page carries a strict
+//! Content-Security-Policy; and the history names the person behind each change.
+
+use std::time::Duration;
+
+use fedrec_tests::process::{Daemon, http, ok, pair, records};
+
+/// One answer: status, headers (lower-case names) and body as text.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends a request without following redirects.
+fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let result = match body {
+        Some(body) => agent.run(request.body(body.as_bytes().to_vec()).unwrap()),
+        None => agent.run(request.body(()).unwrap()),
+    };
+    let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    Answer {
+        status: response.status().as_u16(),
+        headers,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+/// Prints a login link with `fedrec ui` and returns it.
+fn login_link(data: &std::path::Path, user: &str, role: &str) -> String {
+    let out = ok(data, &["ui", "--user", user, "--role", role]);
+    out.lines()
+        .find(|l| l.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no link in: {out}"))
+        .to_string()
+}
+
+/// Opens a login link and returns the `name=value` of the session cookie it sets.
+fn sign_in(link: &str) -> String {
+    let answer = send("GET", link, &[], None);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(answer.header("location"), Some("/ui/"));
+    let cookie = answer.header("set-cookie").expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    cookie.split(';').next().unwrap().to_string()
+}
+
+/// The shipped example application as a form body, with `changes` applied.
+fn form_body(changes: &[(&str, &str)]) -> String {
+    let text = std::fs::read_to_string(
+        fedrec_tests::process::workspace().join("config/examples/application.toml"),
+    )
+    .unwrap();
+    let application: toml::Value = toml::from_str(&text).unwrap();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for section in ["applicant", "plan", "recommender"] {
+        for (key, value) in application[section].as_table().unwrap() {
+            let name = format!("{section}.{key}");
+            match value {
+                toml::Value::String(s) => pairs.push((name, s.clone())),
+                toml::Value::Integer(i) => pairs.push((name, i.to_string())),
+                toml::Value::Boolean(b) => pairs.push((name, if *b { "yes" } else { "no" }.into())),
+                toml::Value::Array(items) => {
+                    for item in items {
+                        pairs.push((name.clone(), item.as_str().unwrap().to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // The example names an existing base, which needs a proof attachment the form cannot carry.
+    pairs.retain(|(name, _)| name != "applicant.existing_base");
+    for (name, value) in changes {
+        pairs.retain(|(n, _)| n != name);
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    pairs
+        .iter()
+        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[test]
+fn login_links_sessions_csrf_roles_and_the_content_security_policy() {
+    let pair = pair();
+    let daemon = Daemon::start(&pair.shanghai);
+    let api = daemon.api.clone();
+    let host = api.trim_start_matches("http://").to_string();
+
+    // A link is good once; a forged one never.
+    let link = login_link(&pair.shanghai, "王五", "editor");
+    let editor = sign_in(&link);
+    assert_eq!(send("GET", &link, &[], None).status, 403, "a reused link");
+    let forged = format!("{api}/ui/login?link={}", "ab".repeat(32));
+    assert_eq!(send("GET", &forged, &[], None).status, 403, "a forged link");
+    // A ministry role is refused on a bureau's node, and a name with a line break anywhere.
+    let refused = fedrec_tests::process::fedrec(
+        &pair.shanghai,
+        &["ui", "--user", "x", "--role", "administrator"],
+    );
+    assert!(!refused.status.success());
+    let refused = fedrec_tests::process::fedrec(&pair.shanghai, &["ui", "--user", "a\nb"]);
+    assert!(!refused.status.success());
+
+    // Pages need the session; the session opens no JSON API route.
+    assert_eq!(send("GET", &format!("{api}/ui/"), &[], None).status, 401);
+    let home = send("GET", &format!("{api}/ui/"), &[("cookie", &editor)], None);
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("<html lang=\"zh-CN\">"));
+    assert!(
+        home.body.contains("上海市人力资源和社会保障局"),
+        "{}",
+        home.body
+    );
+    let csp = home
+        .header("content-security-policy")
+        .expect("a CSP header");
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe"), "{csp}");
+    assert!(!home.body.contains("<script>") && !home.body.contains("style=\""));
+    assert_eq!(home.header("x-frame-options"), Some("DENY"));
+    let english = send(
+        "GET",
+        &format!("{api}/ui/?lang=en"),
+        &[("cookie", &editor)],
+        None,
+    );
+    assert!(
+        english.body.contains("<html lang=\"en\">") && english.body.contains("New application")
+    );
+    let status = send(
+        "GET",
+        &format!("{api}/status"),
+        &[("cookie", &editor)],
+        None,
+    );
+    assert_eq!(
+        status.status, 401,
+        "the JSON API takes the token, not a session"
+    );
+    let script = send("GET", &format!("{api}/ui/assets/htmx.min.js"), &[], None);
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("htmx"));
+
+    // A rebound Host is refused before anything else.
+    let rebound = send(
+        "GET",
+        &format!("{api}/ui/"),
+        &[("host", "evil.example"), ("cookie", &editor)],
+        None,
+    );
+    assert_eq!(rebound.status, 421);
+
+    // Changes need the same-origin proof.
+    let body = form_body(&[]);
+    let create = format!("{api}/ui/records");
+    let cross_site = [
+        ("cookie", editor.as_str()),
+        ("content-type", FORM),
+        ("sec-fetch-site", "cross-site"),
+    ];
+    assert_eq!(send("POST", &create, &cross_site, Some(&body)).status, 403);
+    let no_proof = [("cookie", editor.as_str()), ("content-type", FORM)];
+    assert_eq!(send("POST", &create, &no_proof, Some(&body)).status, 403);
+    let foreign_origin = [
+        ("cookie", editor.as_str()),
+        ("content-type", FORM),
+        ("origin", "http://evil.example"),
+    ];
+    assert_eq!(
+        send("POST", &create, &foreign_origin, Some(&body)).status,
+        403
+    );
+    assert!(records(&pair.shanghai).is_empty(), "nothing was written");
+
+    // Same origin: an invalid form comes back with the problem at its box, nothing written.
+    let same_origin = [
+        ("cookie", editor.as_str()),
+        ("content-type", FORM),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let bad = form_body(&[("applicant.credit_code", "123100004250015861")]);
+    let answer = send("POST", &create, &same_origin, Some(&bad));
+    assert_eq!(answer.status, 422);
+    assert!(answer.body.contains("id=\"note-applicant-credit_code\""));
+    assert!(records(&pair.shanghai).is_empty());
+    // With only Origin (no Sec-Fetch-Site), from our own address: accepted.
+    let own_origin = format!("http://{host}");
+    let by_origin = [
+        ("cookie", editor.as_str()),
+        ("content-type", FORM),
+        ("origin", own_origin.as_str()),
+    ];
+    let created = send("POST", &create, &by_origin, Some(&body));
+    assert_eq!(created.status, 303, "{}", created.body);
+    let location = created.header("location").unwrap().to_string();
+    let id = location
+        .trim_start_matches("/ui/records/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        records(&pair.shanghai),
+        vec![(id.clone(), "draft".to_string())]
+    );
+
+    // An editor may not submit, not even by posting directly.
+    let submit = format!("{api}/ui/records/{id}/submit");
+    assert_eq!(send("POST", &submit, &same_origin, None).status, 403);
+    assert_eq!(
+        send("GET", &submit, &[("cookie", &editor)], None).status,
+        403
+    );
+    assert_eq!(records(&pair.shanghai)[0].1, "draft");
+
+    // An approver may; the confirmation says what happens first.
+    let approver = sign_in(&login_link(&pair.shanghai, "赵六", "approver"));
+    let confirm = send("GET", &submit, &[("cookie", &approver)], None);
+    assert!(confirm.body.contains("推荐名额"), "{}", confirm.body);
+    let approver_post = [
+        ("cookie", approver.as_str()),
+        ("content-type", FORM),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    assert_eq!(send("POST", &submit, &approver_post, None).status, 303);
+    assert_eq!(records(&pair.shanghai)[0].1, "submitted");
+
+    // The history names who did what.
+    let history = send(
+        "GET",
+        &format!("{api}/ui/records/{id}/history"),
+        &[("cookie", &approver)],
+        None,
+    );
+    assert!(
+        history.body.contains("王五") && history.body.contains("赵六"),
+        "{}",
+        history.body
+    );
+    let lines =
+        fedrec_tests::process::json(&http("GET", &format!("{api}/records/{id}/history"), None).1);
+    assert_eq!(lines[0]["operator"], "王五");
+    assert_eq!(
+        lines.as_array().unwrap().last().unwrap()["operator"],
+        "赵六"
+    );
+
+    // Signing out ends the session.
+    let out = send("POST", &format!("{api}/ui/logout"), &approver_post, None);
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        send("GET", &format!("{api}/ui/"), &[("cookie", &approver)], None).status,
+        401
+    );
+}
