@@ -87,7 +87,7 @@ fn reader() -> Lang {
 }
 
 /// A catalogue message in the language of the request being answered.
-fn say(id: &str, args: &[(&str, i18n::Arg)]) -> String {
+pub(crate) fn say(id: &str, args: &[(&str, i18n::Arg)]) -> String {
     i18n::t(reader(), id, args)
 }
 
@@ -556,9 +556,15 @@ async fn login_link(
             role,
         })
         .map_err(|e| {
+            let message = match e {
+                session::LinkError::TooManyLinks(count) => {
+                    say("error-login-too-many-links", &[("count", count.into())])
+                }
+                other => say("error-internal", &[("detail", s(other.to_string()))]),
+            };
             ApiError(
                 StatusCode::TOO_MANY_REQUESTS,
-                serde_json::json!({ "error": e.to_string(), "problems": [] }),
+                serde_json::json!({ "error": message, "problems": [] }),
             )
         })?;
     // The gate has checked that Host is one of this API's own names.

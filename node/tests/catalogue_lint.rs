@@ -164,6 +164,23 @@ fn refusal_findings(source: &str) -> Vec<(usize, String)> {
             }
         }
     }
+    // A status answered with a text beside it: `(StatusCode::FORBIDDEN, "…")`.
+    for (offset, _) in code.match_indices("StatusCode::") {
+        let after = &code[offset + "StatusCode::".len()..];
+        let name_end = after
+            .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+            .unwrap_or(after.len());
+        let Some(after) = after[name_end..].trim_start().strip_prefix(',') else {
+            continue;
+        };
+        let after = after.trim_start();
+        let after = after.strip_prefix("format!(").unwrap_or(after);
+        if let Some(literal) = leading_literal(after)
+            && !words_outside_placeholders(&literal).is_empty()
+        {
+            found.push((code[..offset].lines().count(), literal));
+        }
+    }
     found.sort();
     found
 }
@@ -191,6 +208,8 @@ fn the_refusal_scanner_finds_literal_texts() {
         return Err(NodeError::Conflict(tr("error-no-verdict-yet", &[("id", s(id))])));
         .map_err(|e| NodeError::BadRequest(e.to_string()))?;
         Err(bad_request(format!("query: {e}")))
+        Err((StatusCode::UNAUTHORIZED, "not signed in").into_response())
+        return Err((StatusCode::FORBIDDEN, say("error-door-origin", &[])));
     "#;
     let found: Vec<String> = refusal_findings(sample)
         .into_iter()
@@ -198,7 +217,12 @@ fn the_refusal_scanner_finds_literal_texts() {
         .collect();
     assert_eq!(
         found,
-        ["no record {id} on this node", "no roster yet", "query: {e}"]
+        [
+            "no record {id} on this node",
+            "no roster yet",
+            "query: {e}",
+            "not signed in"
+        ]
     );
 }
 

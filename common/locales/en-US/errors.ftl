@@ -58,3 +58,13 @@ error-backup-exists = backup directory { $dir } already exists; name a new one
 error-backup-no-parent = backup directory { $dir }: its parent directory does not exist
 error-login-user = user: { $detail }
 error-login-role = role: { $detail }
+# The API's door (node/src/api/auth.rs): refused before any work.
+error-door-host = Host '{ $host }' is not this API's address; use http://{ $own }
+error-door-origin = requests from origin '{ $origin }' are refused
+error-door-credential = no valid credential: send the token from the data directory's { $file } file (Authorization: Bearer TOKEN)
+error-door-media-type = { $path } takes a body of Content-Type { $expected }, not { $given }
+error-door-media-type-none = (none)
+error-door-cross-site = { $path }: a change through the web interface must come from its own pages (Sec-Fetch-Site: same-origin, or this address as Origin)
+error-door-signed-out = not signed in: run `fedrec ui` on this node's machine and open the link it prints
+error-login-too-many-links = { $count } login links are waiting to be opened; open or let some expire first
+error-ui-no-box = the application form has no box { $path }

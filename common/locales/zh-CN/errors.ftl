@@ -57,3 +57,13 @@ error-backup-exists = 备份目录 { $dir } 已存在；请另起一个名称
 error-backup-no-parent = 备份目录 { $dir }：其上级目录不存在
 error-login-user = 登录人（user）有误：{ $detail }
 error-login-role = 角色（role）有误：{ $detail }
+# The API's door (node/src/api/auth.rs): refused before any work.
+error-door-host = 请求的 Host “{ $host }”不是本接口的地址；请使用 http://{ $own }
+error-door-origin = 来自源“{ $origin }”的请求一律拒绝
+error-door-credential = 没有有效凭据：请发送数据目录中 { $file } 文件里的令牌（Authorization: Bearer TOKEN）
+error-door-media-type = { $path } 的请求内容类型（Content-Type）应为 { $expected }，而不是 { $given }
+error-door-media-type-none = （未给出）
+error-door-cross-site = { $path }：通过网页界面所做的修改必须来自它自己的页面（Sec-Fetch-Site: same-origin，或以本地址为 Origin）
+error-door-signed-out = 尚未登录：请在本节点所在的机器上运行 `fedrec ui`，打开它给出的链接
+error-login-too-many-links = 已有 { $count } 个登录链接尚未打开；请先打开一些，或等它们过期
+error-ui-no-box = 申报表中没有 { $path } 这一栏

@@ -32,6 +32,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::say;
 use super::session::{Session, Sessions, session_cookie};
 
 /// The credential file in the data directory.
@@ -209,9 +210,12 @@ impl Gate {
         if !self.is_own_host(host) {
             return Err((
                 StatusCode::MISDIRECTED_REQUEST,
-                format!(
-                    "Host '{host}' is not this API's address; use http://{}",
-                    self.hosts[0]
+                say(
+                    "error-door-host",
+                    &[
+                        ("host", host.into()),
+                        ("own", self.hosts[0].as_str().into()),
+                    ],
                 ),
             ));
         }
@@ -223,7 +227,7 @@ impl Gate {
             if !own {
                 return Err((
                     StatusCode::FORBIDDEN,
-                    format!("requests from origin '{origin}' are refused"),
+                    say("error-door-origin", &[("origin", origin.into())]),
                 ));
             }
         }
@@ -234,10 +238,7 @@ impl Gate {
         if credential.is_none() && !OPEN_PATHS.contains(&path) {
             return Err((
                 StatusCode::UNAUTHORIZED,
-                format!(
-                    "no valid credential: send the token from the data directory's {COOKIE_FILE} \
-                     file (Authorization: Bearer TOKEN)"
-                ),
+                say("error-door-credential", &[("file", COOKIE_FILE.into())]),
             ));
         }
         if has_body(method, headers) {
@@ -255,10 +256,7 @@ impl Gate {
             if given.as_deref() != Some(expected) {
                 return Err((
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!(
-                        "{path} takes a body of Content-Type {expected}, not {}",
-                        given.as_deref().unwrap_or("(none)")
-                    ),
+                    media_type_refusal(path, expected, given.as_deref()),
                 ));
             }
         }
@@ -290,10 +288,7 @@ impl Gate {
             if !same_origin {
                 return Err((
                     StatusCode::FORBIDDEN,
-                    format!(
-                        "{path}: a change through the web interface must come from its own pages \
-                         (Sec-Fetch-Site: same-origin, or this address as Origin)"
-                    ),
+                    say("error-door-cross-site", &[("path", path.into())]),
                 ));
             }
             if has_body(method, headers) {
@@ -305,10 +300,7 @@ impl Gate {
                 if given.as_deref() != Some(FORM_MEDIA_TYPE) {
                     return Err((
                         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        format!(
-                            "{path} takes a body of Content-Type {FORM_MEDIA_TYPE}, not {}",
-                            given.as_deref().unwrap_or("(none)")
-                        ),
+                        media_type_refusal(path, FORM_MEDIA_TYPE, given.as_deref()),
                     ));
                 }
             }
@@ -317,13 +309,25 @@ impl Gate {
         match session {
             Some(session) => Ok(Some(Credential::Session(session))),
             None if is_open_ui_path(path) => Ok(None),
-            None => Err((
-                StatusCode::UNAUTHORIZED,
-                "not signed in: run `fedrec ui` on this node's machine and open the link it prints"
-                    .to_string(),
-            )),
+            None => Err((StatusCode::UNAUTHORIZED, say("error-door-signed-out", &[]))),
         }
     }
+}
+
+/// The refusal of a body whose Content-Type is not `expected`.
+fn media_type_refusal(path: &str, expected: &str, given: Option<&str>) -> String {
+    let given = match given {
+        Some(given) => given.to_string(),
+        None => say("error-door-media-type-none", &[]),
+    };
+    say(
+        "error-door-media-type",
+        &[
+            ("path", path.into()),
+            ("expected", expected.into()),
+            ("given", given.into()),
+        ],
+    )
 }
 
 /// The media type of the web interface's form posts.

@@ -584,7 +584,10 @@ pub async fn validate(
         Err(response) => return response,
     };
     let Some(spec) = field_spec(&path) else {
-        return refusal(StatusCode::NOT_FOUND, format!("no box {path}"));
+        return refusal(
+            StatusCode::NOT_FOUND,
+            i18n::t(lang, "error-ui-no-box", &[("path", i18n::s(path))]),
+        );
     };
     let fragment = as_person(&api, lang, &session, move |node| {
         let batch = open_batch(node)?;

@@ -152,7 +152,11 @@ async fn headers(mut request: Request, next: Next) -> Response {
 pub(crate) fn person(credential: Option<&Credential>) -> Result<Session, Response> {
     match credential {
         Some(Credential::Session(session)) => Ok(session.clone()),
-        _ => Err((StatusCode::UNAUTHORIZED, "not signed in").into_response()),
+        _ => Err((
+            StatusCode::UNAUTHORIZED,
+            crate::api::say("error-door-signed-out", &[]),
+        )
+            .into_response()),
     }
 }
 
