@@ -90,6 +90,12 @@ pub struct Limits {
     /// Sync requests per second one peer may send, once its burst is spent; the rest are
     /// answered `Refused` without any work.
     pub peer_requests_per_sec: u32,
+    /// Refusals one peer may earn within a minute (requests over its rate, entries refused as
+    /// invalid) before it is disconnected and its connections refused for a while.
+    pub peer_refusals_before_backoff: u32,
+    /// Seconds a peer is kept away after its first backoff; each further one within the hour
+    /// doubles it, up to 64 times as long.
+    pub peer_backoff_secs: u32,
 }
 
 impl Default for Limits {
@@ -106,6 +112,8 @@ impl Default for Limits {
             max_connections_per_peer: 2,
             peer_requests_burst: 256,
             peer_requests_per_sec: 64,
+            peer_refusals_before_backoff: 1_024,
+            peer_backoff_secs: 60,
         }
     }
 }
@@ -149,6 +157,11 @@ impl Limits {
                 "peer_requests_per_sec",
                 u64::from(self.peer_requests_per_sec),
             ),
+            (
+                "peer_refusals_before_backoff",
+                u64::from(self.peer_refusals_before_backoff),
+            ),
+            ("peer_backoff_secs", u64::from(self.peer_backoff_secs)),
         ]
         .into_iter()
         .find(|(_, value)| *value == 0)

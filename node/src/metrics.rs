@@ -18,6 +18,8 @@ pub struct Metrics {
     /// Incoming connections refused because a connection limit was reached.
     pub connections_limited: AtomicU64,
     pub requests_limited: AtomicU64,
+    /// Roster peers disconnected and kept away for a while for earning too many refusals.
+    pub peers_backed_off: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
     /// Sync frames that could not be read or decoded, from any peer.
@@ -108,6 +110,12 @@ impl Metrics {
             "fedrec_sync_requests_limited_total",
             "Sync requests refused because their peer was over its request rate.",
             load(&self.requests_limited),
+        );
+        counter(
+            &mut out,
+            "fedrec_peers_backed_off_total",
+            "Roster peers disconnected and kept away for a while for sending refused input.",
+            load(&self.peers_backed_off),
         );
         counter(
             &mut out,

@@ -255,6 +255,8 @@ enum Internal {
     Send(PeerId, Vec<Request>, bool),
     /// New entries arrived: start rounds with the peers who may read them (store and forward).
     Learned(Learned),
+    /// A peer's pushed entries were refused as invalid: they count against it.
+    EntriesRefused(PeerId, u64),
 }
 
 /// Topics in which a message brought new entries, and the roster that says who reads them.
@@ -317,9 +319,15 @@ pub async fn run(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .admitted_updates();
     let admitted = Arc::clone(&admitted_updates.borrow_and_update());
-    let mut budgets = rate::PeerBudgets::new(
-        config.limits.peer_requests_burst,
-        config.limits.peer_requests_per_sec,
+    let mut policing = rate::Policing::new(
+        rate::PeerBudgets::new(
+            config.limits.peer_requests_burst,
+            config.limits.peer_requests_per_sec,
+        ),
+        rate::Strikes::new(
+            config.limits.peer_refusals_before_backoff,
+            Duration::from_secs(config.limits.peer_backoff_secs.into()),
+        ),
     );
     let connection_limits = libp2p::connection_limits::ConnectionLimits::default()
         .with_max_pending_incoming(Some(config.limits.max_pending_incoming_connections))
@@ -457,6 +465,11 @@ pub async fn run(
                 Internal::Respond(channel, response) => {
                     let _ = swarm.behaviour_mut().sync.send_response(channel, response);
                 }
+                Internal::EntriesRefused(peer, entries) => {
+                    if let Some(backoff) = policing.entries_refused(peer, entries, Instant::now()) {
+                        back_off(&mut swarm, &api, &mut authorised, peer, backoff);
+                    }
+                }
                 Internal::Send(peer, requests, unfinished) => {
                     if authorised.contains_key(&peer) {
                         for request in requests {
@@ -548,10 +561,16 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    if let Some(peer) = handle_sync_event(event, &api, &authorised, &mut rounds, &mut budgets, &internal_tx)
-                        && let Some(&node_id) = authorised.get(&peer)
-                    {
-                        begin(peer, node_id, &mut last_round);
+                    match handle_sync_event(event, &api, &authorised, &mut rounds, &mut policing, &internal_tx) {
+                        FollowUp::Begin(peer) => {
+                            if let Some(&node_id) = authorised.get(&peer) {
+                                begin(peer, node_id, &mut last_round);
+                            }
+                        }
+                        FollowUp::BackOff(peer, backoff) => {
+                            back_off(&mut swarm, &api, &mut authorised, peer, backoff);
+                        }
+                        FollowUp::Nothing => {}
                     }
                 }
                 _ => {}
@@ -570,16 +589,51 @@ fn peer_of(address: &Multiaddr) -> Option<PeerId> {
     })
 }
 
-/// Handles one event of the sync protocol. Returns a peer whose owed round must begin now (a
-/// failed request ended a round during which a notice arrived).
+/// Disconnects a roster peer that earned too many refusals and refuses its connections for
+/// `backoff` (the ministry excepted: the gate never keeps it away).
+fn back_off(
+    swarm: &mut libp2p::Swarm<Behaviour>,
+    api: &Api,
+    authorised: &mut Authorised,
+    peer: PeerId,
+    backoff: Duration,
+) {
+    if !swarm
+        .behaviour_mut()
+        .gate
+        .back_off(peer, Instant::now() + backoff)
+    {
+        return;
+    }
+    tracing::warn!(
+        %peer,
+        seconds = backoff.as_secs(),
+        "peer sent too much refused input: disconnected and backed off"
+    );
+    api.metrics.peers_backed_off.fetch_add(1, Ordering::Relaxed);
+    authorised.remove(&peer);
+    let _ = swarm.disconnect_peer_id(peer);
+}
+
+/// What the loop must do after a sync event.
+enum FollowUp {
+    Nothing,
+    /// A peer's owed round must begin now (a failed request ended a round during which a
+    /// notice arrived).
+    Begin(PeerId),
+    /// A peer earned a backoff.
+    BackOff(PeerId, Duration),
+}
+
+/// Handles one event of the sync protocol.
 fn handle_sync_event(
     event: request_response::Event<Request, Response>,
     api: &Arc<Api>,
     authorised: &Authorised,
     rounds: &mut Rounds<PeerId, OutboundRequestId>,
-    budgets: &mut rate::PeerBudgets<PeerId>,
+    policing: &mut rate::Policing<PeerId>,
     internal: &mpsc::Sender<Internal>,
-) -> Option<PeerId> {
+) -> FollowUp {
     match event {
         request_response::Event::Message { peer, message, .. } => match message {
             request_response::Message::Request {
@@ -591,15 +645,19 @@ fn handle_sync_event(
                         reason: "this node does not sync with peers outside the roster".into(),
                     };
                     let _ = internal.try_send(Internal::Respond(channel, refusal));
-                    return None;
+                    return FollowUp::Nothing;
                 };
-                if !budgets.admit(peer, Instant::now()) {
+                let admission = policing.admit(peer, Instant::now());
+                if admission != rate::Admission::Admitted {
                     api.metrics.requests_limited.fetch_add(1, Ordering::Relaxed);
                     let refusal = Response::Refused {
                         reason: "too many requests: over this peer's rate (limits.peer_requests_per_sec)".into(),
                     };
                     let _ = internal.try_send(Internal::Respond(channel, refusal));
-                    return None;
+                    return match admission {
+                        rate::Admission::BackOff(backoff) => FollowUp::BackOff(peer, backoff),
+                        _ => FollowUp::Nothing,
+                    };
                 }
                 let api = Arc::clone(api);
                 tokio::task::spawn_blocking(move || {
@@ -619,19 +677,27 @@ fn handle_sync_event(
                         let (response, learned) = node.answer_prepared(&node_id, request, prepared);
                         (response, learned.then(|| node.roster().ok().flatten()))
                     };
+                    if let Response::Ack { refused, .. } = &response
+                        && *refused > 0
+                    {
+                        let _ = internal
+                            .blocking_send(Internal::EntriesRefused(peer, u64::from(*refused)));
+                    }
                     let _ = internal.blocking_send(Internal::Respond(channel, response));
                     if let Some(roster) = learned {
                         let _ =
                             internal.blocking_send(Internal::Learned(Learned { topics, roster }));
                     }
                 });
-                None
+                FollowUp::Nothing
             }
             request_response::Message::Response {
                 request_id,
                 response,
             } => {
-                let peer = rounds.answered(&request_id)?;
+                let Some(peer) = rounds.answered(&request_id) else {
+                    return FollowUp::Nothing;
+                };
                 let api = Arc::clone(api);
                 let internal = internal.clone();
                 let node_id = authorised.get(&peer).copied();
@@ -666,7 +732,7 @@ fn handle_sync_event(
                             internal.blocking_send(Internal::Learned(Learned { topics, roster }));
                     }
                 });
-                None
+                FollowUp::Nothing
             }
         },
         request_response::Event::OutboundFailure {
@@ -677,20 +743,20 @@ fn handle_sync_event(
         } => {
             tracing::debug!(%peer, %error, "sync request failed");
             match rounds.failed(&request_id) {
-                Some((peer, true)) if authorised.contains_key(&peer) => Some(peer),
+                Some((peer, true)) if authorised.contains_key(&peer) => FollowUp::Begin(peer),
                 Some((peer, true)) => {
                     // Gone meanwhile: release the step counted for the owed round.
                     rounds.step_done(peer);
-                    None
+                    FollowUp::Nothing
                 }
-                _ => None,
+                _ => FollowUp::Nothing,
             }
         }
         request_response::Event::InboundFailure { peer, error, .. } => {
             tracing::debug!(%peer, %error, "inbound sync request failed");
-            None
+            FollowUp::Nothing
         }
-        request_response::Event::ResponseSent { .. } => None,
+        request_response::Event::ResponseSent { .. } => FollowUp::Nothing,
     }
 }
 

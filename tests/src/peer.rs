@@ -137,14 +137,24 @@ impl Feed {
 
 /// A process's resident memory, in KiB (0 if it is gone).
 pub fn rss_kb(pid: u32) -> u64 {
+    proc_status(pid, "VmRSS:")
+}
+
+/// The threads of process `pid` (0 when it is gone).
+pub fn threads(pid: u32) -> u64 {
+    proc_status(pid, "Threads:")
+}
+
+/// A number from `/proc/PID/status`, by its line's label.
+fn proc_status(pid: u32, label: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(label))
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse().ok())
+                .and_then(|n| n.parse().ok())
         })
         .unwrap_or(0)
 }

@@ -11,12 +11,16 @@
 //! before any behaviour's handler exists, so none of its streams is ever opened; an outbound one
 //! to a peer outside the roster (one found by mDNS, say) likewise. Each refusal is counted in
 //! `fedrec_peers_gated_total`.
+//!
+//! It also keeps away, for a while, roster peers the network loop has backed off for sending
+//! refused input (see `rate::Strikes`); the ministry is never backed off.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use fedrec_common::identity::NodeId;
 use fedrec_common::roster::Roster;
@@ -73,19 +77,32 @@ impl Admitted {
         }
     }
 
+    /// Whether `peer` is the ministry's key, which is never backed off.
+    pub fn is_ministry_peer(&self, peer: &PeerId) -> bool {
+        node_id_of_peer(&peer.to_string()).is_ok_and(|id| id == self.ministry)
+    }
+
     /// Like [`Admitted::admits`], for a libp2p peer id (which embeds an ed25519 key).
     pub fn admits_peer(&self, peer: &PeerId) -> bool {
         node_id_of_peer(&peer.to_string()).is_ok_and(|id| self.admits(&id))
     }
 }
 
-/// Refused because the roster does not admit the peer.
+/// Refused because the roster does not admit the peer, or it is backed off.
 #[derive(Debug)]
-struct NotAdmitted(PeerId);
+enum NotAdmitted {
+    NotInRoster(PeerId),
+    BackedOff(PeerId),
+}
 
 impl std::fmt::Display for NotAdmitted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "peer {} is not in the roster", self.0)
+        match self {
+            Self::NotInRoster(peer) => write!(f, "peer {peer} is not in the roster"),
+            Self::BackedOff(peer) => {
+                write!(f, "peer {peer} is backed off for sending refused input")
+            }
+        }
     }
 }
 
@@ -95,11 +112,35 @@ impl std::error::Error for NotAdmitted {}
 pub struct Gate {
     admitted: Arc<Admitted>,
     metrics: Arc<Metrics>,
+    /// Roster peers kept away until the instant given, for earning too many refusals.
+    backed_off: HashMap<PeerId, Instant>,
 }
 
 impl Gate {
     pub fn new(admitted: Arc<Admitted>, metrics: Arc<Metrics>) -> Self {
-        Self { admitted, metrics }
+        Self {
+            admitted,
+            metrics,
+            backed_off: HashMap::new(),
+        }
+    }
+
+    /// Refuses `peer`'s connections until `until`; false (and nothing done) for the ministry,
+    /// which is never kept away. Held for roster peers only, one entry each.
+    pub fn back_off(&mut self, peer: PeerId, until: Instant) -> bool {
+        if self.admitted.is_ministry_peer(&peer) {
+            return false;
+        }
+        let now = Instant::now();
+        self.backed_off.retain(|_, until| *until > now);
+        self.backed_off.insert(peer, until);
+        true
+    }
+
+    fn is_backed_off(&self, peer: &PeerId) -> bool {
+        self.backed_off
+            .get(peer)
+            .is_some_and(|until| *until > Instant::now())
     }
 
     /// Takes a new roster snapshot; connections opened from now on are judged by it.
@@ -107,17 +148,23 @@ impl Gate {
         self.admitted = admitted;
     }
 
+    /// Whether `peer` may hold a connection now: the roster admits it and it is not backed off.
     pub fn admits(&self, peer: &PeerId) -> bool {
-        self.admitted.admits_peer(peer)
+        self.admitted.admits_peer(peer) && !self.is_backed_off(peer)
     }
 
     fn judge(&self, peer: PeerId) -> Result<THandler<Self>, ConnectionDenied> {
-        if self.admits(&peer) {
-            return Ok(dummy::ConnectionHandler);
+        if !self.admitted.admits_peer(&peer) {
+            self.metrics.peers_gated.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%peer, "connection refused: peer not in the roster");
+            return Err(ConnectionDenied::new(NotAdmitted::NotInRoster(peer)));
         }
-        self.metrics.peers_gated.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(%peer, "connection refused: peer not in the roster");
-        Err(ConnectionDenied::new(NotAdmitted(peer)))
+        if self.is_backed_off(&peer) {
+            self.metrics.peers_gated.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%peer, "connection refused: peer backed off");
+            return Err(ConnectionDenied::new(NotAdmitted::BackedOff(peer)));
+        }
+        Ok(dummy::ConnectionHandler)
     }
 }
 
