@@ -227,7 +227,18 @@ fn crash_run(
         let sample: Vec<usize> = (0..20.min(first_new))
             .map(|_| rng.random_range(0..first_new))
             .collect();
-        let indexes = (first_new..total).chain(touched).chain(sample);
+        // The edit the kill cut off may have landed: its record is checked (and its state
+        // adopted) now, or a later sample would take the landed edit for a lost one.
+        let cut_off = in_flight.as_ref().and_then(|(id, _)| {
+            ledger
+                .acknowledged
+                .iter()
+                .position(|(known, _)| known == id)
+        });
+        let indexes = (first_new..total)
+            .chain(touched)
+            .chain(sample)
+            .chain(cut_off);
         let found = ledger.check(&daemon.api, indexes, in_flight.as_ref());
         lost.extend(
             found
