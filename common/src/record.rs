@@ -164,6 +164,12 @@ impl RecordDoc {
         self.doc.get_heads()
     }
 
+    /// The operations the document holds: what its memory grows with (about 250 bytes each in
+    /// memory; the example application's document holds 12,428).
+    pub fn operations(&self) -> u64 {
+        self.doc.stats().num_ops
+    }
+
     /// Every change in the document, in causal order. Guarded: Automerge panics here when the
     /// document holds a change whose dependencies never arrived (found by the `ingest_apply`
     /// fuzz target; the input is kept in fuzz/regressions).

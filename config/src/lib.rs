@@ -79,6 +79,9 @@ pub struct Limits {
     pub parked_max_changes_per_document: u64,
     /// Changes by one author waiting for their dependencies, across all documents.
     pub parked_max_changes_per_author: u64,
+    /// Automerge operations of the record documents a node keeps open in memory, all together
+    /// (about 250 bytes each in memory; the example application is 12,428 operations).
+    pub doc_cache_max_operations: u64,
     /// Incoming connections established at once, from all peers.
     pub max_incoming_connections: u32,
     /// Incoming connections still in their handshake at once.
@@ -107,6 +110,7 @@ impl Default for Limits {
             quarantine_max_bytes_per_peer: 8 * 1024 * 1024,
             parked_max_changes_per_document: 1_000,
             parked_max_changes_per_author: 5_000,
+            doc_cache_max_operations: 400_000,
             max_incoming_connections: 1_024,
             max_pending_incoming_connections: 64,
             max_connections_per_peer: 2,
@@ -136,6 +140,7 @@ impl Limits {
                 "parked_max_changes_per_document",
                 self.parked_max_changes_per_document,
             ),
+            ("doc_cache_max_operations", self.doc_cache_max_operations),
             (
                 "parked_max_changes_per_author",
                 self.parked_max_changes_per_author,

@@ -233,12 +233,13 @@ impl Node {
             None => key.id(),
         };
         let nobody = crate::net::gate::Admitted::new(ministry, None, Vec::new());
+        let cache = DocCache::new(CACHE_CAPACITY, config.limits.doc_cache_max_operations);
         let node = Self {
             admitted: tokio::sync::watch::channel(std::sync::Arc::new(nobody)).0,
             key,
             config,
             store,
-            cache: DocCache::new(CACHE_CAPACITY),
+            cache,
             metrics,
             writable: true,
             confirmed: std::collections::BTreeSet::new(),

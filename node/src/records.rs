@@ -74,17 +74,30 @@ impl RecordSummary {
     }
 }
 
-/// Loaded documents, at most `capacity` of them; the least recently used is evicted first.
+/// Loaded documents, at most `capacity` of them and at most `max_operations` Automerge
+/// operations in all (a document's memory grows with its operations, about 250 bytes each, so a
+/// count alone would let a few huge documents hold gigabytes). The least recently used go first;
+/// a document over the whole budget is not kept at all.
 pub struct DocCache {
     capacity: usize,
+    max_operations: u64,
+    operations: u64,
     clock: u64,
-    docs: HashMap<DocId, (u64, RecordDoc)>,
+    docs: HashMap<DocId, Cached>,
+}
+
+struct Cached {
+    used: u64,
+    operations: u64,
+    record: RecordDoc,
 }
 
 impl DocCache {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, max_operations: u64) -> Self {
         Self {
             capacity: capacity.max(1),
+            max_operations,
+            operations: 0,
             clock: 0,
             docs: HashMap::new(),
         }
@@ -98,26 +111,48 @@ impl DocCache {
         self.docs.is_empty()
     }
 
+    /// The operations of every cached document together.
+    pub fn operations(&self) -> u64 {
+        self.operations
+    }
+
     /// Takes a document out of the cache for an operation; [`DocCache::put`] returns it. A
     /// failed operation simply does not put it back, so the cache never holds a document that
     /// differs from what is on disk.
     pub fn take(&mut self, doc: &DocId) -> Option<RecordDoc> {
-        self.docs.remove(doc).map(|(_, record)| record)
+        let cached = self.docs.remove(doc)?;
+        self.operations -= cached.operations;
+        Some(cached.record)
     }
 
     pub fn put(&mut self, doc: DocId, record: RecordDoc) {
-        self.clock += 1;
-        if self.docs.len() >= self.capacity && !self.docs.contains_key(&doc) {
-            let oldest = self
+        self.take(&doc);
+        let operations = record.operations();
+        if operations > self.max_operations {
+            return;
+        }
+        while self.docs.len() >= self.capacity || self.operations + operations > self.max_operations
+        {
+            let Some(oldest) = self
                 .docs
                 .iter()
-                .min_by_key(|(_, (used, _))| *used)
-                .map(|(id, _)| id.clone());
-            if let Some(oldest) = oldest {
-                self.docs.remove(&oldest);
-            }
+                .min_by_key(|(_, cached)| cached.used)
+                .map(|(id, _)| id.clone())
+            else {
+                break;
+            };
+            self.take(&oldest);
         }
-        self.docs.insert(doc, (self.clock, record));
+        self.clock += 1;
+        self.operations += operations;
+        self.docs.insert(
+            doc,
+            Cached {
+                used: self.clock,
+                operations,
+                record,
+            },
+        );
     }
 }
 
@@ -127,10 +162,50 @@ mod tests {
     use fedrec_common::identity::NodeKey;
 
     #[test]
+    fn the_cache_holds_documents_within_its_operation_budget() {
+        let key = NodeKey::for_test("cache");
+        let doc = |n: u8| -> DocId { format!("record/6/shanghai/{n:016x}").parse().unwrap() };
+        let text = include_str!("../../config/examples/application.toml");
+        let application = fedrec_common::form::Application::from_toml_str(text).unwrap();
+        let full = || {
+            RecordDoc::create(
+                &key.id(),
+                fedrec_common::batch::BatchNumber(6),
+                &"shanghai".parse().unwrap(),
+                &application,
+                fedrec_common::timestamp::Timestamp(0),
+            )
+            .unwrap()
+            .0
+        };
+        let operations = full().operations();
+        // The example application (36 KB of TOML) is a document of about 10^4 operations.
+        assert!(
+            (5_000..200_000).contains(&operations),
+            "{operations} operations"
+        );
+        // Room for two such documents, not three, though the count would allow ten.
+        let mut cache = DocCache::new(10, operations * 2 + operations / 2);
+        for n in 1..=3 {
+            cache.put(doc(n), full());
+        }
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.operations(), operations * 2);
+        assert!(cache.take(&doc(1)).is_none(), "the oldest went first");
+        // A document over the whole budget is not kept, and displaces nothing.
+        let mut small = DocCache::new(10, operations / 2);
+        small.put(doc(1), RecordDoc::empty(&key.id()));
+        small.put(doc(2), full());
+        assert_eq!(small.len(), 1);
+        assert!(small.take(&doc(1)).is_some());
+        assert_eq!(small.operations(), 0);
+    }
+
+    #[test]
     fn the_cache_evicts_the_least_recently_used() {
         let key = NodeKey::for_test("cache");
         let doc = |n: u8| -> DocId { format!("record/6/shanghai/{n:016x}").parse().unwrap() };
-        let mut cache = DocCache::new(2);
+        let mut cache = DocCache::new(2, u64::MAX);
         cache.put(doc(1), RecordDoc::empty(&key.id()));
         cache.put(doc(2), RecordDoc::empty(&key.id()));
         let first = cache.take(&doc(1)).unwrap();
