@@ -122,7 +122,7 @@ fn a_peer_over_its_request_rate_is_refused_without_work() {
 
 /// A roster peer that keeps going over its rate after its allowance of refusals is disconnected
 /// and its connections refused for the backoff (`limits.peer_backoff_secs`); once that has
-/// passed it is answered again, and an honest peer syncs throughout.
+/// passed it is answered again.
 #[test]
 fn a_peer_that_keeps_sending_refused_input_is_backed_off() {
     let dir = tempfile::tempdir().unwrap();
