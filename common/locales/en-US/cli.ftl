@@ -44,6 +44,13 @@ cli-unexpected-answer = unexpected answer: { $answer }
 role-ministry = ministry
 role-recommender = recommender
 role-field-office = field-office
+kind-province = province
+kind-department = State Council department
+kind-central-enterprise = central enterprise
+kind-association = association
+kind-institute = research institute
+key-role-hq = HQ
+key-role-field-office = field office
 
 ## The command line: the node
 

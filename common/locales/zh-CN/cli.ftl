@@ -44,6 +44,13 @@ cli-unexpected-answer = 意外的应答：{ $answer }
 role-ministry = 人社部
 role-recommender = 推荐单位
 role-field-office = 外派机构
+kind-province = 省级人社部门
+kind-department = 国务院部门
+kind-central-enterprise = 中央企业
+kind-association = 行业协会
+kind-institute = 科研院所
+key-role-hq = 总部
+key-role-field-office = 派出机构
 
 ## 命令行：节点
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
-use fedrec_common::roster::Roster;
+use fedrec_common::roster::{KeyRole, RecommenderKind, Roster};
 
 use super::{arg, say};
 use crate::client::Client;
@@ -150,13 +150,34 @@ pub fn run(data: &Path, command: RosterCommand) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// The catalogue's word for a kind of recommender.
+fn kind_text(kind: RecommenderKind) -> String {
+    let id = match kind {
+        RecommenderKind::Province => "kind-province",
+        RecommenderKind::Department => "kind-department",
+        RecommenderKind::CentralEnterprise => "kind-central-enterprise",
+        RecommenderKind::Association => "kind-association",
+        RecommenderKind::Institute => "kind-institute",
+    };
+    say(id, &[])
+}
+
+/// The catalogue's word for what a key does for its recommender.
+fn key_role_text(role: KeyRole) -> String {
+    let id = match role {
+        KeyRole::Hq => "key-role-hq",
+        KeyRole::FieldOffice => "key-role-field-office",
+    };
+    say(id, &[])
+}
+
 fn print_roster(roster: &Roster) {
     for recommender in &roster.recommenders {
         println!(
-            "  {:<20} {} ({:?})",
+            "  {:<20} {} ({})",
             recommender.id.to_string(),
             recommender.name,
-            recommender.kind
+            kind_text(recommender.kind)
         );
         for grant in roster
             .keys
@@ -170,10 +191,10 @@ fn print_roster(roster: &Roster) {
             let role = if grant.may_submit {
                 say(
                     "cli-roster-role-may-submit",
-                    &[("role", arg(format!("{:?}", grant.role)))],
+                    &[("role", arg(key_role_text(grant.role)))],
                 )
             } else {
-                format!("{:?}", grant.role)
+                key_role_text(grant.role)
             };
             let args = [
                 ("key", arg(grant.key)),
