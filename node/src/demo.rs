@@ -26,6 +26,7 @@ use fedrec_common::form::Application;
 use fedrec_config::{Overrides, Role};
 use serde_json::{Value, json};
 
+use crate::cli::{arg, say};
 use crate::client::Client;
 use crate::daemon::{self, InitRequest, RunningNode};
 use crate::ministry::DecisionRow;
@@ -162,10 +163,24 @@ impl Federation {
                 None => return Ok(()),
                 Some(progress) => {
                     if Instant::now() > deadline {
-                        bail!("gave up waiting for {what} after {timeout:?} ({progress})");
+                        bail!(
+                            "{}",
+                            say(
+                                "demo-gave-up",
+                                &[
+                                    ("what", arg(what)),
+                                    ("seconds", arg(timeout.as_secs())),
+                                    ("progress", arg(&progress)),
+                                ],
+                            )
+                        );
                     }
                     if last_report.elapsed() >= Duration::from_secs(1) {
-                        self.say(format!("  … {what}: {progress}"));
+                        let waiting = say(
+                            "demo-waiting",
+                            &[("what", arg(what)), ("progress", arg(&progress))],
+                        );
+                        self.say(format!("  {waiting}"));
                         last_report = Instant::now();
                     }
                 }
@@ -177,7 +192,7 @@ impl Federation {
     fn wait_writable(&self, office: &str) -> anyhow::Result<()> {
         let client = self.client(office)?;
         self.wait_for(
-            &format!("{office} to hear from a peer"),
+            &say("demo-hear-from-peer", &[("office", arg(office))]),
             Duration::from_secs(30),
             || {
                 let health: Value = client.get("/health")?;
@@ -186,7 +201,7 @@ impl Federation {
                     .as_array()
                     .is_some_and(|b| b.contains(&json!(6)));
                 Ok((health["writable"] != true || !has_batch)
-                    .then(|| "waiting for the roster and the batch".to_string()))
+                    .then(|| say("demo-waiting-roster", &[])))
             },
         )
     }
@@ -199,7 +214,7 @@ impl Federation {
     /// Waits until the ministry shows `verdict` for `record`.
     fn wait_verdict(&self, record: &str, verdict: &str) -> anyhow::Result<()> {
         self.wait_for(
-            &format!("the ministry's verdict on {record}"),
+            &say("demo-verdict-on", &[("record", arg(record))]),
             Duration::from_secs(60),
             || {
                 let rows = self.ministry_rows()?;
@@ -209,8 +224,8 @@ impl Federation {
                     .map(|r| r.verdict.clone());
                 Ok(match shown {
                     Some(shown) if shown == verdict => None,
-                    Some(shown) => Some(format!("now {shown}")),
-                    None => Some("not arrived yet".into()),
+                    Some(shown) => Some(say("demo-verdict-now", &[("verdict", arg(shown))])),
+                    None => Some(say("demo-verdict-not-yet", &[])),
                 })
             },
         )
@@ -329,7 +344,7 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
     let result = story(&mut federation, &options);
     if options.keep_running && result.is_ok() {
         println!();
-        println!("The nodes keep running; try, for example:");
+        println!("{}", say("demo-keep-running", &[]));
         for (office, node) in &federation.nodes {
             println!(
                 "  fedrec --data {}  status      # API http://{}",
@@ -353,15 +368,27 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
             });
             match link {
                 Ok(link) => println!(
-                    "  web interface of {office}, as {user} (the link works once, within 5 minutes; \
-                     `fedrec --data {} ui` prints another):\n    {}",
-                    data.display(),
+                    "  {}\n    {}",
+                    say(
+                        "demo-login-link",
+                        &[
+                            ("office", arg(office)),
+                            ("user", arg(user)),
+                            ("data", arg(data.display())),
+                        ],
+                    ),
                     link["url"].as_str().unwrap_or_default()
                 ),
-                Err(error) => println!("  no login link for {office}: {error}"),
+                Err(error) => println!(
+                    "  {}",
+                    say(
+                        "demo-no-login-link",
+                        &[("office", arg(office)), ("error", arg(error))],
+                    )
+                ),
             }
         }
-        println!("Press Ctrl-C to stop them.");
+        println!("{}", say("demo-ctrl-c", &[]));
         federation
             .runtime
             .block_on(async { tokio::signal::ctrl_c().await })?;
@@ -369,11 +396,10 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
     federation.stop_all();
     match &options.dir {
         Some(dir) => println!(
-            "\nThe nodes' data stays in {}; start any of them with `fedrec run --data {}/OFFICE`.",
-            dir.display(),
-            dir.display()
+            "\n{}",
+            say("demo-data-kept", &[("dir", arg(dir.display()))])
         ),
-        None => println!("\nStopped every node and removed the temporary data directory."),
+        None => println!("\n{}", say("demo-data-removed", &[])),
     }
     result
 }
@@ -381,10 +407,7 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
 /// The demo's story, step by step.
 fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u8> {
     let root = federation.root.clone();
-    federation.say(format!(
-        "fedrec demo: a ministry, five recommenders and a field office, each a full node, in {}",
-        root.display()
-    ));
+    federation.say(say("demo-intro", &[("dir", arg(root.display()))]));
 
     // --- The ministry and the roster -------------------------------------------------------
     let ministry_port = free_port()?;
@@ -401,7 +424,10 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     })?;
     let ministry_address = format!("/ip4/127.0.0.1/tcp/{ministry_port}/p2p/{ministry_peer}");
     federation.start("ministry", false)?;
-    federation.say(format!("ministry up: {ministry_address}"));
+    federation.say(say(
+        "demo-ministry-up",
+        &[("address", arg(&ministry_address))],
+    ));
 
     let offices: Vec<Office> = OFFICES
         .iter()
@@ -465,10 +491,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
             }),
         )?;
     }
-    federation.say(format!(
-        "roster signed by the ministry: {} offices of five recommenders (the Pudong field office may submit)",
-        offices.len()
-    ));
+    federation.say(say("demo-roster-signed", &[("count", arg(offices.len()))]));
 
     let deadline = fedrec_common::timestamp::Timestamp::from_millis(
         crate::node::now().millis() + i64::try_from(options.deadline_secs)? * 1000,
@@ -479,9 +502,12 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
         "application/toml",
         rehearsal_batch(&deadline, 5_000_000).into_bytes(),
     )?;
-    federation.say(format!(
-        "rehearsal of batch 6 published: deadline {deadline} ({} s from now), cap 5,000,000 yuan",
-        options.deadline_secs
+    federation.say(say(
+        "demo-batch-published",
+        &[
+            ("deadline", arg(deadline)),
+            ("seconds", arg(options.deadline_secs)),
+        ],
     ));
 
     // The field office and the central enterprise start with no network: they take the roster
@@ -496,11 +522,11 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
             .client(office)?
             .send("POST", "/roster/import", &roster_file)?;
     }
-    federation.say("five nodes online; the Pudong field office and CNPC work offline");
+    federation.say(say("demo-online", &[]));
     for office in ["shanghai", "guangdong", "sichuan", "miit"] {
         federation.wait_writable(office)?;
     }
-    federation.say("every online node holds the roster and the batch");
+    federation.say(say("demo-roster-held", &[]));
 
     // --- Submissions before the deadline ---------------------------------------------------
     let ic_institute = application(
@@ -511,8 +537,9 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     )?;
     let shanghai_record = federation.new_record("shanghai", &ic_institute)?;
     federation.post("shanghai", &format!("/records/{shanghai_record}/submit"))?;
-    federation.say(format!(
-        "Shanghai HQ submits {shanghai_record}: 上海集成电路产业技术继续教育学院"
+    federation.say(say(
+        "demo-shanghai-submits",
+        &[("record", arg(&shanghai_record))],
     ));
 
     let zhangjiang = application(
@@ -523,9 +550,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     )?;
     let pudong_record = federation.new_record("pudong", &zhangjiang)?;
     federation.post("pudong", &format!("/records/{pudong_record}/submit"))?;
-    federation.say(format!(
-        "the Pudong field office, offline, signs a second Shanghai submission {pudong_record}"
-    ));
+    federation.say(say("demo-pudong-signs", &[("record", arg(&pudong_record))]));
 
     let uestc_code = credit_code("1210000045071930")?;
     let uestc = |recommender: &str| {
@@ -541,8 +566,13 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     let sichuan_record = federation.new_record("sichuan", &uestc("四川省人力资源和社会保障厅")?)?;
     federation.post("guangdong", &format!("/records/{guangdong_record}/submit"))?;
     federation.post("sichuan", &format!("/records/{sichuan_record}/submit"))?;
-    federation.say(format!(
-        "Guangdong ({guangdong_record}) and Sichuan ({sichuan_record}) both recommend 电子科技大学继续教育学院 ({uestc_code})"
+    federation.say(say(
+        "demo-same-institution",
+        &[
+            ("guangdong", arg(&guangdong_record)),
+            ("sichuan", arg(&sichuan_record)),
+            ("code", arg(&uestc_code)),
+        ],
     ));
 
     let buaa_code = credit_code("1210000040001039")?;
@@ -556,22 +586,20 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     federation.post("miit", &format!("/records/{miit_first}/submit"))?;
     federation.wait_verdict(&miit_first, "accepted")?;
     federation.post("miit", &format!("/records/{miit_first}/withdraw"))?;
-    federation.say(format!(
-        "MIIT submits {miit_first}, then withdraws it to correct the application"
-    ));
+    federation.say(say("demo-miit-withdraws", &[("record", arg(&miit_first))]));
 
     federation.wait_verdict(&shanghai_record, "accepted")?;
     federation.wait_verdict(&guangdong_record, "conflict")?;
     federation.wait_verdict(&sichuan_record, "conflict")?;
     federation.wait_verdict(&miit_first, "withdrawn")?;
-    federation.say("the ministry holds the online submissions, each receipted in arrival order");
+    federation.say(say("demo-receipted", &[]));
 
     // The field office comes back online, reaching the ministry through its HQ.
     federation.stop("pudong")?;
     federation.start("pudong", false)?;
-    federation.say("the Pudong field office reconnects to Shanghai HQ");
+    federation.say(say("demo-pudong-reconnects", &[]));
     federation.wait_verdict(&pudong_record, "rejected")?;
-    federation.say("its submission reached the ministry through HQ, after HQ's own");
+    federation.say(say("demo-pudong-through-hq", &[]));
 
     // The ministry lowers the rehearsal's cap while CNPC works offline under the old one.
     let _: Value = federation.client("ministry")?.send_bytes(
@@ -580,7 +608,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
         "application/toml",
         rehearsal_batch(&deadline, 4_000_000).into_bytes(),
     )?;
-    federation.say("the ministry republishes the rehearsal with the cap lowered to 4,000,000 yuan");
+    federation.say(say("demo-cap-lowered", &[]));
     let petroleum = application(
         "中国石油大学（北京）继续教育学院",
         &credit_code("1210000040000182")?,
@@ -589,34 +617,28 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     )?;
     let cnpc_record = federation.new_record("cnpc", &petroleum)?;
     federation.post("cnpc", &format!("/records/{cnpc_record}/submit"))?;
-    federation.say(format!(
-        "CNPC, offline under the old cap, submits {cnpc_record} asking 4,800,000 yuan"
-    ));
+    federation.say(say("demo-cnpc-submits", &[("record", arg(&cnpc_record))]));
     federation.stop("cnpc")?;
     federation.start("cnpc", false)?;
     federation.wait_verdict(&cnpc_record, "invalid")?;
-    federation.say("CNPC reconnects; the ministry checks the request against the cap it holds");
+    federation.say(say("demo-cnpc-reconnects", &[]));
 
     // --- After the deadline ----------------------------------------------------------------
     let now = crate::node::now();
     if now.millis() >= deadline.millis() {
         bail!(
-            "the submissions before the deadline took longer than --deadline-secs {}; run the demo again with a larger value",
-            options.deadline_secs
+            "{}",
+            say("demo-too-slow", &[("seconds", arg(options.deadline_secs))],)
         );
     }
-    federation.say(format!(
-        "waiting {:.1} s for the deadline to pass",
-        (deadline.millis() - now.millis()) as f64 / 1000.0
-    ));
+    let wait = format!("{:.1}", (deadline.millis() - now.millis()) as f64 / 1000.0);
+    federation.say(say("demo-waiting-deadline", &[("seconds", arg(wait))]));
     std::thread::sleep(Duration::from_millis(
         u64::try_from(deadline.millis() - now.millis()).unwrap_or(0) + 200,
     ));
     let miit_second = federation.new_record("miit", &buaa)?;
     federation.post("miit", &format!("/records/{miit_second}/submit"))?;
-    federation.say(format!(
-        "MIIT submits its corrected application {miit_second} after the deadline"
-    ));
+    federation.say(say("demo-miit-late", &[("record", arg(&miit_second))]));
     federation.wait_verdict(&miit_second, "late")?;
 
     // --- The nationwide table --------------------------------------------------------------
@@ -625,10 +647,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
         row.localise(crate::cli::lang());
     }
     println!();
-    println!(
-        "The ministry's nationwide table (fedrec --data {}/ministry decisions):",
-        root.display()
-    );
+    println!("{}", say("demo-table", &[("dir", arg(root.display()))]));
     for row in &rows {
         println!(
             "  {:<10} {:<16} {:<15} {} {}",
@@ -666,7 +685,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
     }
     // The recommenders' own nodes show the ministry's verdicts too, replicated back.
     federation.wait_for(
-        "Shanghai's field office to show the ministry's verdicts",
+        &say("demo-field-verdicts", &[]),
         Duration::from_secs(30),
         || {
             let rows: Vec<DecisionRow> = federation.client("pudong")?.get("/decisions")?;
@@ -678,17 +697,20 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
             };
             Ok(
                 (verdict(&shanghai_record) != "accepted" || verdict(&pudong_record) != "rejected")
-                    .then(|| "not yet".to_string()),
+                    .then(|| say("demo-verdict-not-yet", &[])),
             )
         },
     )?;
     println!();
     let store_bytes = directory_bytes(&root);
     if wrong.is_empty() {
-        federation.say(format!(
-            "every verdict is as the rules require, and Shanghai's field office shows the same; {} nodes, {:.1} MB on disk",
-            federation.nodes.len(),
-            store_bytes as f64 / 1e6
+        let megabytes = format!("{:.1}", store_bytes as f64 / 1e6);
+        federation.say(say(
+            "demo-all-right",
+            &[
+                ("nodes", arg(federation.nodes.len())),
+                ("megabytes", arg(megabytes)),
+            ],
         ));
         Ok(0)
     } else {

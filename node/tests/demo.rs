@@ -13,7 +13,7 @@ fn the_demo_shows_every_verdict_and_cleans_up() {
     let output = Command::new(fedrec_bin())
         .args(["demo", "--deadline-secs", "25"])
         .env("RUST_LOG", "warn")
-        // The demo's narration is English; its table follows the language, English here.
+        // The narration and the table follow the language: English here, Chinese by default.
         .env("FEDREC_LANG", "en")
         .output()
         .unwrap();
