@@ -411,7 +411,11 @@ pub async fn start(
         }
     }
     let (net, commands) = net::channel();
-    let sessions = api::session::Sessions::new();
+    let listener = tokio::net::TcpListener::bind(api_address)
+        .await
+        .with_context(|| format!("cannot listen on {api_address} for the API"))?;
+    let bound = listener.local_addr()?;
+    let sessions = api::session::Sessions::for_port(bound.port());
     let state = Arc::new(Api {
         node: Mutex::new(node),
         sessions: Arc::clone(&sessions),
@@ -419,10 +423,6 @@ pub async fn start(
         peer_id: peer.clone(),
         net,
     });
-    let listener = tokio::net::TcpListener::bind(api_address)
-        .await
-        .with_context(|| format!("cannot listen on {api_address} for the API"))?;
-    let bound = listener.local_addr()?;
     let token = api::auth::Token::generate().context("cannot draw the API token")?;
     let cookie = api::auth::write_cookie(data, &token)
         .with_context(|| format!("{}: cannot write the API cookie", data.display()))?;

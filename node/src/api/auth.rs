@@ -33,7 +33,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::say;
-use super::session::{Session, Sessions, session_cookie};
+use super::session::{Session, Sessions};
 
 /// The credential file in the data directory.
 pub const COOKIE_FILE: &str = ".cookie";
@@ -144,7 +144,7 @@ fn is_open_ui_path(path: &str) -> bool {
 impl Gate {
     /// A gate for an API bound to `bound`, with sessions of its own.
     pub fn new(bound: SocketAddr, token: Token) -> Self {
-        Self::with_sessions(bound, token, Sessions::new())
+        Self::with_sessions(bound, token, Sessions::for_port(bound.port()))
     }
 
     /// A gate that accepts the web interface's `sessions` on `/ui/` routes.
@@ -305,7 +305,10 @@ impl Gate {
                 }
             }
         }
-        let session = session_cookie(headers).and_then(|id| self.sessions.session(&id));
+        let session = self
+            .sessions
+            .cookie_in(headers)
+            .and_then(|id| self.sessions.session(&id));
         match session {
             Some(session) => Ok(Some(Credential::Session(session))),
             None if is_open_ui_path(path) => Ok(None),
@@ -529,7 +532,7 @@ mod tests {
             })
             .unwrap();
         let (id, _) = gate.sessions().redeem(&link).unwrap();
-        let cookie = format!("other=1; {}={id}", super::super::session::SESSION_COOKIE);
+        let cookie = format!("other=1; {}={id}", gate.sessions().cookie_name());
         let host = (header::HOST, "127.0.0.1:7401");
         let session = (header::COOKIE, cookie.as_str());
         let check = |method: Method, path: &str, pairs: &[(header::HeaderName, &str)]| match gate

@@ -20,8 +20,10 @@ pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 /// The most links waiting to be opened, and the most sessions, at one time.
 const MAX_LINKS: usize = 64;
 const MAX_SESSIONS: usize = 256;
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "fedrec_session";
+/// The session cookie's name, before the API's port: browsers keep cookies per host, not per
+/// port, so two nodes on one machine (the demo's, say) need two names or each sign-in would end
+/// the other's session.
+const SESSION_COOKIE: &str = "fedrec_session";
 
 /// A signed-in person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub enum LinkError {
 pub struct Sessions {
     tables: Mutex<Tables>,
     link_ttl: Duration,
+    cookie_name: String,
 }
 
 impl Default for Sessions {
@@ -85,11 +88,37 @@ impl Sessions {
         Arc::new(Self::default())
     }
 
+    /// The sessions of an API listening on `port`, whose cookie is named after it.
+    pub fn for_port(port: u16) -> Arc<Self> {
+        Arc::new(Self {
+            cookie_name: format!("{SESSION_COOKIE}_{port}"),
+            ..Self::default()
+        })
+    }
+
+    /// The name of this API's session cookie.
+    pub fn cookie_name(&self) -> &str {
+        &self.cookie_name
+    }
+
+    /// The session id a request's `Cookie` header carries for this API, if any.
+    pub fn cookie_in(&self, headers: &axum::http::HeaderMap) -> Option<String> {
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == self.cookie_name)
+            .map(|(_, value)| value.to_string())
+    }
+
     /// Sessions whose login links stay good for `link_ttl`.
     pub fn with_link_ttl(link_ttl: Duration) -> Self {
         Self {
             tables: Mutex::default(),
             link_ttl,
+            cookie_name: SESSION_COOKIE.to_string(),
         }
     }
 
@@ -162,18 +191,6 @@ impl Sessions {
     }
 }
 
-/// The session id a request's `Cookie` header carries, if any.
-pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +200,18 @@ mod tests {
             operator: OperatorName::parse("张三").unwrap(),
             role: Role::Editor,
         }
+    }
+
+    #[test]
+    fn two_nodes_on_one_machine_have_their_own_session_cookie() {
+        let ministry = Sessions::for_port(7401);
+        let bureau = Sessions::for_port(7402);
+        assert_ne!(ministry.cookie_name(), bureau.cookie_name());
+        let mut headers = axum::http::HeaderMap::new();
+        let both = format!("{}=m; {}=b", ministry.cookie_name(), bureau.cookie_name());
+        headers.insert(axum::http::header::COOKIE, both.parse().unwrap());
+        assert_eq!(ministry.cookie_in(&headers).as_deref(), Some("m"));
+        assert_eq!(bureau.cookie_in(&headers).as_deref(), Some("b"));
     }
 
     #[test]

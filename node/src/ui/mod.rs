@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 use crate::api::Api;
 use crate::api::auth::Credential;
-use crate::api::session::{SESSION_COOKIE, Session, session_cookie};
+use crate::api::session::Session;
 
 pub mod boxes;
 pub mod bureau;
@@ -267,7 +267,10 @@ async fn login(
         return refusal(StatusCode::FORBIDDEN, i18n::t(lang, "ui-link-refused", &[]));
     };
     tracing::info!(user = %session.operator, role = session.role.key(), "signed in to the web interface");
-    let cookie = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict");
+    let cookie = format!(
+        "{}={id}; Path=/; HttpOnly; SameSite=Strict",
+        api.sessions.cookie_name()
+    );
     let mut response = Redirect::to("/ui/").into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -280,14 +283,17 @@ async fn logout(
     axum::Extension(lang): axum::Extension<Lang>,
     request: Request,
 ) -> Response {
-    if let Some(id) = session_cookie(request.headers()) {
+    if let Some(id) = api.sessions.cookie_in(request.headers()) {
         api.sessions.end(&id);
     }
     let mut response = refusal(StatusCode::OK, i18n::t(lang, "ui-signed-out", &[]));
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("fedrec_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    let expired = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        api.sessions.cookie_name()
     );
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
     response
 }
 
