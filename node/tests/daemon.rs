@@ -352,7 +352,7 @@ fn the_ministry_keeps_the_roster_and_refuses_foreign_bundles() {
     let ministry = Daemon::start(&pair.ministry);
     let shown = ok(&pair.ministry, &["roster", "show"]);
     assert!(
-        shown.contains("shanghai") && shown.contains("Hq"),
+        shown.contains("shanghai") && shown.contains("HQ") && shown.contains("(province)"),
         "{shown}"
     );
     let record = fedrec(
