@@ -2,11 +2,15 @@
 //! are single-use and unforgeable and become an HttpOnly, SameSite=Strict session cookie; the
 //! session opens `/ui/` pages and nothing of the JSON API; cross-site changes and a rebound
 //! Host are refused; an editor cannot submit and an approver can; every page carries a strict
-//! Content-Security-Policy; and the history names the person behind each change.
+//! Content-Security-Policy; and the history names the person behind each change. On the
+//! ministry, the decision page takes a reviewer's review and an administrator's recognition.
 
 use std::time::Duration;
 
-use fedrec_tests::process::{Daemon, http, ok, pair, records};
+use fedrec_tests::process::{
+    Daemon, decision_row, example_application, fedrec, http, init_node, json, ok, p2p_address,
+    pair, records, roster_add, verdict, wait_until, wait_writable, workspace,
+};
 
 /// One answer: status, headers (lower-case names) and body as text.
 struct Answer {
@@ -297,4 +301,127 @@ fn login_links_sessions_csrf_roles_and_the_content_security_policy() {
         send("GET", &format!("{api}/ui/"), &[("cookie", &approver)], None).status,
         401
     );
+}
+
+/// The ministry's decision page: the nationwide table links a submitted record to it; a reviewer
+/// records a review and may not recognise; an administrator's subsidy over the batch's cap is
+/// refused with the reason, one within it recognises the base; the table's data then carries
+/// the score and the outcome.
+#[test]
+fn the_ministry_reviews_and_recognises_a_record_from_its_decision_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let ministry_address = p2p_address(port, &ministry);
+    let (shanghai, _) = init_node(
+        dir.path(),
+        "shanghai",
+        &[
+            "--role",
+            "recommender",
+            "--recommender",
+            "shanghai",
+            "--name",
+            "上海",
+            "--ministry",
+            &ministry_address,
+        ],
+    );
+    let ministry_daemon = Daemon::start_online(&ministry);
+    roster_add(&ministry, &shanghai, "shanghai", "上海", "hq");
+    // A rehearsal of batch 6 whose deadline is still ahead.
+    let rehearsal = dir.path().join("batch-6.toml");
+    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
+    std::fs::write(
+        &rehearsal,
+        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
+    )
+    .unwrap();
+    ok(
+        &ministry,
+        &["batch", "publish", rehearsal.to_str().unwrap()],
+    );
+    let _shanghai_daemon = Daemon::start_online(&shanghai);
+    wait_writable(&shanghai);
+    wait_until(
+        "the batch to reach Shanghai",
+        Duration::from_secs(60),
+        || {
+            json(&fedrec(&shanghai, &["status", "--format", "json"]).stdout)["batches"]
+                == serde_json::json!([6])
+        },
+    );
+    let id = ok(
+        &shanghai,
+        &["record", "new", "--file", &example_application()],
+    )
+    .trim()
+    .to_string();
+    ok(&shanghai, &["submit", &id]);
+    wait_until("the ministry to accept it", Duration::from_secs(60), || {
+        verdict(&ministry, &id) == "accepted"
+    });
+
+    let api = ministry_daemon.api.clone();
+    let reviewer = sign_in(&login_link(&ministry, "李专家", "reviewer"));
+    let administrator = sign_in(&login_link(&ministry, "赵处长", "administrator"));
+    let table = send(
+        "GET",
+        &format!("{api}/ui/decisions"),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert!(
+        table.body.contains(&format!("href=\"/ui/decisions/{id}\"")),
+        "no link to the decision page in: {}",
+        table.body
+    );
+    let page = send(
+        "GET",
+        &format!("{api}/ui/decisions/{id}"),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("/review\"") && !page.body.contains("/recognise\""));
+    let post = |cookie: &str, act: &str, body: &str| {
+        send(
+            "POST",
+            &format!("{api}/ui/decisions/{id}/{act}"),
+            &[
+                ("cookie", cookie),
+                ("content-type", FORM),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            Some(body),
+        )
+    };
+    let review = format!(
+        "expert={}&score=88&opinion={}",
+        encode("李专家"),
+        encode("办学条件扎实，培训体系完整")
+    );
+    let answer = post(&reviewer, "review", &review);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        answer.header("location"),
+        Some(format!("/ui/decisions/{id}?done=review").as_str())
+    );
+    assert_eq!(
+        post(&reviewer, "recognise", "subsidy_yuan=3000000").status,
+        403,
+        "a reviewer may not recognise"
+    );
+    assert_eq!(
+        post(&administrator, "recognise", "subsidy_yuan=lots").status,
+        400
+    );
+    let over = post(&administrator, "recognise", "subsidy_yuan=9000000");
+    assert_eq!(over.status, 409, "{}", over.body);
+    assert!(decision_row(&ministry, &id)["outcome"].is_null());
+    let answer = post(&administrator, "recognise", "subsidy_yuan=3000000");
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let row = decision_row(&ministry, &id);
+    assert_eq!(row["scores"], serde_json::json!([88]), "{row}");
+    assert_eq!(row["outcome"]["outcome"], "recognised", "{row}");
+    assert_eq!(row["outcome"]["subsidy_yuan"], 3_000_000, "{row}");
 }

@@ -86,3 +86,23 @@ ui-filter-verdict = Verdict
 ui-filter-search = Institution or credit code
 ui-all = All
 ui-col-review = Review
+
+## The ministry: review and recognition
+
+ui-review-heading = Expert review
+ui-review-expert = Expert
+ui-review-score = Score (0–100)
+ui-review-opinion = Opinion
+ui-review-submit = Record the review
+ui-recognise-heading = Recognise as a national continuing-education base
+ui-recognise-means = Recognised, the institution joins this batch's list of bases with the subsidy given here; the batch's cap is { $cap } yuan. Until the list is published, the recognition stays on the ministry's node.
+ui-recognise-subsidy = Subsidy (yuan)
+ui-recognise-submit = Recognise
+ui-decline-heading = Decline
+ui-decline-reason = Reason
+ui-decline-submit = Decline
+ui-back-to-decisions = Back to the nationwide table
+ui-done-review = The review is recorded.
+ui-done-recognise = Recognised.
+ui-done-decline = Declined.
+ui-not-a-number = “{ $box }” must be a whole number.

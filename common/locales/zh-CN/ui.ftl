@@ -86,3 +86,23 @@ ui-filter-verdict = 结论
 ui-filter-search = 单位名称或信用代码
 ui-all = 全部
 ui-col-review = 评审
+
+## 人社部：评审与认定
+
+ui-review-heading = 专家评审
+ui-review-expert = 评审专家
+ui-review-score = 评分（0–100）
+ui-review-opinion = 评审意见
+ui-review-submit = 记录评审
+ui-recognise-heading = 认定为国家级继续教育基地
+ui-recognise-means = 认定后，该单位将列入本批次的基地名单，按所填金额给予补助；本批次补助上限为 { $cap } 元。发布名单前，认定结果仅保存在人社部节点上。
+ui-recognise-subsidy = 补助金额（元）
+ui-recognise-submit = 认定
+ui-decline-heading = 不予认定
+ui-decline-reason = 理由
+ui-decline-submit = 不予认定
+ui-back-to-decisions = 返回全国汇总表
+ui-done-review = 评审已记录。
+ui-done-recognise = 已认定。
+ui-done-decline = 已记录不予认定。
+ui-not-a-number = “{ $box }”须为整数。

@@ -47,7 +47,7 @@ async fn as_person<T: Send + 'static>(
     }
 }
 
-fn node_refusal(lang: Lang, error: NodeError) -> Response {
+pub(super) fn node_refusal(lang: Lang, error: NodeError) -> Response {
     let status = match &error {
         NodeError::NotFound(_) => StatusCode::NOT_FOUND,
         NodeError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -63,7 +63,7 @@ fn node_refusal(lang: Lang, error: NodeError) -> Response {
     )
 }
 
-fn not_allowed(lang: Lang, session: &Session) -> Response {
+pub(super) fn not_allowed(lang: Lang, session: &Session) -> Response {
     let role = super::role_text(lang, session.role);
     refusal(
         StatusCode::FORBIDDEN,

@@ -1,23 +1,31 @@
 //! The nationwide table: every recommender's submission with its verdict and reason, filtered
 //! by verdict and searched by institution or credit code, with counts per verdict. On a bureau
-//! node the same page shows the bureau's own rows. Read-only.
+//! node the same page shows the bureau's own rows, read-only.
+//!
+//! On the ministry each submitted row opens its record's decision page: reviewers record an
+//! expert's score and opinion, administrators recognise the base with a subsidy or decline it
+//! with a reason, each through the same node operations as the API.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use fedrec_common::i18n::{self, Lang};
 use serde::Deserialize;
 
-use super::{Chrome, person, render};
+use super::bureau::{node_refusal, not_allowed};
+use super::{Chrome, person, refusal, render};
 use crate::api::auth::Credential;
 use crate::api::{Api, on_node};
+use crate::node::NodeError;
 
 pub struct Row {
+    /// The record's decision page, on the ministry; empty elsewhere or without a submission.
+    pub link: String,
     pub recommender: String,
     pub institution: String,
     pub credit_code: String,
@@ -93,6 +101,10 @@ pub async fn decisions(
                     || row.credit_code.eq_ignore_ascii_case(&search)
             })
             .map(|row| Row {
+                link: match (&row.record, node.is_ministry()) {
+                    (Some(record), true) => format!("/ui/decisions/{record}"),
+                    _ => String::new(),
+                },
                 recommender: row.recommender_name,
                 institution: row.institution,
                 credit_code: row.credit_code,
@@ -131,5 +143,179 @@ pub async fn decisions(
             ),
         ),
         Err(_) => axum::response::IntoResponse::into_response(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// One record's decision page on the ministry.
+#[derive(Template)]
+#[template(path = "outcome.html")]
+pub struct OutcomePage {
+    pub chrome: Chrome,
+    pub record: String,
+    pub recommender: String,
+    pub institution: String,
+    pub credit_code: String,
+    pub verdict: String,
+    pub reason: String,
+    pub review: String,
+    pub may_review: bool,
+    pub may_decide: bool,
+    /// What recognising means under the batch: the subsidy cap.
+    pub recognise_means: String,
+    /// What was just done, after a redirect here.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
+}
+
+/// The decision page of one submitted record (ministry roles only).
+pub async fn outcome(
+    State(api): State<Arc<Api>>,
+    Extension(lang): Extension<Lang>,
+    credential: Option<Extension<Credential>>,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let session = match person(credential.as_deref()) {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    if !session.role.is_ministry() {
+        return not_allowed(lang, &session);
+    }
+    let page = on_node(&api, move |node| {
+        let chrome = Chrome::new(
+            lang,
+            &session,
+            node.status(String::new())
+                .map(|s| s.name)
+                .unwrap_or_default(),
+            node.is_writable(),
+        );
+        let mut row = node
+            .decisions(None)?
+            .into_iter()
+            .find(|row| row.record.as_deref() == Some(id.as_str()))
+            .ok_or_else(|| {
+                NodeError::NotFound(i18n::t(lang, "error-no-record", &[("id", i18n::s(&id))]))
+            })?;
+        row.localise(lang);
+        let cap = node
+            .batches()?
+            .into_values()
+            .next_back()
+            .map_or(0, |batch| batch.subsidy_cap_yuan);
+        let message = match done.done.as_deref() {
+            Some("review") => i18n::t(lang, "ui-done-review", &[]),
+            Some("recognise") => i18n::t(lang, "ui-done-recognise", &[]),
+            Some("decline") => i18n::t(lang, "ui-done-decline", &[]),
+            _ => String::new(),
+        };
+        Ok(OutcomePage {
+            recognise_means: i18n::t(lang, "ui-recognise-means", &[("cap", cap.into())]),
+            chrome,
+            record: id,
+            recommender: row.recommender_name,
+            institution: row.institution,
+            credit_code: row.credit_code,
+            verdict: row.verdict_text,
+            reason: row.reason_text,
+            review: row.review_text,
+            may_review: session.role.may_review(),
+            may_decide: session.role.may_decide(),
+            message,
+        })
+    })
+    .await;
+    match page {
+        Ok(Ok(page)) => render(StatusCode::OK, &page),
+        Ok(Err(error)) => node_refusal(lang, error),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// One of the decision page's operations, to run on the node.
+type Decision = Box<dyn FnOnce(&mut crate::node::Node) -> Result<(), NodeError> + Send>;
+
+/// A decision form's fields.
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    expert: Option<String>,
+    score: Option<String>,
+    opinion: Option<String>,
+    subsidy_yuan: Option<String>,
+    reason: Option<String>,
+}
+
+/// A whole number from a form box, or the refusal that names the box.
+fn number(lang: Lang, text: Option<&str>, label: &str) -> Result<u64, Box<Response>> {
+    text.map(str::trim)
+        .and_then(|t| t.parse::<u64>().ok())
+        .ok_or_else(|| {
+            Box::new(refusal(
+                StatusCode::BAD_REQUEST,
+                i18n::t(
+                    lang,
+                    "ui-not-a-number",
+                    &[("box", i18n::s(i18n::t(lang, label, &[])))],
+                ),
+            ))
+        })
+}
+
+/// Records a review (reviewers and administrators), or recognises or declines the record
+/// (administrators), then shows its decision page again.
+pub async fn decide(
+    State(api): State<Arc<Api>>,
+    Extension(lang): Extension<Lang>,
+    credential: Option<Extension<Credential>>,
+    Path((id, act)): Path<(String, String)>,
+    axum::Form(form): axum::Form<DecisionForm>,
+) -> Response {
+    let session = match person(credential.as_deref()) {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let allowed = match act.as_str() {
+        "review" => session.role.may_review(),
+        "recognise" | "decline" => session.role.may_decide(),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    if !allowed {
+        return not_allowed(lang, &session);
+    }
+    let record = id.clone();
+    let operation: Decision = match act.as_str() {
+        "review" => {
+            let score = match number(lang, form.score.as_deref(), "ui-review-score") {
+                Ok(score) => u32::try_from(score).unwrap_or(u32::MAX),
+                Err(response) => return *response,
+            };
+            let expert = form.expert.unwrap_or_default();
+            let opinion = form.opinion.unwrap_or_default();
+            Box::new(move |node| node.review(&id, &expert, score, &opinion).map(drop))
+        }
+        "recognise" => {
+            let subsidy = match number(lang, form.subsidy_yuan.as_deref(), "ui-recognise-subsidy") {
+                Ok(subsidy) => subsidy,
+                Err(response) => return *response,
+            };
+            Box::new(move |node| node.recognise(&id, subsidy).map(drop))
+        }
+        _ => {
+            let reason = form.reason.unwrap_or_default();
+            Box::new(move |node| node.decline(&id, &reason).map(drop))
+        }
+    };
+    let operator = session.operator.clone();
+    match on_node(&api, move |node| node.as_operator(operator, operation)).await {
+        Ok(Ok(())) => Redirect::to(&format!("/ui/decisions/{record}?done={act}")).into_response(),
+        Ok(Err(error)) => node_refusal(lang, error),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -78,6 +78,8 @@ pub fn router() -> Router<Arc<Api>> {
         .route("/ui/records/{id}/print", get(bureau::print))
         .route("/ui/attachments/{hash}", get(bureau::attachment))
         .route("/ui/decisions", get(ministry::decisions))
+        .route("/ui/decisions/{id}", get(ministry::outcome))
+        .route("/ui/decisions/{id}/{act}", post(ministry::decide))
         .layer(middleware::from_fn(headers))
 }
 
