@@ -209,7 +209,8 @@ pub enum Command {
 pub struct PeerInfo {
     pub peer_id: String,
     pub node_id: Option<NodeId>,
-    pub last_round: Option<String>,
+    /// Seconds since this node last began a round with the peer, if it has.
+    pub last_round_secs_ago: Option<u64>,
     /// Entries this node holds that the peer lacked at the last round (filled in by the API).
     #[serde(default)]
     pub pending_entries: Option<u64>,
@@ -455,7 +456,7 @@ pub async fn run(
                     let peers = swarm.connected_peers().map(|peer| PeerInfo {
                         peer_id: peer.to_string(),
                         node_id: node_id_of_peer(&peer.to_string()).ok(),
-                        last_round: last_round.get(peer).map(|t| format!("{} s ago", t.elapsed().as_secs())),
+                        last_round_secs_ago: last_round.get(peer).map(|t| t.elapsed().as_secs()),
                         pending_entries: None,
                     }).collect();
                     let _ = reply.send(peers);

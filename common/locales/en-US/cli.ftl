@@ -184,3 +184,4 @@ demo-no-login-link = no login link for { $office }: { $error }
 demo-ctrl-c = Press Ctrl-C to stop them.
 demo-data-kept = The nodes' data stays in { $dir }; start any of them with `fedrec run --data { $dir }/OFFICE`.
 demo-data-removed = Stopped every node and removed the temporary data directory.
+cli-seconds-ago = { $seconds } s ago

@@ -106,3 +106,4 @@ ui-done-review = The review is recorded.
 ui-done-recognise = Recognised.
 ui-done-decline = Declined.
 ui-not-a-number = “{ $box }” must be a whole number.
+ui-sync-seconds-ago = { $seconds } s ago

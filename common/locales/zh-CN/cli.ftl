@@ -181,3 +181,4 @@ demo-no-login-link = 无法为 { $office } 生成登录链接：{ $error }
 demo-ctrl-c = 按 Ctrl-C 停止它们。
 demo-data-kept = 各节点的数据保留在 { $dir }；可用 `fedrec run --data { $dir }/OFFICE` 启动其中任一节点。
 demo-data-removed = 已停止所有节点并删除临时数据目录。
+cli-seconds-ago = { $seconds } 秒前

@@ -106,3 +106,4 @@ ui-done-review = 评审已记录。
 ui-done-recognise = 已认定。
 ui-done-decline = 已记录不予认定。
 ui-not-a-number = “{ $box }”须为整数。
+ui-sync-seconds-ago = { $seconds } 秒前

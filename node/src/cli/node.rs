@@ -237,10 +237,10 @@ fn print_status(status: &NodeStatus) {
             || say("cli-status-pending-unknown", &[]),
             |n| say("cli-status-pending", &[("count", arg(n))]),
         );
-        let round = peer
-            .last_round
-            .clone()
-            .unwrap_or_else(|| say("cli-none-yet", &[]));
+        let round = peer.last_round_secs_ago.map_or_else(
+            || say("cli-none-yet", &[]),
+            |secs| say("cli-seconds-ago", &[("seconds", arg(secs))]),
+        );
         let args = [
             ("peer", arg(&peer.peer_id)),
             ("node", arg(node)),

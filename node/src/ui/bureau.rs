@@ -227,9 +227,10 @@ pub async fn home(
                         ),
                         (
                             "round",
-                            peer.last_round
-                                .clone()
-                                .unwrap_or_else(|| say("ui-sync-never", &[])),
+                            peer.last_round_secs_ago.map_or_else(
+                                || say("ui-sync-never", &[]),
+                                |secs| say("ui-sync-seconds-ago", &[("seconds", secs.to_string())]),
+                            ),
                         ),
                         (
                             "pending",
