@@ -3,7 +3,7 @@
 //! checking the ministry's signature against the key in its own configuration.
 
 use fedrec_common::batch::Batch;
-use fedrec_common::i18n::{s, tr};
+use fedrec_common::i18n::{self, s, tr};
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::RecommenderId;
 use fedrec_common::roster::{KeyRole, Recommender, RecommenderKind, Roster, SignedRoster};
@@ -63,7 +63,9 @@ impl Node {
                 &[("kind", s(request.kind.as_str()))],
             ))
         })?;
-        let bad = |e: fedrec_common::roster::RosterError| NodeError::BadRequest(e.to_string());
+        let bad = |e: fedrec_common::roster::RosterError| {
+            NodeError::BadRequest(i18n::roster_error(i18n::reader(), &e))
+        };
         roster
             .add_recommender(Recommender {
                 id: id.clone(),
@@ -121,7 +123,8 @@ impl Node {
             .map_err(|e: fedrec_common::identity::IdentityError| {
                 NodeError::BadRequest(e.to_string())
             })?;
-        change(&mut roster, &key).map_err(|e| NodeError::NotFound(e.to_string()))?;
+        change(&mut roster, &key)
+            .map_err(|e| NodeError::NotFound(i18n::roster_error(i18n::reader(), &e)))?;
         self.store_roster(&roster)?;
         Ok(roster)
     }
@@ -192,7 +195,8 @@ impl Node {
         }
         let ministry = self.ministry_key();
         let roster = bundle.roster.verify(&ministry).map_err(|e| {
-            NodeError::Forbidden(tr("error-roster-refused", &[("detail", s(e.to_string()))]))
+            let detail = i18n::roster_error(i18n::reader(), &e);
+            NodeError::Forbidden(tr("error-roster-refused", &[("detail", s(detail))]))
         })?;
         let held: Option<SignedRoster> = self.store().meta("roster")?;
         let take_roster = match (&held, self.roster()?) {

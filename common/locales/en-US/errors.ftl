@@ -68,3 +68,16 @@ error-door-cross-site = { $path }: a change through the web interface must come 
 error-door-signed-out = not signed in: run `fedrec ui` on this node's machine and open the link it prints
 error-login-too-many-links = { $count } login links are waiting to be opened; open or let some expire first
 error-ui-no-box = the application form has no box { $path }
+# The roster's own errors (common/src/roster.rs RosterError), worded by i18n::roster_error.
+roster-error-too-large = roster is { $size } bytes; the limit is { $limit }
+roster-error-bad-signature = roster signature is not the ministry's
+roster-error-wrong-ministry = roster is signed for ministry key { $found }, but this node trusts { $expected }
+roster-error-syntax = roster does not parse: { $detail }
+roster-error-duplicate-recommender = recommender { $recommender } is listed twice
+roster-error-duplicate-key = key { $key } is granted twice
+roster-error-unknown-recommender = key { $key } is granted to unknown recommender { $recommender }
+roster-error-empty-name = recommender { $recommender } has an empty name
+roster-error-unsafe-key = key { $key } has a small-order component: it cannot be trusted to sign
+roster-error-ministry-as-recommender = the ministry key cannot also act for a recommender
+roster-error-stale = roster version { $found } is not newer than the held version { $held }
+roster-error-unknown-key = unknown key { $key }

@@ -67,3 +67,16 @@ error-door-cross-site = { $path }：通过网页界面所做的修改必须来�
 error-door-signed-out = 尚未登录：请在本节点所在的机器上运行 `fedrec ui`，打开它给出的链接
 error-login-too-many-links = 已有 { $count } 个登录链接尚未打开；请先打开一些，或等它们过期
 error-ui-no-box = 申报表中没有 { $path } 这一栏
+# The roster's own errors (common/src/roster.rs RosterError), worded by i18n::roster_error.
+roster-error-too-large = 名册有 { $size } 字节，上限为 { $limit } 字节
+roster-error-bad-signature = 名册的签名不是人社部的
+roster-error-wrong-ministry = 名册由人社部密钥 { $found } 签发，而本节点信任的是 { $expected }
+roster-error-syntax = 名册无法解析：{ $detail }
+roster-error-duplicate-recommender = 推荐单位 { $recommender } 出现了两次
+roster-error-duplicate-key = 密钥 { $key } 被授权了两次
+roster-error-unknown-recommender = 密钥 { $key } 授权给了名册中没有的推荐单位 { $recommender }
+roster-error-empty-name = 推荐单位 { $recommender } 的名称为空
+roster-error-unsafe-key = 密钥 { $key } 含小阶分量，不能用于签名
+roster-error-ministry-as-recommender = 人社部的密钥不能同时代表推荐单位
+roster-error-stale = 名册第 { $found } 版并不比已持有的第 { $held } 版更新
+roster-error-unknown-key = 名册中没有密钥 { $key }
