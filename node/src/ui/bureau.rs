@@ -20,7 +20,7 @@ use fedrec_common::i18n::{self, Lang};
 use serde::Deserialize;
 
 use super::boxes::{self, BoxView, Note};
-use super::{Chrome, person, refusal, render};
+use super::{Chrome, page_or_refusal, person, refusal, render};
 use crate::api::auth::Credential;
 use crate::api::session::Session;
 use crate::api::{Api, on_node};
@@ -262,10 +262,7 @@ pub async fn home(
         })
     })
     .await;
-    match page {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
+    page_or_refusal(page)
 }
 
 #[derive(Template)]
@@ -415,10 +412,7 @@ pub async fn new_form(
         ))
     })
     .await;
-    match page {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
+    page_or_refusal(page)
 }
 
 /// One record in the editor (read-only when submitted or for a role that may not edit).
@@ -460,10 +454,7 @@ pub async fn editor(
         ))
     })
     .await;
-    match page {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
+    page_or_refusal(page)
 }
 
 /// Creates a record from the posted form; on problems, the form again with each at its box.
@@ -692,10 +683,7 @@ pub async fn confirm(
         })
     })
     .await;
-    match page {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
+    page_or_refusal(page)
 }
 
 /// Submits or withdraws (approvers only), then shows the record.
@@ -791,10 +779,7 @@ pub async fn history(
         })
     })
     .await;
-    match page {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
+    page_or_refusal(page)
 }
 
 /// The printable page (the same as `fedrec record print`): as submitted, for a submitted record.

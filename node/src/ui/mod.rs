@@ -236,6 +236,14 @@ pub(crate) fn refusal(status: StatusCode, text: String) -> Response {
 }
 
 /// Renders a template, or answers 500 with the reason logged.
+/// A page built by a handler, or the refusal that stopped it.
+pub(crate) fn page_or_refusal(page: Result<impl askama::Template, Response>) -> Response {
+    match page {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(response) => response,
+    }
+}
+
 pub(crate) fn render(status: StatusCode, template: &impl askama::Template) -> Response {
     match template.render() {
         Ok(html) => (
