@@ -491,6 +491,22 @@ pub fn publish_batch_6(ministry: &Path) {
     ok(ministry, &["batch", "publish", batch.to_str().unwrap()]);
 }
 
+/// Has the ministry publish a rehearsal of the shipped sixth batch whose deadline is `deadline`
+/// (RFC 3339, e.g. `2099-03-15T23:59:59+08:00`) instead of the real one, which has passed.
+pub fn publish_batch_6_due(ministry: &Path, deadline: &str) {
+    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
+    let rehearsal = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(
+        rehearsal.path(),
+        text.replace("2016-03-15T23:59:59+08:00", deadline),
+    )
+    .unwrap();
+    ok(
+        ministry,
+        &["batch", "publish", rehearsal.path().to_str().unwrap()],
+    );
+}
+
 /// The seed of a randomised test: `variable` from the environment when set (a replay), else a
 /// fresh one. Printed with the command that replays it.
 pub fn seed_from_env(variable: &str, test: &str) -> u64 {

@@ -120,17 +120,7 @@ fn insiders_cannot_bend_the_rules() {
     ] {
         roster_add(&ministry, data, recommender, recommender, role);
     }
-    let rehearsal = dir.path().join("batch-6.toml");
-    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
-    std::fs::write(
-        &rehearsal,
-        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
-    )
-    .unwrap();
-    ok(
-        &ministry,
-        &["batch", "publish", rehearsal.to_str().unwrap()],
-    );
+    publish_batch_6_due(&ministry, "2099-03-15T23:59:59+08:00");
     let old_bundle = dir.path().join("bundle-old.json");
     ok(
         &ministry,
@@ -375,15 +365,7 @@ fn insiders_cannot_bend_the_rules() {
     // 5. Trust data moves forward only. The ministry republishes batch 6 with a later
     //    deadline; a bureau that then receives the old signed definition keeps the new one,
     //    and the ministry never imports trust data at all.
-    std::fs::write(
-        &rehearsal,
-        text.replace("2016-03-15T23:59:59+08:00", "2099-06-30T23:59:59+08:00"),
-    )
-    .unwrap();
-    ok(
-        &ministry,
-        &["batch", "publish", rehearsal.to_str().unwrap()],
-    );
+    publish_batch_6_due(&ministry, "2099-06-30T23:59:59+08:00");
     let new_bundle = dir.path().join("bundle-new.json");
     ok(
         &ministry,

@@ -34,17 +34,7 @@ fn with_the_default_interval_a_verdict_is_back_at_the_submitting_node_within_sec
     let _ministry_daemon = Daemon::start_default(&ministry);
     roster_add(&ministry, &shanghai, "shanghai", "上海", "hq");
     // A rehearsal of batch 6 whose deadline has not passed, so verdicts are not "late".
-    let rehearsal = dir.path().join("batch-6-rehearsal.toml");
-    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
-    std::fs::write(
-        &rehearsal,
-        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
-    )
-    .unwrap();
-    ok(
-        &ministry,
-        &["batch", "publish", rehearsal.to_str().unwrap()],
-    );
+    publish_batch_6_due(&ministry, "2099-03-15T23:59:59+08:00");
     let _shanghai_daemon = Daemon::start_default(&shanghai);
     wait_writable(&shanghai);
     wait_until("the rehearsal batch to arrive", SETUP, || {

@@ -203,17 +203,7 @@ fn the_ministry_decides_on_merge_and_every_replica_sees_the_same_verdicts() {
         ok(&ministry, &args);
     }
     // A rehearsal of batch 6 whose deadline has not passed.
-    let rehearsal = dir.path().join("batch-6-rehearsal.toml");
-    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
-    std::fs::write(
-        &rehearsal,
-        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
-    )
-    .unwrap();
-    ok(
-        &ministry,
-        &["batch", "publish", rehearsal.to_str().unwrap()],
-    );
+    publish_batch_6_due(&ministry, "2099-03-15T23:59:59+08:00");
 
     let mut daemons: Vec<Daemon> = [&shanghai, &field, &guangdong, &miit]
         .iter()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fedrec_tests::process::{
     Daemon, decision_row, example_application, fedrec, http, init_node, json, ok, p2p_address,
-    pair, records, roster_add, verdict, wait_until, wait_writable, workspace,
+    pair, publish_batch_6_due, records, roster_add, verdict, wait_until, wait_writable,
 };
 
 /// One answer: status, headers (lower-case names) and body as text.
@@ -329,17 +329,7 @@ fn the_ministry_reviews_and_recognises_a_record_from_its_decision_page() {
     let ministry_daemon = Daemon::start_online(&ministry);
     roster_add(&ministry, &shanghai, "shanghai", "上海", "hq");
     // A rehearsal of batch 6 whose deadline is still ahead.
-    let rehearsal = dir.path().join("batch-6.toml");
-    let text = std::fs::read_to_string(workspace().join("config/examples/batch-6.toml")).unwrap();
-    std::fs::write(
-        &rehearsal,
-        text.replace("2016-03-15T23:59:59+08:00", "2099-03-15T23:59:59+08:00"),
-    )
-    .unwrap();
-    ok(
-        &ministry,
-        &["batch", "publish", rehearsal.to_str().unwrap()],
-    );
+    publish_batch_6_due(&ministry, "2099-03-15T23:59:59+08:00");
     let _shanghai_daemon = Daemon::start_online(&shanghai);
     wait_writable(&shanghai);
     wait_until(

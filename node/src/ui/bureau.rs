@@ -76,7 +76,8 @@ fn open_batch(node: &Node) -> Result<Option<Batch>, NodeError> {
     Ok(node.batches()?.into_values().next_back())
 }
 
-fn chrome(node: &Node, lang: Lang, session: &Session) -> Chrome {
+/// The frame of a page: who is signed in, the node's name, and whether it can write.
+pub(super) fn chrome(node: &Node, lang: Lang, session: &Session) -> Chrome {
     Chrome::new(
         lang,
         session,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fedrec_common::i18n::{self, Lang};
 use serde::Deserialize;
 
-use super::bureau::{node_refusal, not_allowed};
+use super::bureau::{chrome, node_refusal, not_allowed};
 use super::{Chrome, person, refusal, render};
 use crate::api::auth::Credential;
 use crate::api::{Api, on_node};
@@ -72,14 +72,7 @@ pub async fn decisions(
         Err(response) => return response,
     };
     let page = on_node(&api, move |node| {
-        let chrome = Chrome::new(
-            lang,
-            &session,
-            node.status(String::new())
-                .map(|s| s.name)
-                .unwrap_or_default(),
-            node.is_writable(),
-        );
+        let chrome = chrome(node, lang, &session);
         let batch = node.batches()?.into_keys().next_back();
         let mut rows = node.decisions(batch)?;
         let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
@@ -189,14 +182,7 @@ pub async fn outcome(
         return not_allowed(lang, &session);
     }
     let page = on_node(&api, move |node| {
-        let chrome = Chrome::new(
-            lang,
-            &session,
-            node.status(String::new())
-                .map(|s| s.name)
-                .unwrap_or_default(),
-            node.is_writable(),
-        );
+        let chrome = chrome(node, lang, &session);
         let mut row = node
             .decisions(None)?
             .into_iter()
