@@ -396,20 +396,11 @@ pub async fn start(
         net_config.mdns = false;
     }
     let network_key = NodeKey::from_seed(key.secret_bytes());
-    let mut node = Node::new(key, config, store, Arc::clone(&metrics));
-    // Restore protection, for every role: until peers that hold this node's feeds confirm their
-    // heads, sign nothing (see `Node::ensure_writable`). `--offline` is the one override.
-    if !offline {
-        node.set_writable(false);
-        tracing::info!(parent: &span, "writes wait until peers confirm this node's own feed heads");
-    }
-    if node.is_ministry() {
-        // Receipts and decisions a crash interrupted (see `intake`), before anything else.
-        node.resume_receipts();
-        if let Err(error) = node.decide_all() {
-            tracing::error!(%error, "cannot decide at start-up; decided again at the next receipt");
-        }
-    }
+    let node = {
+        let _entered = span.enter();
+        let clock = crate::clock::Clock::System;
+        Node::start(key, config, store, Arc::clone(&metrics), clock, offline)
+    };
     let (net, commands) = net::channel();
     let listener = tokio::net::TcpListener::bind(api_address)
         .await

@@ -36,8 +36,9 @@ use fedrec_common::ingest::{self, FeedState, Outcome, Prepared, Refusal, Refusal
 use fedrec_common::record::{RecordDoc, Status};
 use fedrec_common::review::JsonMapDoc;
 use fedrec_common::roster::Roster;
+use fedrec_common::timestamp::Timestamp;
 
-use crate::node::{Node, NodeError, now};
+use crate::node::{Node, NodeError};
 use crate::records::RecordSummary;
 use crate::replicate::{IngestReport, Quarantined};
 
@@ -516,7 +517,7 @@ impl Node {
                         ),
                     });
                 }
-                match apply_record_change(record, signed, change, careful) {
+                match apply_record_change(record, signed, change, careful, self.now()) {
                     Err(_) if !careful => {
                         overlay.retry_carefully = true;
                         return Ok(());
@@ -548,7 +549,7 @@ impl Node {
         if overlay.entries.is_empty() && overlay.quarantined.is_empty() {
             return Ok(());
         }
-        let at = now();
+        let at = self.now();
         let mut records = Vec::new();
         let mut parked_delta: Vec<(Vec<u8>, i64)> = Vec::new();
         let mut batch = self.store().batch();
@@ -639,6 +640,7 @@ impl Node {
     /// changes it made. A failure sends the message back for a careful pass (or, in one,
     /// drops that document's state as a refused change does).
     fn flush_all(&mut self, overlay: &mut Overlay) {
+        let now = self.now();
         let mut failed = Vec::new();
         for (doc, work) in overlay.docs.iter_mut() {
             let WorkDoc::Record(record) = work else {
@@ -649,7 +651,7 @@ impl Node {
                 continue;
             }
             if let Some(entry) = record.last_entry.clone()
-                && let Some(merged) = status_change(record, &entry)
+                && let Some(merged) = status_change(record, &entry, now)
             {
                 overlay.merged.push(merged);
             }
@@ -670,7 +672,7 @@ impl Node {
             kind: refusal.kind,
             reason: refusal.reason,
             from: from.to_hex(),
-            at: now(),
+            at: self.now(),
             bytes_hex: hex::encode(&bytes[..bytes.len().min(64 * 1024)]),
         }
     }
@@ -688,6 +690,7 @@ fn apply_record_change(
     signed: &SignedEntry,
     change: Change,
     careful: bool,
+    now: Timestamp,
 ) -> Result<Option<Merged>, Refusal> {
     let incoming = change.hash();
     record.parked.push((signed.id(), change));
@@ -733,7 +736,7 @@ fn apply_record_change(
         return Ok(None);
     }
     flush_record(record)?;
-    Ok(status_change(record, signed))
+    Ok(status_change(record, signed, now))
 }
 
 /// Classifies a change whose dependencies are known and checks it against the status its
@@ -778,7 +781,11 @@ fn flush_record(record: &mut RecordWork) -> Result<(), Refusal> {
 
 /// A status change since the last one seen (to submitted or withdrawn), for the ministry,
 /// credited to the entry whose act made it (`fallback` when no act of this message did).
-fn status_change(record: &mut RecordWork, fallback: &SignedEntry) -> Option<Merged> {
+fn status_change(
+    record: &mut RecordWork,
+    fallback: &SignedEntry,
+    now: Timestamp,
+) -> Option<Merged> {
     let heads = record.doc.heads();
     let latest = record.graph.latest_acts(&heads);
     let status = Some(acts::status_of(&latest));
@@ -812,7 +819,7 @@ fn status_change(record: &mut RecordWork, fallback: &SignedEntry) -> Option<Merg
         &mut record.doc,
         &application,
         record.first_author,
-        now(),
+        now,
     )?;
     Some(Merged {
         summary,

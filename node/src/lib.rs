@@ -13,6 +13,7 @@ pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod daemon;
 pub mod demo;
 pub mod export;

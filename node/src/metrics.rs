@@ -41,6 +41,16 @@ impl Metrics {
         }
     }
 
+    /// Entries refused so far, by kind (the kinds with none left out).
+    pub fn refusal_counts(&self) -> Vec<(RefusalKind, u64)> {
+        REFUSAL_KINDS
+            .iter()
+            .zip(&self.refusals)
+            .map(|(kind, count)| (*kind, count.load(Ordering::Relaxed)))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
     pub fn observe_request(&self, status: u16, micros: u64) {
         self.api_requests.fetch_add(1, Ordering::Relaxed);
         self.api_latency_micros.fetch_add(micros, Ordering::Relaxed);

@@ -23,7 +23,7 @@ use fedrec_common::rules::{self, Receipt, ReceiptEvent, RecordVerdict, Submissio
 use fedrec_config::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Node, NodeError, now};
+use crate::node::{Node, NodeError};
 use crate::records::RecordSummary;
 
 /// One line of `fedrec decisions`: stable keys and codes, the facts they are rendered from, and
@@ -124,7 +124,7 @@ impl Node {
             // The commit time of the message that carried the act, kept with the marker: a
             // submission committed before the deadline is on time even if the receipt is
             // written after a crash and a restart.
-            received_at: merged.received_at.unwrap_or_else(now),
+            received_at: merged.received_at.unwrap_or_else(|| self.now()),
             event,
         };
         let mut doc = self.decisions_doc(&summary.recommender)?;
@@ -175,7 +175,7 @@ impl Node {
         }
         // Keyed by the full identity (`<recommender>/<record>`), as JSON maps need text keys.
         let verdicts: BTreeMap<String, rules::RecordVerdict> =
-            rules::evaluate(&batch, &roster, &receipts)
+            (self.rules)(&batch, &roster, &receipts)
                 .into_iter()
                 .map(|((recommender, record), verdict)| {
                     (format!("{recommender}/{record}"), verdict)
@@ -220,7 +220,7 @@ impl Node {
         });
         for (recommender, recommender_verdicts) in changed {
             let mut doc = self.decisions_doc(&recommender)?;
-            if let Some(change) = doc.set_verdicts(&recommender_verdicts, now())? {
+            if let Some(change) = doc.set_verdicts(&recommender_verdicts, self.now())? {
                 writes.push((recommender, doc, change));
             }
         }
@@ -346,7 +346,7 @@ impl Node {
     ) -> Result<(), NodeError> {
         let doc_id = DocId::Review(fedrec_common::batch::BatchNumber(batch));
         let mut doc = self.json_doc(&doc_id)?;
-        if let Some(change) = doc.put(map, key, value, now())? {
+        if let Some(change) = doc.put(map, key, value, self.now())? {
             let snapshot = doc.save();
             self.write_ministry_entry(doc_id, &change, &snapshot, |_| {})?;
         }
@@ -370,7 +370,7 @@ impl Node {
             expert: expert.trim().to_string(),
             score,
             opinion: opinion.to_string(),
-            at: now(),
+            at: self.now(),
         };
         self.write_review(
             summary.batch.0,
@@ -395,7 +395,7 @@ impl Node {
             .map_err(|e| NodeError::Conflict(e.to_string()))?;
         let outcome = Outcome::Recognised {
             subsidy_yuan,
-            at: now(),
+            at: self.now(),
         };
         self.write_review(
             summary.batch.0,
@@ -424,7 +424,7 @@ impl Node {
         }
         let outcome = Outcome::Declined {
             reason: reason.to_string(),
-            at: now(),
+            at: self.now(),
         };
         self.write_review(
             summary.batch.0,
@@ -474,7 +474,7 @@ impl Node {
         let mut doc = self.json_doc(&doc_id)?;
         for base in &bases {
             let key = format!("{}/{}", base.recommender, base.record);
-            if let Some(change) = doc.put("bases", &key, base, now())? {
+            if let Some(change) = doc.put("bases", &key, base, self.now())? {
                 let snapshot = doc.save();
                 self.write_ministry_entry(doc_id.clone(), &change, &snapshot, |_| {})?;
             }

@@ -208,17 +208,28 @@ pub struct Node {
     /// Who may connect, as the roster stands: published after every roster change, so the
     /// network's gate decides from its own copy without this node's mutex.
     admitted: tokio::sync::watch::Sender<std::sync::Arc<crate::net::gate::Admitted>>,
+    /// Where every time this node writes comes from (see [`crate::clock`]).
+    clock: crate::clock::Clock,
+    /// The rules the ministry decides by: always [`rules::evaluate`], except where the
+    /// simulator plants a flawed ministry to show that its checker catches it.
+    pub(crate) rules: Rules,
 }
+
+/// How the ministry turns a batch's receipts into verdicts.
+pub type Rules =
+    fn(
+        &Batch,
+        &Roster,
+        &[fedrec_common::rules::Receipt],
+    ) -> BTreeMap<fedrec_common::rules::RecordKey, fedrec_common::rules::RecordVerdict>;
 
 /// Batch definitions as verified, with the signatures they were verified under.
 type VerifiedBatches = (Vec<String>, BTreeMap<u32, Batch>);
 
-/// The current time, read once per operation and passed into the pure core.
+/// The system clock's time, for what is not the node's own record (sessions, logs, the
+/// network's timers). A node's writes read [`Node::now`].
 pub fn now() -> Timestamp {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp::from_millis(millis)
+    crate::clock::system_now()
 }
 
 impl Node {
@@ -250,8 +261,38 @@ impl Node {
             peer_heads: std::collections::HashMap::new(),
             unfinished_rounds: std::collections::HashSet::new(),
             parked_tally: None,
+            clock: crate::clock::Clock::System,
+            rules: fedrec_common::rules::evaluate,
         };
         node.publish_admitted();
+        node
+    }
+
+    /// A node as the daemon starts it. Restore protection, for every role: until peers that
+    /// hold this node's feeds confirm their heads, it signs nothing (see
+    /// [`Node::ensure_writable`]); `offline` is the one override. On the ministry, the receipts
+    /// and decisions a crash interrupted are finished before anything else (see `intake`).
+    /// The simulator starts and restarts its nodes through this too.
+    pub fn start(
+        key: NodeKey,
+        config: NodeConfig,
+        store: Store,
+        metrics: std::sync::Arc<Metrics>,
+        clock: crate::clock::Clock,
+        offline: bool,
+    ) -> Self {
+        let mut node = Node::new(key, config, store, metrics);
+        node.clock = clock;
+        if !offline {
+            node.set_writable(false);
+            tracing::info!("writes wait until peers confirm this node's own feed heads");
+        }
+        if node.is_ministry() {
+            node.resume_receipts();
+            if let Err(error) = node.decide_all() {
+                tracing::error!(%error, "cannot decide at start-up; decided again at the next receipt");
+            }
+        }
         node
     }
 
@@ -292,6 +333,29 @@ impl Node {
 
     pub fn id(&self) -> NodeId {
         self.key.id()
+    }
+
+    /// The time this node writes now, from its clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Sets where this node reads the time (the system clock unless set).
+    pub fn set_clock(&mut self, clock: crate::clock::Clock) {
+        self.clock = clock;
+    }
+
+    /// Replaces the rules the ministry decides by. Nothing the daemon runs calls this: the
+    /// simulator plants a flawed ministry with it, to show that its checker catches one.
+    pub fn plant_rules(&mut self, rules: Rules) {
+        self.rules = rules;
+    }
+
+    /// Whether intake writes the ministry's receipts right after its commit (it does unless
+    /// turned off). The simulator turns it off and calls [`Node::resume_receipts`] itself, as a
+    /// separate step, so that a crash can fall between a merge and its receipt.
+    pub fn set_receipts_after_intake(&mut self, on: bool) {
+        self.receipts_after_intake = on;
     }
 
     pub fn store(&self) -> &Store {
@@ -400,7 +464,7 @@ impl Node {
         self.ensure_writable()?;
         let recommender = self.own_recommender()?;
         self.validate(&application)?;
-        let now = now();
+        let now = self.now();
         let topic = Topic::Recommender(recommender.clone());
         let seq = self.next_seq(&topic)?;
         let batch = fedrec_common::batch::BatchNumber(application.batch);
@@ -457,7 +521,7 @@ impl Node {
             }
         }
         self.validate(&application)?;
-        let now = now();
+        let now = self.now();
         match record.update(&application, now)? {
             None => {
                 self.cache.put(summary.doc.clone(), record);
@@ -480,7 +544,7 @@ impl Node {
         self.ensure_may_act(&summary)?;
         let application = record.application()?;
         self.validate(&application)?;
-        let now = now();
+        let now = self.now();
         let change = record.submit(now)?;
         self.write(
             summary.doc.clone(),
@@ -497,7 +561,7 @@ impl Node {
         let (summary, mut record) = self.load_own(id)?;
         self.ensure_may_act(&summary)?;
         let application = record.application()?;
-        let now = now();
+        let now = self.now();
         let change = record.withdraw(now)?;
         self.write(
             summary.doc.clone(),
@@ -552,7 +616,7 @@ impl Node {
             None => application.attachments.push(attachment),
         }
         self.validate(&application)?;
-        let now = now();
+        let now = self.now();
         let Some(change) = record.update(&application, now)? else {
             self.cache.put(summary.doc.clone(), record);
             return Ok(summary);

@@ -29,7 +29,7 @@ impl Node {
     /// Signs and stores a new roster (ministry), stamped with the time it is issued.
     fn store_roster(&self, roster: &Roster) -> Result<(), NodeError> {
         let mut roster = roster.clone();
-        roster.issued_at = Some(crate::node::now());
+        roster.issued_at = Some(self.now());
         let signed = roster
             .sign(self.key())
             .map_err(|e| NodeError::BadRequest(e.to_string()))?;
@@ -142,7 +142,7 @@ impl Node {
         // data when they see a newer roster version, fetch the new definition too.
         let mut roster = self.roster()?.unwrap_or_else(|| Roster::new(self.id()));
         roster.version += 1;
-        roster.issued_at = Some(crate::node::now());
+        roster.issued_at = Some(self.now());
         let signed_roster = roster
             .sign(self.key())
             .map_err(|e| NodeError::BadRequest(e.to_string()))?;
