@@ -50,6 +50,10 @@ pub mod invariant {
     /// A withdrawal is never undone by an act that did not see it: a record holding a
     /// withdrawal that no submission descends from is withdrawn, on every node.
     pub const WITHDRAWAL_NOT_UNDONE: &str = "withdrawal-not-undone";
+    /// What is published is what was receipted: every published base is an accepted record
+    /// whose institution and credit code are its submission's receipt's, on every node, and
+    /// the ministry shows each such record as submitted with that institution.
+    pub const PUBLISHED_AS_RECEIPTED: &str = "published-as-receipted";
 }
 
 /// A broken invariant, before the simulator adds the seed and step.
@@ -568,4 +572,117 @@ fn converged_documents(nodes: &[SimNode], roster: &Roster) -> Result<(), Broken>
         }
     }
     Ok(())
+}
+
+/// What the publication check saw: how many bases, and how many of them whose document now
+/// names another institution than its submission (edits concurrent with the submission,
+/// merged into the document but not into what was submitted).
+#[derive(Debug, Default)]
+pub struct PublishedSeen {
+    pub bases: u64,
+    pub document_differs: u64,
+    /// Bases whose record was withdrawn after the deadline (so after its verdict was final).
+    pub withdrawn_after_deadline: u64,
+}
+
+/// Checks [`invariant::PUBLISHED_AS_RECEIPTED`] once the ministry has published and the list
+/// has replicated.
+pub fn published_as_receipted(
+    nodes: &mut [SimNode],
+    roster: &Roster,
+) -> Result<PublishedSeen, Broken> {
+    let fail = |detail: String| {
+        Err(Broken {
+            invariant: invariant::PUBLISHED_AS_RECEIPTED,
+            detail,
+        })
+    };
+    let receipts = ministry::all_receipts(&nodes[MINISTRY], roster);
+    let verdicts = ministry::all_verdicts(&nodes[MINISTRY], roster);
+    let published = nodes[MINISTRY].published();
+    let mut seen = PublishedSeen::default();
+    for base in &published {
+        let Some(verdict) = verdicts
+            .get(&base.record)
+            .filter(|v| v.recommender == base.recommender)
+        else {
+            return fail(format!(
+                "{}/{} is published without a verdict",
+                base.recommender, base.record
+            ));
+        };
+        if verdict.verdict != Verdict::Accepted {
+            return fail(format!(
+                "{}/{} is published but {}",
+                base.recommender,
+                base.record,
+                verdict.verdict.key()
+            ));
+        }
+        // The receipt the verdict rests on, which a later receipt (a withdrawal after the
+        // deadline, which changes no verdict) does not replace.
+        let Some(ReceiptEvent::Submitted(submission)) = receipts
+            .iter()
+            .find(|r| r.seq == verdict.receipt_seq)
+            .map(|r| &r.event)
+        else {
+            return fail(format!(
+                "{}/{} is published, but its verdict rests on no submission receipt",
+                base.recommender, base.record
+            ));
+        };
+        if submission.credit_code != base.credit_code || submission.institution != base.institution
+        {
+            return fail(format!(
+                "{}/{} is published as {} {} but was receipted as {} {}",
+                base.recommender,
+                base.record,
+                base.institution,
+                base.credit_code,
+                submission.institution,
+                submission.credit_code
+            ));
+        }
+        let doc = DocId::Record {
+            batch: fedrec_common::batch::BatchNumber(6),
+            recommender: base.recommender.clone(),
+            record: base.record,
+        };
+        seen.bases += 1;
+        let view = nodes[MINISTRY].view_of(&doc);
+        let Some(shown) = view.as_submitted else {
+            // Withdrawn after the deadline: the verdict stands, the record shows its withdrawal.
+            seen.withdrawn_after_deadline += 1;
+            continue;
+        };
+        if shown.applicant.credit_code.trim().to_ascii_uppercase() != submission.credit_code
+            || shown.applicant.name != submission.institution
+        {
+            return fail(format!(
+                "the ministry shows {doc} as submitted by {} {}, receipted as {} {}",
+                shown.applicant.name,
+                shown.applicant.credit_code,
+                submission.institution,
+                submission.credit_code
+            ));
+        }
+        if view.application.applicant.credit_code != shown.applicant.credit_code {
+            seen.document_differs += 1;
+        }
+    }
+    for node in nodes.iter_mut().skip(1) {
+        let mut theirs = node.published();
+        let mut ours = published.clone();
+        theirs.sort_by_key(|b| (b.recommender.clone(), b.record));
+        ours.sort_by_key(|b| (b.recommender.clone(), b.record));
+        if theirs != ours {
+            return fail(format!(
+                "{} holds {} published bases, the ministry {}",
+                node.name,
+                theirs.len(),
+                ours.len()
+            ));
+        }
+    }
+    Ok(seen)
 }

@@ -1,35 +1,38 @@
-//! One simulated node: its durable store, the documents it derives from it, and its side of the
-//! sync protocol.
+//! One simulated node: a real `fedrec_node::Node` (the daemon's own intake, receipts, rules
+//! and sync) over its own RocksDB database, with a clock the simulator sets, and the checker's
+//! copy of what that database holds.
 //!
-//! The store holds what a node keeps on disk: its feeds, the authors it refuses and a count of
-//! what it quarantined. Everything else (documents, a write in progress) is memory and is lost in
-//! a crash; a restart rebuilds the documents from the stored feeds after verifying every entry,
-//! as the daemon checks its store when it starts.
+//! The node is started and restarted with [`Node::start`], as the daemon starts it (closed for
+//! writes until a peer confirms its own feeds; on the ministry, interrupted receipts finished
+//! first). A crash drops the node: what it holds in memory (its document cache, the topics
+//! peers confirmed, a write a user asked for but the node had not begun) is gone, and what its
+//! synced write batches put on disk stays. A sync round is the daemon's: `digest_for`, then
+//! `answer` and `on_response` in turn, whose messages the simulated network carries.
 //!
-//! Entries from elsewhere pass the daemon's own pure checks (`common::ingest`: decode, may this
-//! node hold the topic, signature and actor, roster, chain), then their change is applied to a
-//! copy of the document, then they are stored, as `node/src/replicate.rs` does. A sync round is
-//! the daemon's: `Digest`, then `Heads` or `InSync`, then `Fetch`/`Entries` and `Push`/`Ack`,
-//! planned by `common::sync::plan`.
-//!
-//! A local write is two steps: the request computes and signs the entry; the commit stores it
-//! and only then acknowledges it. A crash between the two loses an unacknowledged write, which is
-//! allowed; losing an acknowledged one is not.
+//! [`Store`] is not the node's store but what the checker reads of it after every call that may
+//! write: every feed, the authors refused for equivocation, the documents (from the node's
+//! snapshots) and the refusals counted. It is read again from the database after each call, and
+//! kept while the node is down, when its disk cannot change.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
-use automerge::Change;
-use fedrec_common::batch::BatchNumber;
 use fedrec_common::decisions::DecisionsDoc;
-use fedrec_common::feed::{self, Entry, Feed, SignedEntry};
+use fedrec_common::feed::{Feed, SignedEntry};
 use fedrec_common::form::Application;
 use fedrec_common::identity::{NodeId, NodeKey};
-use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
-use fedrec_common::ingest::{self, FeedState, Outcome, Refusal, RefusalKind};
-use fedrec_common::record::{RecordDoc, RecordError, Status};
-use fedrec_common::roster::Roster;
-use fedrec_common::sync::{self, FeedPosition, Request, Response};
+use fedrec_common::ids::{DocId, RecommenderId, Topic};
+use fedrec_common::ingest::RefusalKind;
+use fedrec_common::record::{RecordDoc, Status};
+use fedrec_common::review::PublishedBase;
+use fedrec_common::sync::{Request, Response};
 use fedrec_common::timestamp::Timestamp;
+use fedrec_config::{Limits, MinistryPeer, NodeConfig};
+use fedrec_node::clock::Clock;
+use fedrec_node::metrics::Metrics;
+use fedrec_node::node::{EditRequest, Node, NodeError, RecordView, Rules};
 
 /// What a node is in the federation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,38 +51,22 @@ impl Role {
     }
 }
 
-/// A materialised document: the two kinds the simulation replicates.
+/// A document as the node's snapshot holds it: the two kinds the simulation replicates.
 #[derive(Debug, Clone)]
 pub enum Doc {
     Record(RecordDoc),
     Decisions(DecisionsDoc),
 }
 
-impl Doc {
-    fn empty(doc: &DocId, actor: &NodeId) -> Option<Self> {
-        match doc {
-            DocId::Record { .. } => Some(Doc::Record(RecordDoc::empty(actor))),
-            DocId::Decisions(_) => Some(Doc::Decisions(DecisionsDoc::empty(actor))),
-            _ => None,
-        }
-    }
-
-    fn apply(&mut self, change: Change) -> Result<(), RecordError> {
-        match self {
-            Doc::Record(record) => record.apply([change]),
-            Doc::Decisions(decisions) => decisions.apply([change]),
-        }
-    }
-}
-
-/// What a node keeps on disk. Survives a crash.
+/// What the checker reads of a node's database. Survives a crash, as the disk does.
 #[derive(Debug, Default)]
 pub struct Store {
     pub feeds: BTreeMap<(NodeId, Topic), Feed>,
     /// Authors caught equivocating.
     pub refused_authors: BTreeSet<NodeId>,
-    /// Refused entries, by kind.
+    /// Refused entries, by kind, over every run of the node.
     pub quarantined: BTreeMap<RefusalKind, u64>,
+    docs: BTreeMap<DocId, Doc>,
 }
 
 impl Store {
@@ -117,22 +104,16 @@ impl LocalOp {
     }
 }
 
-/// A local write that has been signed but not yet stored.
-#[derive(Debug, Clone)]
-pub struct PendingWrite {
-    pub op: &'static str,
-    pub entry: SignedEntry,
-    change: Change,
-}
-
-/// What became of one incoming entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Taken {
-    /// Stored and merged into this document.
-    Accepted(DocId),
-    Duplicate,
-    Early,
-    Refused(RefusalKind),
+/// What became of a write a user asked for.
+#[derive(Debug)]
+pub enum Written {
+    /// Stored: the entry the node signed, now acknowledged.
+    Stored(SignedEntry),
+    /// Nothing to write (an edit that changes nothing).
+    Unchanged,
+    /// The node refused it, as it would answer the API (closed for writes, a frozen record, an
+    /// invalid application, a field office without the right to submit): the key of the refusal.
+    Refused(&'static str),
 }
 
 /// One simulated node.
@@ -140,247 +121,223 @@ pub struct SimNode {
     pub name: String,
     pub role: Role,
     key: NodeKey,
-    roster: Roster,
-    pub store: Store,
-    docs: BTreeMap<DocId, Doc>,
+    config: NodeConfig,
+    /// The node, while it runs; `None` after a crash.
+    node: Option<Node>,
+    metrics: Arc<Metrics>,
+    /// The hand of the node's clock: the simulated time plus [`SimNode::skew_ms`].
+    hand: Arc<AtomicI64>,
     pub up: bool,
+    pub store: Store,
     /// How far this node's clock is from true simulated time.
     pub skew_ms: i64,
-    pub pending: Option<PendingWrite>,
+    /// A write a user asked for that the node has not carried out yet.
+    pub pending: Option<LocalOp>,
+    /// Entries this node signed that the checker has not been shown yet.
+    fresh_own: Vec<SignedEntry>,
+    /// Rules planted in the ministry (see `Flaw::SecondAcceptance`), set again at every start.
+    planted_rules: Option<Rules>,
 }
 
 impl SimNode {
-    pub fn new(name: String, role: Role, key: NodeKey, roster: Roster) -> Self {
-        Self {
+    /// A node named `name` with its database under `dir`, not yet started.
+    pub fn new(
+        name: String,
+        role: Role,
+        key: NodeKey,
+        ministry: NodeId,
+        dir: &Path,
+        now: Timestamp,
+    ) -> Self {
+        let data_dir: PathBuf = dir.join(name.replace(' ', "-"));
+        let config = NodeConfig {
+            role: match role {
+                Role::Ministry => fedrec_config::Role::Ministry,
+                Role::Hq(_) => fedrec_config::Role::Recommender,
+                Role::FieldOffice(_) => fedrec_config::Role::FieldOffice,
+            },
+            name: name.clone(),
+            recommender: role.recommender().cloned(),
+            data_dir,
+            listen: Vec::new(),
+            api: ([127, 0, 0, 1], 0).into(),
+            ministry: (role != Role::Ministry).then(|| MinistryPeer {
+                address: "/ip4/127.0.0.1/tcp/7400".into(),
+                key: ministry,
+            }),
+            peers: Vec::new(),
+            batch_files: Vec::new(),
+            mdns: false,
+            max_attachment_bytes: fedrec_config::DEFAULT_MAX_ATTACHMENT_BYTES,
+            sync_interval_secs: fedrec_config::DEFAULT_SYNC_INTERVAL_SECS,
+            limits: Limits::default(),
+        };
+        let mut sim = Self {
             name,
             role,
             key,
-            roster,
+            config,
+            node: None,
+            metrics: Arc::default(),
+            hand: Arc::new(AtomicI64::new(now.0)),
+            up: false,
             store: Store::default(),
-            docs: BTreeMap::new(),
-            up: true,
             skew_ms: 0,
             pending: None,
-        }
+            fresh_own: Vec::new(),
+            planted_rules: None,
+        };
+        sim.start();
+        sim
     }
 
     pub fn id(&self) -> NodeId {
         self.key.id()
     }
 
+    /// The running node. Only called for a node that is up.
+    pub fn node(&mut self) -> &mut Node {
+        self.node
+            .as_mut()
+            .unwrap_or_else(|| panic!("{} is down", self.name))
+    }
+
+    /// Sets the node's clock to simulated time `now` plus its skew.
+    pub fn set_time(&self, now: Timestamp) {
+        self.hand.store(now.0 + self.skew_ms, Ordering::Relaxed);
+    }
+
+    fn db_dir(&self) -> PathBuf {
+        self.config.data_dir.join("db")
+    }
+
+    /// Starts the node from its database, as the daemon does.
+    fn start(&mut self) {
+        let store = fedrec_node::store::Store::open(&self.db_dir())
+            .unwrap_or_else(|e| panic!("{}: cannot open its database: {e}", self.name));
+        let node = Node::start(
+            NodeKey::from_seed(self.key.secret_bytes()),
+            self.config.clone(),
+            store,
+            Arc::clone(&self.metrics),
+            Clock::Manual(Arc::clone(&self.hand)),
+            false,
+        );
+        self.node = Some(node);
+        self.up = true;
+        if self.role == Role::Ministry {
+            let planted = self.planted_rules;
+            let node = self.node();
+            // The simulator receipts as a step of its own, so a crash can come in between.
+            node.set_receipts_after_intake(false);
+            if let Some(rules) = planted {
+                node.plant_rules(rules);
+            }
+        }
+    }
+
+    /// Makes the ministry decide by `rules` from now on, across restarts.
+    pub fn plant_rules(&mut self, rules: Rules) {
+        self.planted_rules = Some(rules);
+        self.node().plant_rules(rules);
+    }
+
+    /// The entries this node signed since the last call.
+    pub fn take_fresh_own(&mut self) -> Vec<SignedEntry> {
+        std::mem::take(&mut self.fresh_own)
+    }
+
+    // --- Planted faults -----------------------------------------------------------------------
+
+    fn unsynced_copy(&self) -> PathBuf {
+        self.config.data_dir.join("before-last-write")
+    }
+
+    /// For `Flaw::AcknowledgeBeforeStoring`: keeps a copy of the database as it is before a
+    /// write, standing for what a node that acknowledges before syncing has on disk.
+    pub fn keep_state_before_write(&mut self) {
+        let copy = self.unsynced_copy();
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy).expect("the old copy is removed");
+        }
+        self.node()
+            .store()
+            .checkpoint(&copy)
+            .expect("a checkpoint of the database");
+    }
+
+    /// For `Flaw::AcknowledgeBeforeStoring`, after a crash: the disk holds what it held before
+    /// the last write, which was acknowledged but never synced.
+    pub fn lose_last_write(&mut self) {
+        assert!(
+            self.node.is_none(),
+            "only a crashed node loses its last write"
+        );
+        let copy = self.unsynced_copy();
+        if copy.exists() {
+            std::fs::remove_dir_all(self.db_dir()).expect("the database is removed");
+            std::fs::rename(&copy, self.db_dir()).expect("the copy takes its place");
+        }
+    }
+
+    /// For `Flaw::ReceiptOnlyOnMerge`, before a crash: the ministry's markers of status changes
+    /// still to receipt were kept in memory only, so they are gone.
+    pub fn forget_receipt_markers(&mut self) {
+        let node = self.node();
+        let markers = node
+            .store()
+            .meta_keys("to_receipt/")
+            .expect("the markers are listed");
+        let mut batch = node.store().batch();
+        for marker in &markers {
+            batch.delete_meta(marker);
+        }
+        batch.commit().expect("the markers are deleted");
+    }
+
+    /// Loses everything not on disk: the node's memory and the write in progress.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.node = None;
+        self.pending = None;
+    }
+
+    /// Starts again from the database, as the daemon does, and re-reads what it holds.
+    /// Returns what failed the node's own check of its stored feeds, which must be nothing.
+    pub fn restart(&mut self) -> Vec<String> {
+        self.start();
+        let problems = match self.node().verify_store() {
+            Ok(_) => Vec::new(),
+            Err(error) => vec![error.to_string()],
+        };
+        self.reread();
+        problems
+    }
+
     pub fn docs(&self) -> &BTreeMap<DocId, Doc> {
-        &self.docs
+        &self.store.docs
     }
 
     pub fn record(&self, doc: &DocId) -> Option<&RecordDoc> {
-        match self.docs.get(doc) {
+        match self.store.docs.get(doc) {
             Some(Doc::Record(record)) => Some(record),
             _ => None,
         }
     }
 
     pub fn decisions(&self, recommender: &RecommenderId) -> Option<&DecisionsDoc> {
-        match self.docs.get(&DocId::Decisions(recommender.clone())) {
+        match self.store.docs.get(&DocId::Decisions(recommender.clone())) {
             Some(Doc::Decisions(decisions)) => Some(decisions),
             _ => None,
         }
     }
 
-    /// Records of this node's recommender (every record, on the ministry) with their status.
+    /// Records of this node's recommender (every record, on the ministry).
     pub fn records(&self) -> impl Iterator<Item = (&DocId, &RecordDoc)> {
-        self.docs.iter().filter_map(|(id, doc)| match doc {
+        self.store.docs.iter().filter_map(|(id, doc)| match doc {
             Doc::Record(record) => Some((id, record)),
             Doc::Decisions(_) => None,
         })
-    }
-
-    /// Loses everything not on disk: documents, the write in progress.
-    pub fn crash(&mut self) {
-        self.up = false;
-        self.docs.clear();
-        self.pending = None;
-    }
-
-    /// Starts again from the store: verifies every stored feed (chain and signatures) and
-    /// rebuilds the documents. Returns what failed verification, which must be nothing.
-    pub fn restart(&mut self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut docs: BTreeMap<DocId, Doc> = BTreeMap::new();
-        for ((author, topic), feed) in &self.store.feeds {
-            if let Err(error) = feed::verify_chain(feed.entries()) {
-                problems.push(format!("feed {} {topic}: {error}", author.short()));
-            }
-            for (signed, change) in feed.entries().iter().zip(feed::verify_many(feed.entries())) {
-                let applied = change.map_err(|e| e.to_string()).and_then(|change| {
-                    let doc = &signed.entry.doc;
-                    if !docs.contains_key(doc) {
-                        let empty =
-                            Doc::empty(doc, &self.key.id()).ok_or("not a replicated doc")?;
-                        docs.insert(doc.clone(), empty);
-                    }
-                    docs.get_mut(doc)
-                        .ok_or("just inserted")?
-                        .apply(change)
-                        .map_err(|e| e.to_string())
-                });
-                if let Err(error) = applied {
-                    problems.push(format!(
-                        "entry {} of {} {topic}: {error}",
-                        signed.entry.seq,
-                        author.short()
-                    ));
-                }
-            }
-        }
-        self.docs = docs;
-        self.up = true;
-        problems
-    }
-
-    fn head(&self, topic: &Topic) -> Option<feed::FeedHead> {
-        self.store
-            .feeds
-            .get(&(self.id(), topic.clone()))
-            .and_then(Feed::head)
-    }
-
-    /// Signs `change` to `doc` as this node's next entry on the document's topic.
-    fn sign_next(&self, doc: &DocId, change: &Change) -> SignedEntry {
-        let topic = doc.topic();
-        let head = self.head(&topic);
-        Entry {
-            author: self.id(),
-            topic,
-            seq: head.map_or(1, |h| h.seq + 1),
-            prev: head.map(|h| h.id),
-            doc: doc.clone(),
-            change: change.raw_bytes().to_vec(),
-        }
-        .sign(&self.key)
-    }
-
-    /// Merges a verified entry's change into a copy of its document, then stores the entry and
-    /// the document together, so a change Automerge refuses leaves both untouched.
-    fn store_entry(&mut self, signed: SignedEntry, change: Change) -> Result<(), String> {
-        let key = (signed.entry.author, signed.entry.topic.clone());
-        let doc_id = signed.entry.doc.clone();
-        let mut doc = match self.docs.get(&doc_id) {
-            Some(doc) => doc.clone(),
-            None => Doc::empty(&doc_id, &self.id()).ok_or("not a replicated document")?,
-        };
-        doc.apply(change).map_err(|e| e.to_string())?;
-        self.store
-            .feeds
-            .entry(key.clone())
-            .or_insert_with(|| Feed::new(key.0, key.1))
-            .append(signed)
-            .map_err(|e| e.to_string())?;
-        self.docs.insert(doc_id, doc);
-        Ok(())
-    }
-
-    /// The request half of a local write: computes the change on a copy of the document and
-    /// signs it as the next entry. Returns `false` when there is nothing to write (the record
-    /// left the state the operation needs, or the edit changes nothing).
-    pub fn request(&mut self, op: LocalOp, batch: BatchNumber, now: Timestamp) -> bool {
-        let Some(recommender) = self.role.recommender().cloned() else {
-            return false;
-        };
-        let name = op.name();
-        let (doc_id, change) = match op {
-            LocalOp::Create(application) => {
-                let topic = Topic::Recommender(recommender.clone());
-                let seq = self.head(&topic).map_or(1, |h| h.seq + 1);
-                let doc_id = DocId::Record {
-                    batch,
-                    recommender: recommender.clone(),
-                    record: RecordId::derive(&self.id(), &topic, seq),
-                };
-                match RecordDoc::create(&self.id(), batch, &recommender, &application, now) {
-                    Ok((_, change)) => (doc_id, change),
-                    Err(_) => return false,
-                }
-            }
-            LocalOp::Edit(doc_id, application) => {
-                let Some(mut record) = self.record(&doc_id).cloned() else {
-                    return false;
-                };
-                match record.update(&application, now) {
-                    Ok(Some(change)) => (doc_id, change),
-                    _ => return false,
-                }
-            }
-            LocalOp::Submit(doc_id) | LocalOp::Withdraw(doc_id) => {
-                let Some(mut record) = self.record(&doc_id).cloned() else {
-                    return false;
-                };
-                let transition: fn(&mut RecordDoc, Timestamp) -> Result<Change, RecordError> =
-                    match name {
-                        "submit" => RecordDoc::submit,
-                        _ => RecordDoc::withdraw,
-                    };
-                match transition(&mut record, now) {
-                    Ok(change) => (doc_id, change),
-                    Err(_) => return false,
-                }
-            }
-        };
-        let entry = self.sign_next(&doc_id, &change);
-        self.pending = Some(PendingWrite {
-            op: name,
-            entry,
-            change,
-        });
-        true
-    }
-
-    /// The commit half: stores the pending write. Returns the stored entry, which is now
-    /// acknowledged.
-    pub fn commit(&mut self) -> Result<Option<SignedEntry>, String> {
-        let Some(pending) = self.pending.take() else {
-            return Ok(None);
-        };
-        let entry = pending.entry.clone();
-        self.store_entry(pending.entry, pending.change)?;
-        Ok(Some(entry))
-    }
-
-    /// Writes a change to one of the ministry's documents as its next entry, at once.
-    pub fn write_ministry_change(
-        &mut self,
-        doc: DocId,
-        change: Change,
-    ) -> Result<SignedEntry, String> {
-        let signed = self.sign_next(&doc, &change);
-        self.store_entry(signed.clone(), change)?;
-        Ok(signed)
-    }
-
-    /// Takes a decisions document out for the ministry to change; [`SimNode::put_decisions`]
-    /// puts it back.
-    pub fn take_decisions(&mut self, recommender: &RecommenderId) -> DecisionsDoc {
-        match self.docs.remove(&DocId::Decisions(recommender.clone())) {
-            Some(Doc::Decisions(doc)) => doc,
-            _ => DecisionsDoc::empty(&self.id()),
-        }
-    }
-
-    pub fn put_decisions(&mut self, recommender: &RecommenderId, doc: DecisionsDoc) {
-        self.docs
-            .insert(DocId::Decisions(recommender.clone()), Doc::Decisions(doc));
-    }
-
-    /// The entry a receipt names: the last entry of the document in the last of its feeds (in
-    /// key order). The daemon names the entry whose merge triggered the receipt; any entry of
-    /// the record that the roster authorises gives the same verdicts while the roster is fixed.
-    pub fn latest_entry_of(&self, doc: &DocId) -> Option<&SignedEntry> {
-        let topic = doc.topic();
-        self.store
-            .feeds
-            .iter()
-            .filter(|((_, t), _)| *t == topic)
-            .flat_map(|(_, feed)| feed.entries().iter().rev().find(|e| &e.entry.doc == doc))
-            .last()
     }
 
     /// The records of `recommender` this node holds, with their status.
@@ -393,244 +350,215 @@ impl SimNode {
             .collect()
     }
 
-    // --- Taking entries from elsewhere -------------------------------------------------------
-
-    fn refuse(&mut self, refusal: Refusal) -> Taken {
-        *self.store.quarantined.entry(refusal.kind).or_default() += 1;
-        Taken::Refused(refusal.kind)
-    }
-
-    /// The daemon's ingest of one entry: every check, then apply, then store.
-    pub fn ingest(&mut self, bytes: &[u8]) -> Taken {
-        let signed = match ingest::decode(bytes) {
-            Ok(signed) => signed,
-            Err(refusal) => return self.refuse(refusal),
-        };
-        let (author, topic, seq) = (
-            signed.entry.author,
-            signed.entry.topic.clone(),
-            signed.entry.seq,
-        );
-        if !self.roster.may_read(&self.id(), &topic) {
-            return self.refuse(Refusal {
-                kind: RefusalKind::Unauthorised,
-                reason: format!("this node may not hold entries of {topic}"),
-            });
-        }
-        let held = |n: u64| self.store.entry_at(&author, &topic, n).map(SignedEntry::id);
-        let state = FeedState {
-            head: self
-                .store
-                .feeds
-                .get(&(author, topic.clone()))
-                .and_then(Feed::head),
-            held_at_seq: held(seq),
-            held_before: if seq > 1 { held(seq - 1) } else { None },
-        };
-        match ingest::check(signed, &self.roster, &self.store.refused_authors, &state) {
-            Outcome::Accept(accepted) => {
-                let (signed, change) = *accepted;
-                let doc = signed.entry.doc.clone();
-                match self.store_entry(signed, change) {
-                    Ok(()) => Taken::Accepted(doc),
-                    Err(reason) => self.refuse(Refusal {
-                        kind: RefusalKind::ApplyFailed,
-                        reason,
-                    }),
-                }
-            }
-            Outcome::Duplicate => Taken::Duplicate,
-            Outcome::Early { .. } => Taken::Early,
-            Outcome::Equivocation(second, refusal) => {
-                self.store.refused_authors.insert(second.entry.author);
-                self.refuse(refusal)
-            }
-            Outcome::Refuse(refusal) => self.refuse(refusal),
-        }
-    }
-
-    fn ingest_all(&mut self, entries: &[Vec<u8>]) -> (Vec<Taken>, Vec<DocId>) {
-        let taken: Vec<Taken> = entries.iter().map(|bytes| self.ingest(bytes)).collect();
-        let merged = taken
-            .iter()
-            .filter_map(|t| match t {
-                Taken::Accepted(doc) => Some(doc.clone()),
-                _ => None,
-            })
-            .collect();
-        (taken, merged)
-    }
-
-    // --- The sync protocol -------------------------------------------------------------------
-
-    fn shared_heads(&self, peer: &NodeId) -> Vec<FeedPosition> {
-        let heads: Vec<FeedPosition> = self
-            .store
+    /// The entry a receipt names: the last entry of the document in the last of its feeds (in
+    /// key order).
+    pub fn latest_entry_of(&self, doc: &DocId) -> Option<&SignedEntry> {
+        let topic = doc.topic();
+        self.store
             .feeds
             .iter()
-            .filter_map(|((author, topic), feed)| {
-                feed.head().map(|head| FeedPosition {
-                    author: *author,
-                    topic: topic.clone(),
-                    seq: head.seq,
-                    head: head.id,
-                })
-            })
-            .collect();
-        sync::shared_with(&heads, &self.roster, peer)
+            .filter(|((_, t), _)| *t == topic)
+            .flat_map(|(_, feed)| feed.entries().iter().rev().find(|e| &e.entry.doc == doc))
+            .last()
+    }
+
+    // --- Calls into the node ------------------------------------------------------------------
+
+    /// Carries out the write a user asked for, as the API would.
+    pub fn commit(&mut self) -> Result<Option<(&'static str, Written)>, String> {
+        let Some(op) = self.pending.take() else {
+            return Ok(None);
+        };
+        let name = op.name();
+        let node = self.node();
+        let result = match op {
+            LocalOp::Create(application) => node.create_record(application),
+            LocalOp::Edit(doc, application) => node.edit_record(
+                &doc.to_string(),
+                EditRequest {
+                    application: Some(application),
+                    set: BTreeMap::new(),
+                },
+            ),
+            LocalOp::Submit(doc) => node.submit(&doc.to_string()),
+            LocalOp::Withdraw(doc) => node.withdraw(&doc.to_string()),
+        };
+        let written = match result {
+            Ok(summary) => {
+                let topic = summary.doc.topic();
+                let before = self
+                    .store
+                    .feeds
+                    .get(&(self.id(), topic.clone()))
+                    .and_then(Feed::head);
+                self.reread();
+                let after = self
+                    .store
+                    .feeds
+                    .get(&(self.id(), topic.clone()))
+                    .and_then(Feed::head);
+                match after {
+                    Some(head) if Some(head) != before => Written::Stored(
+                        self.store
+                            .entry_at(&self.id(), &topic, head.seq)
+                            .ok_or("the new head's entry is not in the store")?
+                            .clone(),
+                    ),
+                    _ => Written::Unchanged,
+                }
+            }
+            Err(NodeError::Store(error)) => return Err(error.to_string()),
+            Err(NodeError::Record(error)) => return Err(error.to_string()),
+            Err(refusal) => Written::Refused(refusal_key(&refusal)),
+        };
+        Ok(Some((name, written)))
     }
 
     /// The first message of a round with `peer`.
-    pub fn digest_for(&self, peer: &NodeId) -> Request {
-        let heads = self.shared_heads(peer);
-        Request::Digest {
-            digest: sync::digest(&heads),
-            feeds: heads.len() as u32,
-            roster_version: self.roster.version,
-        }
+    pub fn digest_for(&mut self, peer: &NodeId) -> Request {
+        self.node()
+            .digest_for(peer)
+            .unwrap_or_else(|e| panic!("a digest: {e}"))
     }
 
-    /// Answers a peer's request; also returns the documents that merged new entries.
-    pub fn answer(&mut self, peer: &NodeId, request: Request) -> (Response, Vec<DocId>) {
-        match request {
-            Request::Digest {
-                digest,
-                roster_version,
-                ..
-            } => {
-                let heads = self.shared_heads(peer);
-                let response =
-                    if sync::digest(&heads) == digest && roster_version == self.roster.version {
-                        Response::InSync
-                    } else {
-                        Response::Heads {
-                            heads,
-                            roster_version: self.roster.version,
-                        }
-                    };
-                (response, Vec::new())
-            }
-            Request::Fetch {
-                author,
-                topic,
-                from_seq,
-            } => (
-                self.entries_for(peer, &author, &topic, from_seq),
-                Vec::new(),
-            ),
-            Request::Push { entries } => {
-                let (taken, merged) = self.ingest_all(&entries);
-                let count = |f: fn(&Taken) -> bool| taken.iter().filter(|t| f(t)).count() as u32;
-                let response = Response::Ack {
-                    accepted: count(|t| matches!(t, Taken::Accepted(_))),
-                    duplicates: count(|t| matches!(t, Taken::Duplicate)),
-                    refused: count(|t| matches!(t, Taken::Refused(_))),
-                };
-                (response, merged)
-            }
-            Request::Roster => (
-                Response::Refused {
-                    reason: "the simulated roster is fixed".into(),
-                },
-                Vec::new(),
-            ),
-        }
+    /// Answers a peer's request; also says whether the node took in new entries.
+    pub fn answer(&mut self, peer: &NodeId, request: Request) -> (Response, bool) {
+        let answered = self.node().answer(peer, request);
+        self.reread();
+        answered
     }
 
-    /// One chunk of a feed from `from_seq`, if `peer` may read it.
-    fn entries_for(
-        &self,
-        peer: &NodeId,
-        author: &NodeId,
-        topic: &Topic,
-        from_seq: u64,
-    ) -> Response {
-        if !self.roster.may_read(peer, topic) {
-            return Response::Refused {
-                reason: format!("peer may not read {topic}"),
-            };
-        }
-        let Some(feed) = self.store.feeds.get(&(*author, topic.clone())) else {
-            return Response::Entries {
-                entries: Vec::new(),
-                more: false,
-            };
+    /// Handles a peer's answer: the next requests of the round (with another round owed when
+    /// the node's round budget cut this one short), and whether it took in new entries.
+    pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, bool, bool) {
+        let (next, learned) = self.node().on_response(peer, response);
+        let unfinished = self.node().take_unfinished_round(peer);
+        self.reread();
+        (next, learned, unfinished)
+    }
+
+    /// The ministry's receipts for the status changes intake marked, and the verdicts they
+    /// change (`Node::resume_receipts`, which the daemon runs after every intake).
+    pub fn receipt(&mut self) {
+        self.node().resume_receipts();
+        self.reread();
+    }
+
+    /// The published list of batch 6 as this node holds it.
+    pub fn published(&mut self) -> Vec<PublishedBase> {
+        self.node()
+            .published(6)
+            .unwrap_or_else(|e| panic!("the published list reads: {e}"))
+    }
+
+    /// A record as the node shows it (the API's `record show`): the document now, and the
+    /// application as submitted.
+    pub fn view_of(&mut self, doc: &DocId) -> RecordView {
+        self.node()
+            .record(&doc.to_string())
+            .unwrap_or_else(|e| panic!("{doc} reads: {e}"))
+    }
+
+    // --- The checker's copy -------------------------------------------------------------------
+
+    /// Reads again what the node's database holds: new entries of every feed (a feed whose
+    /// stored head is not a successor of the copy's is read whole), the refused authors, and
+    /// the documents those entries touched.
+    pub fn reread(&mut self) {
+        let Some(node) = self.node.as_ref() else {
+            return;
         };
-        let rest: Vec<Vec<u8>> = feed
-            .since(from_seq.max(1) - 1)
+        let db = node.store();
+        let heads = db.heads().expect("the node's heads read");
+        let mut touched: BTreeSet<DocId> = BTreeSet::new();
+        let mut rebuilt = false;
+        let present: BTreeSet<(NodeId, Topic)> = heads
             .iter()
-            .map(SignedEntry::encode)
+            .map(|(author, topic, _)| (*author, topic.clone()))
             .collect();
-        let total = rest.len();
-        let first = sync::chunks(rest).into_iter().next().unwrap_or_default();
-        Response::Entries {
-            more: first.len() < total,
-            entries: first,
-        }
-    }
-
-    /// Handles a peer's answer; returns the next requests of the round and the documents that
-    /// merged new entries.
-    pub fn on_response(&mut self, peer: &NodeId, response: Response) -> (Vec<Request>, Vec<DocId>) {
-        match response {
-            Response::Heads { heads, .. } => (self.round_plan(peer, &heads), Vec::new()),
-            Response::Entries { entries, more } => {
-                let last = entries
-                    .last()
-                    .and_then(|bytes| SignedEntry::decode(bytes).ok());
-                let (taken, merged) = self.ingest_all(&entries);
-                let refused = taken.iter().any(|t| matches!(t, Taken::Refused(_)));
-                let mut next = Vec::new();
-                if more
-                    && !refused
-                    && let Some(last) = last
-                {
-                    next.push(Request::Fetch {
-                        author: last.entry.author,
-                        topic: last.entry.topic,
-                        from_seq: last.entry.seq + 1,
-                    });
-                }
-                (next, merged)
-            }
-            Response::InSync
-            | Response::Ack { .. }
-            | Response::Refused { .. }
-            | Response::Roster { .. } => (Vec::new(), Vec::new()),
-        }
-    }
-
-    /// Fetches what the peer has ahead; pushes what it lacks, in chunks.
-    fn round_plan(&self, peer: &NodeId, remote: &[FeedPosition]) -> Vec<Request> {
-        let local = self.shared_heads(peer);
-        let readable: Vec<FeedPosition> = remote
-            .iter()
-            .filter(|p| self.roster.may_read(&self.id(), &p.topic))
-            .cloned()
-            .collect();
-        let plan = sync::plan(&local, &readable);
-        let mut requests: Vec<Request> = plan
-            .fetch
-            .into_iter()
-            .map(|(author, topic, from_seq)| Request::Fetch {
-                author,
-                topic,
-                from_seq,
-            })
-            .collect();
-        for (author, topic, from_seq) in plan.push {
-            let Some(feed) = self.store.feeds.get(&(author, topic)) else {
+        let before = self.store.feeds.len();
+        self.store.feeds.retain(|key, _| present.contains(key));
+        rebuilt |= self.store.feeds.len() != before;
+        for (author, topic, head) in heads {
+            let key = (author, topic.clone());
+            let held = self.store.feeds.get(&key).and_then(Feed::head);
+            if held == Some(head) {
                 continue;
-            };
-            let entries: Vec<Vec<u8>> = feed
-                .since(from_seq.max(1) - 1)
-                .iter()
-                .map(SignedEntry::encode)
-                .collect();
-            for chunk in sync::chunks(entries) {
-                requests.push(Request::Push { entries: chunk });
+            }
+            let extends = held.is_some_and(|h| {
+                h.seq < head.seq
+                    && db
+                        .entry_at(&author, &topic, h.seq)
+                        .ok()
+                        .flatten()
+                        .map(|e| e.id())
+                        == Some(h.id)
+            });
+            if !extends {
+                self.store
+                    .feeds
+                    .insert(key.clone(), Feed::new(author, topic.clone()));
+                rebuilt |= held.is_some();
+            }
+            let feed = self.store.feeds.get_mut(&key).expect("just ensured");
+            let from = feed.head().map_or(1, |h| h.seq + 1);
+            let signed_before = held.map_or(0, |h| h.seq);
+            let entries = db
+                .feed_from(&author, &topic, from, usize::MAX, usize::MAX)
+                .expect("the node's feed reads");
+            for entry in entries {
+                touched.insert(entry.entry.doc.clone());
+                if author == self.key.id() && entry.entry.seq > signed_before {
+                    self.fresh_own.push(entry.clone());
+                }
+                feed.append(entry).expect("the node's stored feed chains");
             }
         }
-        requests
+        self.store.refused_authors = db
+            .meta_keys("refused/")
+            .expect("the node's refused authors read")
+            .iter()
+            .filter_map(|key| key.strip_prefix("refused/")?.parse().ok())
+            .collect();
+        if rebuilt {
+            touched.extend(self.store.docs.keys().cloned());
+        }
+        for doc in touched {
+            let loaded = db
+                .snapshot(&doc.to_string())
+                .expect("the node's snapshot reads")
+                .map(|bytes| match &doc {
+                    DocId::Record { .. } => {
+                        RecordDoc::load(&bytes, &self.key.id()).map(Doc::Record)
+                    }
+                    _ => DecisionsDoc::load(&bytes, &self.key.id()).map(Doc::Decisions),
+                });
+            match loaded {
+                Some(Ok(loaded)) => {
+                    self.store.docs.insert(doc, loaded);
+                }
+                Some(Err(error)) => {
+                    panic!("{}: snapshot of {doc} does not load: {error}", self.name)
+                }
+                None => {
+                    self.store.docs.remove(&doc);
+                }
+            }
+        }
+        self.store.quarantined = self.metrics.refusal_counts().into_iter().collect();
+    }
+}
+
+/// A refusal's kind, as the report counts it.
+fn refusal_key(error: &NodeError) -> &'static str {
+    match error {
+        NodeError::BadRequest(_) => "bad-request",
+        NodeError::Invalid(_) => "invalid",
+        NodeError::NotFound(_) => "not-found",
+        NodeError::Forbidden(_) => "forbidden",
+        NodeError::Conflict(_) => "conflict",
+        NodeError::Unavailable(_) => "closed-for-writes",
+        NodeError::TooLarge { .. } => "too-large",
+        NodeError::Store(_) | NodeError::Record(_) => "failure",
     }
 }

@@ -12,7 +12,7 @@ pub struct Report {
     pub seeds: u64,
     pub steps: u64,
     /// Events by kind, faults included.
-    pub events: BTreeMap<&'static str, u64>,
+    pub events: BTreeMap<String, u64>,
     pub invariant_checks: u64,
     pub acknowledged_writes: u64,
     pub receipts: u64,
@@ -25,8 +25,13 @@ pub struct Report {
 }
 
 impl Report {
-    pub(crate) fn count(&mut self, event: &'static str, n: u64) {
-        *self.events.entry(event).or_default() += n;
+    pub(crate) fn count(&mut self, event: &str, n: u64) {
+        match self.events.get_mut(event) {
+            Some(count) => *count += n,
+            None => {
+                self.events.insert(event.to_string(), n);
+            }
+        }
     }
 
     /// Adds another run's figures to these.
@@ -38,8 +43,10 @@ impl Report {
         self.receipts += other.receipts;
         self.late_receipts += other.late_receipts;
         self.settle_rounds += other.settle_rounds;
+        for (event, n) in &other.events {
+            self.count(event, *n);
+        }
         for (maps, theirs) in [
-            (&mut self.events, &other.events),
             (&mut self.verdicts, &other.verdicts),
             (&mut self.refused, &other.refused),
         ] {
@@ -52,12 +59,12 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |map: &BTreeMap<&str, u64>| {
+        fn list<K: fmt::Display>(map: &BTreeMap<K, u64>) -> String {
             map.iter()
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        };
+        }
         writeln!(
             f,
             "{} seeds, {} steps, {} invariant checks passed",
