@@ -31,19 +31,21 @@ use crate::rules::Verdict;
 use crate::timestamp::Timestamp;
 
 /// The catalogue files, in the order they are loaded; each language has the same files.
-const ZH_CN: [&str; 5] = [
+const ZH_CN: [&str; 6] = [
     include_str!("../locales/zh-CN/rules.ftl"),
     include_str!("../locales/zh-CN/form.ftl"),
     include_str!("../locales/zh-CN/cli.ftl"),
     include_str!("../locales/zh-CN/errors.ftl"),
     include_str!("../locales/zh-CN/ui.ftl"),
+    include_str!("../locales/zh-CN/help.ftl"),
 ];
-const EN_US: [&str; 5] = [
+const EN_US: [&str; 6] = [
     include_str!("../locales/en-US/rules.ftl"),
     include_str!("../locales/en-US/form.ftl"),
     include_str!("../locales/en-US/cli.ftl"),
     include_str!("../locales/en-US/errors.ftl"),
     include_str!("../locales/en-US/ui.ftl"),
+    include_str!("../locales/en-US/help.ftl"),
 ];
 
 /// A language fedrec speaks.
