@@ -68,12 +68,39 @@ fn first_version() -> u32 {
     1
 }
 
+/// What is wrong with one key of a batch file. Its `Display` is the English text; the
+/// catalogue words it in the reader's language (`i18n::Worded`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BatchProblem {
+    #[error("batch numbers start at 1")]
+    NumberZero,
+    #[error("versions start at 1")]
+    VersionZero,
+    #[error("must not be empty")]
+    Empty,
+    #[error("{0}")]
+    Deadline(TimestampError),
+    #[error("list at least one key area")]
+    NoKeyAreas,
+    #[error("'{0}' is blank or padded with spaces")]
+    AreaPadded(String),
+    #[error("'{0}' is listed twice")]
+    AreaTwice(String),
+    #[error("must be at least 1")]
+    AtLeastOne,
+    #[error("must be more than 0")]
+    MoreThanZero,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BatchError {
     #[error("not a valid batch file: {0}")]
     Syntax(String),
     #[error("key `{key}`: {problem}")]
-    Invalid { key: &'static str, problem: String },
+    Invalid {
+        key: &'static str,
+        problem: BatchProblem,
+    },
     #[error("batch definition is not signed by the ministry")]
     BadSignature,
     #[error("batch file is {0} bytes; the limit is {MAX_BATCH_BYTES}")]
@@ -85,41 +112,35 @@ impl Batch {
     pub fn from_toml_str(text: &str) -> Result<Self, BatchError> {
         let file: BatchFile =
             toml::from_str(text).map_err(|e| BatchError::Syntax(e.to_string()))?;
-        let invalid = |key, problem: String| BatchError::Invalid { key, problem };
+        let invalid = |key, problem: BatchProblem| BatchError::Invalid { key, problem };
         if file.number == 0 {
-            return Err(invalid("number", "batch numbers start at 1".into()));
+            return Err(invalid("number", BatchProblem::NumberZero));
         }
         if file.version == 0 {
-            return Err(invalid("version", "versions start at 1".into()));
+            return Err(invalid("version", BatchProblem::VersionZero));
         }
         if file.title.trim().is_empty() {
-            return Err(invalid("title", "must not be empty".into()));
+            return Err(invalid("title", BatchProblem::Empty));
         }
         let deadline = Timestamp::parse_rfc3339(&file.deadline)
-            .map_err(|e: TimestampError| invalid("deadline", e.to_string()))?;
+            .map_err(|e: TimestampError| invalid("deadline", BatchProblem::Deadline(e)))?;
         if file.key_areas.is_empty() {
-            return Err(invalid("key_areas", "list at least one key area".into()));
+            return Err(invalid("key_areas", BatchProblem::NoKeyAreas));
         }
         let mut seen = BTreeSet::new();
         for area in &file.key_areas {
             if area.trim().is_empty() || area.trim() != area {
-                return Err(invalid(
-                    "key_areas",
-                    format!("'{area}' is blank or padded with spaces"),
-                ));
+                return Err(invalid("key_areas", BatchProblem::AreaPadded(area.clone())));
             }
             if !seen.insert(area.as_str()) {
-                return Err(invalid("key_areas", format!("'{area}' is listed twice")));
+                return Err(invalid("key_areas", BatchProblem::AreaTwice(area.clone())));
             }
         }
         if file.quota_per_recommender == 0 {
-            return Err(invalid(
-                "quota_per_recommender",
-                "must be at least 1".into(),
-            ));
+            return Err(invalid("quota_per_recommender", BatchProblem::AtLeastOne));
         }
         if file.subsidy_cap_yuan == 0 {
-            return Err(invalid("subsidy_cap_yuan", "must be more than 0".into()));
+            return Err(invalid("subsidy_cap_yuan", BatchProblem::MoreThanZero));
         }
         Ok(Self {
             number: BatchNumber(file.number),

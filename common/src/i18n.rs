@@ -19,27 +19,33 @@ use fluent_bundle::{FluentArgs, FluentResource};
 
 pub use fluent_bundle::FluentValue as Arg;
 
+#[path = "i18n_errors.rs"]
+mod errors;
+pub use errors::{Worded, auth_error_from_display, declared_variants, worded};
+
 use crate::form::{FieldError, field_spec};
 use crate::record::Status;
 use crate::review::Outcome;
-use crate::roster::{MAX_ROSTER_BYTES, RosterError};
+use crate::roster::RosterError;
 use crate::rules::Verdict;
 use crate::timestamp::Timestamp;
 
 /// The catalogue files, in the order they are loaded; each language has the same files.
-const ZH_CN: [&str; 5] = [
+const ZH_CN: [&str; 6] = [
     include_str!("../locales/zh-CN/rules.ftl"),
     include_str!("../locales/zh-CN/form.ftl"),
     include_str!("../locales/zh-CN/cli.ftl"),
     include_str!("../locales/zh-CN/errors.ftl"),
     include_str!("../locales/zh-CN/ui.ftl"),
+    include_str!("../locales/zh-CN/help.ftl"),
 ];
-const EN_US: [&str; 5] = [
+const EN_US: [&str; 6] = [
     include_str!("../locales/en-US/rules.ftl"),
     include_str!("../locales/en-US/form.ftl"),
     include_str!("../locales/en-US/cli.ftl"),
     include_str!("../locales/en-US/errors.ftl"),
     include_str!("../locales/en-US/ui.ftl"),
+    include_str!("../locales/en-US/help.ftl"),
 ];
 
 /// A language fedrec speaks.
@@ -319,7 +325,13 @@ pub fn verdict_reason(lang: Lang, verdict: &Verdict) -> String {
             let problems: Vec<String> = errors.iter().map(|e| field_error(lang, e)).collect();
             t(lang, &id, &[("problems", s(problems.join(separator)))])
         }
-        Verdict::Unauthorised { reason } => t(lang, &id, &[("detail", s(reason.as_str()))]),
+        Verdict::Unauthorised { reason } => {
+            // The reason is stored in the signed decisions document as the roster's English
+            // words; it is read back and worded here, and shown as stored if it cannot be.
+            let detail = auth_error_from_display(reason)
+                .map_or_else(|| reason.clone(), |error| error.worded(lang));
+            t(lang, &id, &[("detail", s(detail))])
+        }
     }
 }
 
@@ -402,54 +414,7 @@ pub fn review_state(lang: Lang, scores: &[u8], outcome: Option<&Outcome>) -> Str
 /// Why a roster was refused, in `lang`: the roster's own errors (`RosterError`) reach ministry
 /// operators as the reason a roster change or import failed.
 pub fn roster_error(lang: Lang, error: &RosterError) -> String {
-    let (id, args): (&str, Vec<(&str, Arg)>) = match error {
-        RosterError::TooLarge(size) => (
-            "roster-error-too-large",
-            vec![
-                ("size", Arg::from(*size)),
-                ("limit", Arg::from(MAX_ROSTER_BYTES)),
-            ],
-        ),
-        RosterError::BadSignature => ("roster-error-bad-signature", vec![]),
-        RosterError::WrongMinistry { expected, found } => (
-            "roster-error-wrong-ministry",
-            vec![
-                ("expected", s(expected.as_str())),
-                ("found", s(found.as_str())),
-            ],
-        ),
-        RosterError::Syntax(detail) => {
-            ("roster-error-syntax", vec![("detail", s(detail.as_str()))])
-        }
-        RosterError::DuplicateRecommender(id) => (
-            "roster-error-duplicate-recommender",
-            vec![("recommender", s(id.as_str()))],
-        ),
-        RosterError::DuplicateKey(key) => {
-            ("roster-error-duplicate-key", vec![("key", s(key.as_str()))])
-        }
-        RosterError::UnknownRecommender { key, recommender } => (
-            "roster-error-unknown-recommender",
-            vec![
-                ("key", s(key.as_str())),
-                ("recommender", s(recommender.as_str())),
-            ],
-        ),
-        RosterError::EmptyName(id) => (
-            "roster-error-empty-name",
-            vec![("recommender", s(id.as_str()))],
-        ),
-        RosterError::UnsafeKey(key) => ("roster-error-unsafe-key", vec![("key", s(key.as_str()))]),
-        RosterError::MinistryAsRecommender => ("roster-error-ministry-as-recommender", vec![]),
-        RosterError::Stale { held, found } => (
-            "roster-error-stale",
-            vec![("held", Arg::from(*held)), ("found", Arg::from(*found))],
-        ),
-        RosterError::UnknownKey(key) => {
-            ("roster-error-unknown-key", vec![("key", s(key.as_str()))])
-        }
-    };
-    t(lang, id, &args)
+    error.worded(lang)
 }
 
 #[cfg(test)]

@@ -511,7 +511,7 @@ pub fn parse_batch(text: &str, path: &Path) -> Result<Batch, ConfigError> {
         BatchError::Invalid { key, problem } => ConfigError::Invalid {
             file: path.to_path_buf(),
             key: key.to_string(),
-            problem,
+            problem: problem.to_string(),
         },
         // Only signed batches can fail these; a file read here is not signed.
         other @ (BatchError::BadSignature | BatchError::TooLarge(_)) => ConfigError::Syntax {

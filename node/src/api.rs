@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use fedrec_common::form::Application;
-use fedrec_common::i18n::{self, Lang, s};
+use fedrec_common::i18n::{self, Lang, s, worded};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -540,15 +540,15 @@ async fn login_link(
     use fedrec_common::operator::{OperatorName, Role};
     let request: LoginLinkRequest = parse(&body)?;
     let operator = OperatorName::parse(&request.user)
-        .map_err(|e| bad_request(say("error-login-user", &[("detail", s(e.to_string()))])))?;
+        .map_err(|e| bad_request(say("error-login-user", &[("detail", s(worded(&e)))])))?;
     let ministry = run_on_node(&api, |node| Ok(node.is_ministry())).await?;
     let role = match request.role.as_deref() {
         Some(text) => Role::parse(text)
-            .map_err(|e| bad_request(say("error-login-role", &[("detail", s(e.to_string()))])))?,
+            .map_err(|e| bad_request(say("error-login-role", &[("detail", s(worded(&e)))])))?,
         None => Role::default_for(ministry),
     };
     role.check_node(ministry)
-        .map_err(|e| bad_request(say("error-login-role", &[("detail", s(e.to_string()))])))?;
+        .map_err(|e| bad_request(say("error-login-role", &[("detail", s(worded(&e)))])))?;
     let secret = api
         .sessions
         .issue_link(session::Session {
@@ -557,10 +557,8 @@ async fn login_link(
         })
         .map_err(|e| {
             let message = match e {
-                session::LinkError::TooManyLinks(count) => {
-                    say("error-login-too-many-links", &[("count", count.into())])
-                }
-                other => say("error-internal", &[("detail", s(other.to_string()))]),
+                session::LinkError::TooManyLinks(_) => worded(&e),
+                other => say("error-internal", &[("detail", s(worded(&other)))]),
             };
             ApiError(
                 StatusCode::TOO_MANY_REQUESTS,

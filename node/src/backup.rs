@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use fedrec_common::feed::{verify_chain, verify_many};
-use fedrec_common::i18n::{s, tr};
+use fedrec_common::i18n::{self, s, tr};
 use serde::{Deserialize, Serialize};
 
 use crate::daemon::{CONFIG_FILE, DB_DIR, KEY_FILE};
@@ -131,10 +131,10 @@ pub fn verify_feeds(store: &Store) -> Result<u64, NodeError> {
             ]
         };
         verify_chain(&entries)
-            .map_err(|e| NodeError::Conflict(tr("error-feed-broken", &feed(e.to_string()))))?;
+            .map_err(|e| NodeError::Conflict(tr("error-feed-broken", &feed(i18n::worded(&e)))))?;
         for (entry, result) in entries.iter().zip(verify_many(&entries)) {
             result.map_err(|e| {
-                let mut args = feed(e.to_string()).to_vec();
+                let mut args = feed(i18n::worded(&e)).to_vec();
                 args.push(("seq", s(entry.entry.seq.to_string())));
                 NodeError::Conflict(tr("error-entry-broken", &args))
             })?;

@@ -33,3 +33,4 @@ pub mod telemetry;
 mod test_nodes;
 pub mod trust;
 pub mod ui;
+mod wording;

@@ -364,7 +364,7 @@ impl Node {
         self.ministry_only("record-review")?;
         let (summary, verdict) = self.verdict_of(id)?;
         let score = check_review(&verdict, expert, score, opinion)
-            .map_err(|e| NodeError::Conflict(e.to_string()))?;
+            .map_err(|e| NodeError::Conflict(i18n::worded(&e)))?;
         let review = ExpertReview {
             record: summary.id,
             expert: expert.trim().to_string(),
@@ -392,7 +392,7 @@ impl Node {
             ))
         })?;
         check_recognition(&verdict, &batch, subsidy_yuan)
-            .map_err(|e| NodeError::Conflict(e.to_string()))?;
+            .map_err(|e| NodeError::Conflict(i18n::worded(&e)))?;
         let outcome = Outcome::Recognised {
             subsidy_yuan,
             at: self.now(),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use fedrec_common::batch::Batch;
 use fedrec_common::feed::Entry;
 use fedrec_common::form::{Application, Attachment, AttachmentKind, FieldError};
-use fedrec_common::i18n::{s, tr};
+use fedrec_common::i18n::{self, s, tr};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::{DocId, RecommenderId, RecordId, Topic};
 use fedrec_common::record::{HistoryItem, RecordDoc, RecordError, Status};
@@ -72,10 +72,11 @@ impl std::fmt::Display for NodeError {
                     ("limit", s(limit.to_string())),
                 ],
             ),
-            NodeError::Store(error) => tr("error-storage", &[("detail", s(error.to_string()))]),
-            NodeError::Record(error) => {
-                tr("error-record-document", &[("detail", s(error.to_string()))])
-            }
+            NodeError::Store(error) => tr("error-storage", &[("detail", s(i18n::worded(error)))]),
+            NodeError::Record(error) => tr(
+                "error-record-document",
+                &[("detail", s(i18n::worded(error)))],
+            ),
         };
         f.write_str(&text)
     }
@@ -93,7 +94,7 @@ impl From<RecordError> for NodeError {
     fn from(error: RecordError) -> Self {
         match error {
             RecordError::Frozen | RecordError::Transition { .. } => {
-                NodeError::Conflict(error.to_string())
+                NodeError::Conflict(i18n::worded(&error))
             }
             other => NodeError::Record(other),
         }
@@ -495,7 +496,7 @@ impl Node {
         for (path, value) in &edit.set {
             application
                 .set_from_text(path, value)
-                .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+                .map_err(|e| NodeError::BadRequest(i18n::field_error(i18n::reader(), &e)))?;
         }
         if application.batch != summary.batch.0 {
             return Err(NodeError::BadRequest(tr(
@@ -1022,7 +1023,7 @@ impl Node {
         let seq = self.next_seq(&summary.doc.topic())?;
         roster
             .may_act(&self.id(), &summary.doc, seq)
-            .map_err(|error| NodeError::Forbidden(error.to_string()))
+            .map_err(|error| NodeError::Forbidden(i18n::worded(&error)))
     }
 
     /// Loads a record this node may edit.

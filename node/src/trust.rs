@@ -32,7 +32,7 @@ impl Node {
         roster.issued_at = Some(self.now());
         let signed = roster
             .sign(self.key())
-            .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+            .map_err(|e| NodeError::BadRequest(i18n::worded(&e)))?;
         let mut batch = self.store().batch();
         batch.meta("roster", &signed);
         batch.commit()?;
@@ -56,7 +56,7 @@ impl Node {
         let id: RecommenderId = request
             .recommender
             .parse()
-            .map_err(|e: fedrec_common::ids::IdError| NodeError::BadRequest(e.to_string()))?;
+            .map_err(|e: fedrec_common::ids::IdError| NodeError::BadRequest(i18n::worded(&e)))?;
         let kind = RecommenderKind::parse(&request.kind).ok_or_else(|| {
             NodeError::BadRequest(tr(
                 "error-roster-kind",
@@ -77,7 +77,7 @@ impl Node {
             let key: NodeId =
                 key.parse()
                     .map_err(|e: fedrec_common::identity::IdentityError| {
-                        NodeError::BadRequest(e.to_string())
+                        NodeError::BadRequest(i18n::worded(&e))
                     })?;
             let role = match request.role.as_deref().unwrap_or("hq") {
                 "hq" => KeyRole::Hq,
@@ -121,7 +121,7 @@ impl Node {
         let key: NodeId = key
             .parse()
             .map_err(|e: fedrec_common::identity::IdentityError| {
-                NodeError::BadRequest(e.to_string())
+                NodeError::BadRequest(i18n::worded(&e))
             })?;
         change(&mut roster, &key)
             .map_err(|e| NodeError::NotFound(i18n::roster_error(i18n::reader(), &e)))?;
@@ -134,7 +134,7 @@ impl Node {
     pub fn publish_batch(&self, text: &str) -> Result<Batch, NodeError> {
         self.ministry_only("publish-batch")?;
         let mut batch =
-            Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(e.to_string()))?;
+            Batch::from_toml_str(text).map_err(|e| NodeError::BadRequest(i18n::worded(&e)))?;
         if let Some(held) = self.held_batch(batch.number.0)? {
             batch.version = batch.version.max(held.version.saturating_add(1));
         }
@@ -145,7 +145,7 @@ impl Node {
         roster.issued_at = Some(self.now());
         let signed_roster = roster
             .sign(self.key())
-            .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+            .map_err(|e| NodeError::BadRequest(i18n::worded(&e)))?;
         let mut write = self.store().batch();
         write.meta(
             &format!("batch/{:06}", batch.number.0),
@@ -220,7 +220,10 @@ impl Node {
         let mut taken = 0;
         for signed in &bundle.batches {
             let batch = Batch::verify_signed(signed, &ministry).map_err(|e| {
-                NodeError::Forbidden(tr("error-batch-refused", &[("detail", s(e.to_string()))]))
+                NodeError::Forbidden(tr(
+                    "error-batch-refused",
+                    &[("detail", s(i18n::worded(&e)))],
+                ))
             })?;
             match self.held_batch(batch.number.0)? {
                 Some(held) if held.version >= batch.version => {

@@ -9,9 +9,17 @@
 //! file of `node/src`: the text given to a `NodeError` refusal or to the API's `bad_request`
 //! must come from the catalogue, never a literal.
 //!
-//! Not covered, and said plainly: clap's `--help` texts (doc comments), the details that
-//! errors of the core (`common`) add to a refusal (worded in English by their `Display`), log
-//! lines (for IT staff, in English), and `fedrec debug` (a hidden tool for testing deployments).
+//! Errors reach people through their `Display`, which is English. So every error type of
+//! `common`, `config` and `node` (a `thiserror` derive) must be worded from the catalogue (an
+//! `impl Worded for …`, whose tests check every variant against the `Display`) or be listed in
+//! `UNWORDED` with the reason, and a refusal may not be given an error's `.to_string()`.
+//!
+//! clap's `--help` texts come from the catalogue too (`cli/help.rs`, whose own test fails for a
+//! command or argument without `help.ftl` entries in both languages). Not covered, and said
+//! plainly: a hand-written `impl Display` (the scan looks for the derive only), an error's
+//! English passed on through `anyhow`'s `{error:#}` by code outside the CLI's files, details
+//! from other libraries (TOML, Automerge, RocksDB), log lines (for IT staff, in English), and
+//! `fedrec debug` (a hidden tool for testing deployments).
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +36,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ("reason-{code}", "a catalogue id"),
     ("nature-{}", "a catalogue id"),
     ("attachment-{}", "a catalogue id"),
+    ("help-{path}", "a catalogue id (cli/help.rs)"),
+    ("help-arg-{id}", "a catalogue id (cli/help.rs)"),
+    ("help-{path}--{}", "a catalogue id (cli/help.rs)"),
+    ("{id}-long", "a catalogue id (cli/help.rs)"),
 ];
 
 /// The files whose output people read: every CLI command but the hidden debug tool, and the
@@ -182,6 +194,65 @@ fn refusal_findings(source: &str) -> Vec<(usize, String)> {
         }
     }
     found.sort();
+    found
+}
+
+/// Error types that people may read but that are not worded by `Worded`, with the reason.
+const UNWORDED: &[(&str, &str)] = &[
+    (
+        "FieldError",
+        "a validation problem: worded by i18n::field_error from its code",
+    ),
+    (
+        "ClientError",
+        "the CLI's view of the daemon: worded by cli::error_text",
+    ),
+    (
+        "ConfigError",
+        "config file problems at `fedrec run`/`init`: not worded yet (IT staff read them)",
+    ),
+];
+
+/// The error types a source text declares with a `thiserror` derive.
+fn derived_errors(source: &str) -> Vec<String> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut found = Vec::new();
+    let mut derive_seen = false;
+    for line in code.lines().map(str::trim) {
+        if line.starts_with("#[derive(") && (line.contains(" Error") || line.contains("::Error")) {
+            derive_seen = true;
+        } else if derive_seen && let Some(rest) = line.strip_prefix("pub ") {
+            let rest = rest
+                .trim_start_matches("enum ")
+                .trim_start_matches("struct ");
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            found.push(name);
+            derive_seen = false;
+        }
+    }
+    found
+}
+
+/// Every refusal given an error's English `Display` (`NodeError::X(e.to_string())`): (line,
+/// what it was given).
+fn display_refusals(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut found = Vec::new();
+    for call in REFUSALS {
+        for (offset, _) in code.match_indices(call) {
+            let after = code[offset + call.len()..].trim_start();
+            let argument: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            if argument.ends_with(".to_string") && after[argument.len()..].starts_with("())") {
+                found.push((code[..offset].lines().count(), format!("{argument}()")));
+            }
+        }
+    }
     found
 }
 
@@ -363,4 +434,70 @@ fn the_templates_take_every_word_from_the_catalogue() {
     // The scan can fail.
     let bad = template_findings("t.html", "<p>Save</p>{{ chrome.t(\"ui-no-such\") }}");
     assert_eq!(bad.len(), 3, "{bad:?}");
+}
+
+#[test]
+fn the_error_scanners_find_unworded_errors_and_display_refusals() {
+    let sample = r#"
+        #[derive(Debug, Clone, PartialEq, Eq, Error)]
+        pub enum NewError {
+            #[error("something broke")]
+            Broke,
+        }
+        #[derive(Debug, thiserror::Error)]
+        #[error("{0}")]
+        pub struct OtherError(pub String);
+        #[derive(Debug, Clone)]
+        pub struct NotAnError;
+        .map_err(|e| NodeError::BadRequest(e.to_string()))?;
+        .map_err(|e| NodeError::Conflict(i18n::worded(&e)))?;
+    "#;
+    assert_eq!(derived_errors(sample), ["NewError", "OtherError"]);
+    let found: Vec<String> = display_refusals(sample)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(found, ["e.to_string()"]);
+}
+
+#[test]
+fn every_error_people_read_is_worded_from_the_catalogue() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files = Vec::new();
+    for crate_dir in ["common/src", "config/src", "node/src"] {
+        files.extend(rust_files(&workspace.join(crate_dir)));
+    }
+    let sources: Vec<(PathBuf, String)> = files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            (file, text)
+        })
+        .collect();
+    let mut report = Vec::new();
+    let mut errors = 0;
+    for (file, source) in &sources {
+        for name in derived_errors(source) {
+            errors += 1;
+            let worded = sources
+                .iter()
+                .any(|(_, text)| text.contains(&format!("impl Worded for {name} ")));
+            let excused = UNWORDED.iter().any(|(unworded, _)| *unworded == name);
+            if !worded && !excused {
+                report.push(format!(
+                    "{}: {name} is not worded (impl Worded for it, with a test over every \
+                     variant, or list it in UNWORDED with the reason)",
+                    file.display()
+                ));
+            }
+        }
+        for (line, given) in display_refusals(source) {
+            report.push(format!(
+                "{}:{line}: a refusal given {given}, an English Display (use i18n::worded)",
+                file.display()
+            ));
+        }
+    }
+    assert!(errors >= 20, "the scan found only {errors} error types");
+    assert!(report.is_empty(), "{}", report.join("\n"));
 }

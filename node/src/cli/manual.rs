@@ -1,6 +1,8 @@
 //! The manual pages and shell completions, generated from the CLI's own clap definition
-//! ([`super::Cli`]) so they never drift from `--help`: `fedrec debug man --out DIR` and
-//! `fedrec debug completions --out DIR`, which `scripts/package-deb` runs to fill the package.
+//! ([`super::Cli`], worded by [`super::help`] in the run's language) so they never drift from
+//! `--help`: `fedrec debug man --out DIR` and `fedrec debug completions --out DIR`, which
+//! `scripts/package-deb` runs to fill the package (Chinese pages in `man1`, English ones in
+//! `en/man1`, which `man` picks for an English `LANG`).
 
 use std::path::Path;
 
@@ -11,8 +13,13 @@ use clap_complete::Shell;
 /// Writes `fedrec.1` and one page per command (`fedrec-record.1`, ...) into `out`.
 pub fn man_pages(out: &Path) -> anyhow::Result<u8> {
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
-    clap_mangen::generate_to(super::Cli::command(), out)
-        .with_context(|| out.display().to_string())?;
+    // The pages leave out clap's `help` command, as clap_mangen does; it is removed before the
+    // command is built and worded.
+    let command = super::help::localised(
+        super::Cli::command().disable_help_subcommand(true),
+        super::lang(),
+    );
+    clap_mangen::generate_to(command, out).with_context(|| out.display().to_string())?;
     Ok(0)
 }
 
@@ -20,7 +27,8 @@ pub fn man_pages(out: &Path) -> anyhow::Result<u8> {
 pub fn completions(out: &Path) -> anyhow::Result<u8> {
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        clap_complete::generate_to(shell, &mut super::Cli::command(), "fedrec", out)
+        let mut command = super::help::command(super::lang());
+        clap_complete::generate_to(shell, &mut command, "fedrec", out)
             .with_context(|| out.display().to_string())?;
     }
     Ok(0)

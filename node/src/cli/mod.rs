@@ -17,6 +17,7 @@ mod backup;
 mod batch;
 mod bundle;
 mod debug;
+pub mod help;
 mod manual;
 mod node;
 mod record;
@@ -249,6 +250,16 @@ pub enum Format {
 
 fn parse_lang(text: &str) -> Result<Lang, String> {
     Lang::parse(text).ok_or_else(|| format!("'{text}': use zh or en"))
+}
+
+/// Parses the process's command line with every command's and argument's help in the language
+/// the command line or the environment asks for (see [`help`]); exits on `--help`, `--version`
+/// or a wrong argument, as clap does.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = help::command(help::lang_from_args(&args)).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
 }
 
 /// The language chosen for this run.

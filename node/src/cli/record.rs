@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use fedrec_common::batch::Batch;
 use fedrec_common::form::Application;
-use fedrec_common::i18n;
+use fedrec_common::i18n::{self, Worded};
 
 use super::{EXIT_PROBLEMS, arg, lang, say};
 use crate::client::Client;
@@ -257,7 +257,8 @@ pub fn transition(data: &Path, id: &str, action: &str) -> anyhow::Result<u8> {
 fn read_application(file: &Path) -> anyhow::Result<Application> {
     let text = std::fs::read_to_string(file)
         .with_context(|| say("cli-cannot-read", &[("file", arg(file.display()))]))?;
-    Application::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    Application::from_toml_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.worded(super::lang())))
 }
 
 /// Percent-encodes a query value.

@@ -56,7 +56,9 @@ pub(super) fn node_refusal(lang: Lang, error: NodeError) -> Response {
         NodeError::BadRequest(_) | NodeError::Invalid(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let reason = error.to_string();
+    // The refusal's own words were chosen in the request's language; the ones `Display`
+    // chooses (the problem count, a storage failure) are chosen here, in the same language.
+    let reason = i18n::speaking(lang, || error.to_string());
     refusal(
         status,
         i18n::t(lang, "ui-refused", &[("reason", i18n::s(reason))]),

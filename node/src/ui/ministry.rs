@@ -132,7 +132,10 @@ pub async fn decisions(
             i18n::t(
                 lang,
                 "ui-refused",
-                &[("reason", i18n::s(error.to_string()))],
+                &[(
+                    "reason",
+                    i18n::s(i18n::speaking(lang, || error.to_string())),
+                )],
             ),
         ),
         Err(_) => axum::response::IntoResponse::into_response(StatusCode::INTERNAL_SERVER_ERROR),
