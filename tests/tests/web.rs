@@ -3,7 +3,9 @@
 //! session opens `/ui/` pages and nothing of the JSON API; cross-site changes and a rebound
 //! Host are refused; an editor cannot submit and an approver can; every page carries a strict
 //! Content-Security-Policy; and the history names the person behind each change. On the
-//! ministry, the decision page takes a reviewer's review and an administrator's recognition.
+//! ministry, the decision page takes a reviewer's review and an administrator's recognition,
+//! the administrator publishes the recognised bases, keeps the roster and publishes a batch,
+//! each after a confirmation, and a reviewer is refused all three.
 
 use std::time::Duration;
 
@@ -414,4 +416,286 @@ fn the_ministry_reviews_and_recognises_a_record_from_its_decision_page() {
     assert_eq!(row["scores"], serde_json::json!([88]), "{row}");
     assert_eq!(row["outcome"]["outcome"], "recognised", "{row}");
     assert_eq!(row["outcome"]["subsidy_yuan"], 3_000_000, "{row}");
+
+    // Publication: a reviewer may not; the administrator's confirmation lists what will be
+    // published, and the published list then shows the base with its subsidy.
+    let get = |cookie: &str, path: &str| {
+        send("GET", &format!("{api}{path}"), &[("cookie", cookie)], None)
+    };
+    assert_eq!(get(&reviewer, "/ui/publish?batch=6").status, 403);
+    let publish_post = |cookie: &str| {
+        send(
+            "POST",
+            &format!("{api}/ui/publish"),
+            &[
+                ("cookie", cookie),
+                ("content-type", FORM),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            Some("batch=6"),
+        )
+    };
+    assert_eq!(publish_post(&reviewer).status, 403);
+    let confirm = get(&administrator, "/ui/publish?batch=6");
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("上海集成电路产业技术继续教育学院")
+            && confirm.body.contains("3000000")
+            && confirm.body.contains("id=\"confirm\""),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        get(&administrator, "/ui/published?batch=6")
+            .body
+            .contains("本批次尚未公布名单")
+    );
+    let published = publish_post(&administrator);
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert_eq!(
+        published.header("location"),
+        Some("/ui/published?batch=6&done=1")
+    );
+    let list = get(&reviewer, "/ui/published?batch=6&done=1");
+    assert!(
+        list.body.contains("已公布 1 个基地")
+            && list.body.contains("上海集成电路产业技术继续教育学院")
+            && list.body.contains("<td>3000000</td>")
+            && !list.body.contains("id=\"publish\""),
+        "{}",
+        list.body
+    );
+    let (status, body) = http("GET", &format!("{api}/published?batch=6"), None);
+    assert_eq!(status, 200);
+    assert_eq!(json(&body).as_array().map(Vec::len), Some(1));
+}
+
+/// A same-origin form post with a session cookie.
+fn post_form(url: &str, cookie: &str, body: &str) -> Answer {
+    send(
+        "POST",
+        url,
+        &[
+            ("cookie", cookie),
+            ("content-type", FORM),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        Some(body),
+    )
+}
+
+/// A form body from (name, value) pairs.
+fn pairs(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn roster_version(data: &std::path::Path) -> u64 {
+    json(&fedrec(data, &["status", "--format", "json"]).stdout)["roster_version"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// The ministry administrator's roster and batch pages: a reviewer is refused every one of
+/// them; a wrong value is refused with its box named and nothing signed; each change shows a
+/// confirmation that says what will happen and changes nothing until it is confirmed; then the
+/// roster gains a recommender with a field office's key, the key gets the right to submit and
+/// is revoked, and a pasted batch file is checked and published.
+#[test]
+fn the_ministry_administrator_keeps_the_roster_and_publishes_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ministry, _) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    let (other, _) = init_node(dir.path(), "office", &["--role", "ministry"]);
+    let key = ok(&other, &["id"]).trim().to_string();
+    let daemon = Daemon::start(&ministry);
+    let api = daemon.api.clone();
+    let reviewer = sign_in(&login_link(&ministry, "李专家", "reviewer"));
+    let admin = sign_in(&login_link(&ministry, "赵处长", "administrator"));
+
+    for path in ["/ui/roster", "/ui/batches", "/ui/publish"] {
+        let answer = send(
+            "GET",
+            &format!("{api}{path}"),
+            &[("cookie", &reviewer)],
+            None,
+        );
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    for path in [
+        "/ui/roster/add",
+        "/ui/roster/revoke",
+        "/ui/batches",
+        "/ui/publish",
+    ] {
+        let answer = post_form(&format!("{api}{path}"), &reviewer, "confirmed=yes");
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    let page = send(
+        "GET",
+        &format!("{api}/ui/roster"),
+        &[("cookie", &admin)],
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("href=\"/ui/roster\"") && page.body.contains("<label for=\"key\">"));
+    let version = roster_version(&ministry);
+
+    // Wrong values: each problem names its box; nothing is signed.
+    let add = format!("{api}/ui/roster/add");
+    let wrong = pairs(&[
+        ("recommender", ""),
+        ("name", "广东省人力资源和社会保障厅"),
+        ("kind", "planet"),
+        ("key", "not-a-key"),
+        ("role", "field_office"),
+    ]);
+    let answer = post_form(&add, &admin, &wrong);
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    for label in ["“推荐单位代码”", "“推荐单位类别”", "“节点密钥（可不填）”"]
+    {
+        assert!(
+            answer.body.contains(label),
+            "{label} not named in: {}",
+            answer.body
+        );
+    }
+    assert!(answer.body.contains("aria-live=\"assertive\""));
+
+    // A right one: first the confirmation, which signs nothing.
+    let right = [
+        ("recommender", "guangdong"),
+        ("name", "广东省人力资源和社会保障厅"),
+        ("kind", "province"),
+        ("key", key.as_str()),
+        ("role", "field_office"),
+    ];
+    let confirm = post_form(&add, &admin, &pairs(&right));
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm
+            .body
+            .contains("将广东省人力资源和社会保障厅（guangdong）加入名册")
+            && confirm.body.contains("name=\"confirmed\" value=\"yes\""),
+        "{}",
+        confirm.body
+    );
+    assert_eq!(
+        roster_version(&ministry),
+        version,
+        "nothing signed before confirmation"
+    );
+    let mut confirmed = right.to_vec();
+    confirmed.push(("confirmed", "yes"));
+    let done = post_form(&add, &admin, &pairs(&confirmed));
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(
+        roster_version(&ministry) > version,
+        "a new roster is signed"
+    );
+    let roster = |admin: &str| {
+        send(
+            "GET",
+            &format!("{api}/ui/roster?done=1"),
+            &[("cookie", admin)],
+            None,
+        )
+        .body
+    };
+    let page = roster(&admin);
+    assert!(
+        page.contains("广东省人力资源和社会保障厅")
+            && page.contains("派出机构")
+            && page.contains("仅可起草"),
+        "{page}"
+    );
+    let listed = ok(&ministry, &["roster", "show"]);
+    assert!(listed.contains(&key), "{listed}");
+
+    // The field office's key may submit, after a confirmation.
+    let grant = format!("{api}/ui/roster/may-submit");
+    let confirm = post_form(
+        &grant,
+        &admin,
+        &pairs(&[("key", &key), ("may_submit", "yes")]),
+    );
+    assert!(confirm.body.contains("授予密钥"), "{}", confirm.body);
+    let answer = post_form(
+        &grant,
+        &admin,
+        &pairs(&[("key", &key), ("may_submit", "yes"), ("confirmed", "yes")]),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(roster(&admin).contains("可报送和撤回"));
+
+    // Revocation: the position must be a number; then the key is revoked.
+    let revoke = format!("{api}/ui/roster/revoke");
+    let answer = post_form(&revoke, &admin, &pairs(&[("key", &key), ("after", "abc")]));
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.body.contains("“最后有效位置”须为整数"),
+        "{}",
+        answer.body
+    );
+    let confirm = post_form(&revoke, &admin, &pairs(&[("key", &key), ("after", "5")]));
+    assert!(confirm.body.contains("吊销不能撤销"), "{}", confirm.body);
+    let answer = post_form(
+        &revoke,
+        &admin,
+        &pairs(&[("key", &key), ("after", "5"), ("confirmed", "yes")]),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(roster(&admin).contains("已吊销（第 5 条之后无效）"));
+
+    // A batch file: a broken one is refused at its box; the shipped one is confirmed, then
+    // published.
+    let batches = format!("{api}/ui/batches");
+    let answer = post_form(&batches, &admin, &pairs(&[("toml", "number = \"six\"")]));
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(
+        answer.body.contains("“批次定义（TOML）”"),
+        "{}",
+        answer.body
+    );
+    let text = std::fs::read_to_string(
+        fedrec_tests::process::workspace().join("config/examples/batch-6.toml"),
+    )
+    .unwrap();
+    let confirm = post_form(&batches, &admin, &pairs(&[("toml", &text)]));
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("发布第6批") && confirm.body.contains("2016-03-15"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        json(&fedrec(&ministry, &["status", "--format", "json"]).stdout)["batches"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let answer = post_form(
+        &batches,
+        &admin,
+        &pairs(&[("toml", &text), ("confirmed", "yes")]),
+    );
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(answer.header("location"), Some("/ui/batches?done=6"));
+    assert_eq!(
+        json(&fedrec(&ministry, &["status", "--format", "json"]).stdout)["batches"],
+        serde_json::json!([6])
+    );
+    let page = send(
+        "GET",
+        &format!("{api}/ui/batches?done=6"),
+        &[("cookie", &admin)],
+        None,
+    );
+    assert!(
+        page.body.contains("第6批已发布") && page.body.contains("<td>6</td>"),
+        "{}",
+        page.body
+    );
 }

@@ -30,7 +30,7 @@ use crate::node::{EditRequest, Node, NodeError, RecordFilter};
 type FormPairs = axum::Form<Vec<(String, String)>>;
 
 /// Runs `operation` on the node on behalf of the signed-in person; a failure becomes a page.
-async fn as_person<T: Send + 'static>(
+pub(super) async fn as_person<T: Send + 'static>(
     api: &Arc<Api>,
     lang: Lang,
     session: &Session,

@@ -13,7 +13,9 @@
 //! - [`bureau`]: home, application editor, submit and withdraw, history;
 //! - [`boxes`]: the form's boxes as the editor shows them, and a posted form back to an
 //!   application;
-//! - [`ministry`]: the nationwide decisions table.
+//! - [`ministry`]: the nationwide decisions table and each record's decision page;
+//! - [`admin`]: the ministry administrator's roster, batches and publication, and the
+//!   published list.
 //!
 //! The interface is reachable on loopback only: the API refuses to bind elsewhere
 //! (`fedrec-config`), and there is no TLS yet.
@@ -38,6 +40,7 @@ use crate::api::Api;
 use crate::api::auth::Credential;
 use crate::api::session::Session;
 
+pub mod admin;
 pub mod boxes;
 pub mod bureau;
 pub mod ministry;
@@ -80,6 +83,17 @@ pub fn router() -> Router<Arc<Api>> {
         .route("/ui/decisions", get(ministry::decisions))
         .route("/ui/decisions/{id}", get(ministry::outcome))
         .route("/ui/decisions/{id}/{act}", post(ministry::decide))
+        .route("/ui/published", get(admin::published))
+        .route(
+            "/ui/publish",
+            get(admin::publish_confirm).post(admin::publish),
+        )
+        .route("/ui/roster", get(admin::roster))
+        .route("/ui/roster/{act}", post(admin::roster_change))
+        .route(
+            "/ui/batches",
+            get(admin::batches).post(admin::publish_batch),
+        )
         .layer(middleware::from_fn(headers))
 }
 
@@ -172,6 +186,8 @@ pub struct Chrome {
     pub node_name: String,
     pub writable: bool,
     pub ministry: bool,
+    /// Whether the person administers the ministry's node (roster, batches, publication).
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -187,6 +203,7 @@ impl Chrome {
             node_name,
             writable,
             ministry: session.role.is_ministry(),
+            admin: session.role.may_decide(),
         }
     }
 
