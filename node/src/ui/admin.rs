@@ -1,7 +1,7 @@
 //! The ministry administrator's pages: the roster (recommenders and keys; add a recommender
-//! and its key, grant a field office's key the right to submit or take it back, revoke a key),
-//! batch publication (a pasted batch file, checked, then signed), and publication of a batch's
-//! recognised bases; and the published list, which every signed-in person may read.
+//! and its key, grant a field office's key the right to submit or take it back, revoke a key)
+//! and publication of a batch's recognised bases; and the published list, which every
+//! signed-in person may read. Batch publication is in [`super::batches`].
 //!
 //! Every change goes through two posts: the first checks each value from the browser (a
 //! refusal names its box) and tries the change on a copy of the roster, then shows a
@@ -16,7 +16,6 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use fedrec_common::batch::Batch;
 use fedrec_common::i18n::{self, Lang};
 use fedrec_common::identity::NodeId;
 use fedrec_common::ids::RecommenderId;
@@ -31,10 +30,10 @@ use crate::api::session::Session;
 use crate::node::{Node, NodeError, RosterAdd};
 
 /// A form body or query: (name, value) pairs in the order sent.
-type Pairs = Vec<(String, String)>;
+pub(super) type Pairs = Vec<(String, String)>;
 
 /// The last value sent for `name`, trimmed ("" when absent).
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
     pairs
         .iter()
         .rev()
@@ -43,7 +42,7 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// A problem at a box, worded with the box's label.
-fn at_box(lang: Lang, label: &str, problem: String) -> String {
+pub(super) fn at_box(lang: Lang, label: &str, problem: String) -> String {
     i18n::t(
         lang,
         "ui-box-problem",
@@ -56,7 +55,10 @@ fn at_box(lang: Lang, label: &str, problem: String) -> String {
 
 /// The signed-in person if they administer the ministry; else the refusal (403 for a reviewer
 /// or a bureau's role).
-fn administrator(lang: Lang, credential: Option<&Credential>) -> Result<Session, Response> {
+pub(super) fn administrator(
+    lang: Lang,
+    credential: Option<&Credential>,
+) -> Result<Session, Response> {
     let session = person(credential)?;
     if session.role.may_decide() {
         Ok(session)
@@ -681,156 +683,6 @@ pub async fn roster_change(
         Ok(RosterStep::Confirm(page)) => render(StatusCode::OK, page.as_ref()),
         Ok(RosterStep::Done(version)) => {
             Redirect::to(&format!("/ui/roster?done={version}")).into_response()
-        }
-        Err(response) => response,
-    }
-}
-
-// ---- Batches ----
-
-pub struct BatchRow {
-    pub number: u32,
-    pub title: String,
-    pub version: u32,
-    pub deadline: String,
-}
-
-#[derive(Template)]
-#[template(path = "batches.html")]
-pub struct BatchesPage {
-    pub chrome: Chrome,
-    pub message: String,
-    pub problems: Vec<String>,
-    pub text: String,
-    pub batches: Vec<BatchRow>,
-}
-
-fn batches_page(
-    node: &Node,
-    lang: Lang,
-    session: &Session,
-    problems: Vec<String>,
-    text: String,
-    message: String,
-) -> Result<BatchesPage, NodeError> {
-    let batches = node
-        .batches()?
-        .into_values()
-        .rev()
-        .map(|b| BatchRow {
-            number: b.number.0,
-            title: b.title,
-            version: b.version,
-            deadline: i18n::time(lang, b.deadline),
-        })
-        .collect();
-    Ok(BatchesPage {
-        chrome: chrome(node, lang, session),
-        message,
-        problems,
-        text,
-        batches,
-    })
-}
-
-/// The batches this node holds and the form to publish one (administrators).
-pub async fn batches(
-    State(api): State<Arc<Api>>,
-    Extension(lang): Extension<Lang>,
-    credential: Option<Extension<Credential>>,
-    Query(query): Query<Pairs>,
-) -> Response {
-    let session = match administrator(lang, credential.as_deref()) {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let who = session.clone();
-    let page = as_person(&api, lang, &session, move |node| {
-        let message = match field(&query, "done") {
-            "" => String::new(),
-            batch => i18n::t(lang, "ui-done-batch", &[("batch", i18n::s(batch))]),
-        };
-        batches_page(node, lang, &who, Vec::new(), String::new(), message)
-    })
-    .await;
-    page_or_refusal(page)
-}
-
-enum BatchStep {
-    Problems(Box<BatchesPage>),
-    Confirm(Box<AdminConfirm>),
-    Done(u32),
-}
-
-/// Checks a pasted batch file and shows what publishing it means; confirmed, publishes it.
-pub async fn publish_batch(
-    State(api): State<Arc<Api>>,
-    Extension(lang): Extension<Lang>,
-    credential: Option<Extension<Credential>>,
-    axum::Form(form): axum::Form<Pairs>,
-) -> Response {
-    let session = match administrator(lang, credential.as_deref()) {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    // The text as pasted: its own line breaks matter to TOML, so it is not trimmed.
-    let text = form
-        .iter()
-        .rev()
-        .find(|(n, _)| n == "toml")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let confirmed = field(&form, "confirmed") == "yes";
-    let who = session.clone();
-    let step = as_person(&api, lang, &session, move |node| {
-        let checked = if text.trim().is_empty() {
-            Err(i18n::t(lang, "ui-box-empty", &[]))
-        } else {
-            Batch::from_toml_str(&text).map_err(|e| e.to_string())
-        };
-        let batch = match checked {
-            Ok(batch) => batch,
-            Err(problem) => {
-                let problems = vec![at_box(lang, "ui-batch-file", problem)];
-                let page = batches_page(node, lang, &who, problems, text, String::new())?;
-                return Ok(BatchStep::Problems(Box::new(page)));
-            }
-        };
-        if confirmed {
-            let batch = node.publish_batch(&text)?;
-            tracing::info!(user = %who.operator, batch = batch.number.0, version = batch.version, "batch published from the web interface");
-            return Ok(BatchStep::Done(batch.number.0));
-        }
-        let chrome = chrome(node, lang, &who);
-        let means = chrome.say(
-            "ui-batch-means",
-            &[
-                ("deadline", &i18n::time(lang, batch.deadline)),
-                ("quota", &batch.quota_per_recommender.to_string()),
-                ("cap", &batch.subsidy_cap_yuan.to_string()),
-                ("areas", &i18n::list(lang, batch.key_areas.iter().cloned())),
-            ],
-        );
-        Ok(BatchStep::Confirm(Box::new(AdminConfirm {
-            heading: chrome.say(
-                "ui-batch-heading",
-                &[("batch", &batch.number.0.to_string()), ("title", &batch.title)],
-            ),
-            means: vec![means],
-            items: Vec::new(),
-            action: "/ui/batches".into(),
-            hidden: vec![("toml".into(), text), ("confirmed".into(), "yes".into())],
-            button: chrome.t("ui-confirm-batch"),
-            cancel: "/ui/batches".into(),
-            chrome,
-        })))
-    })
-    .await;
-    match step {
-        Ok(BatchStep::Problems(page)) => render(StatusCode::UNPROCESSABLE_ENTITY, page.as_ref()),
-        Ok(BatchStep::Confirm(page)) => render(StatusCode::OK, page.as_ref()),
-        Ok(BatchStep::Done(batch)) => {
-            Redirect::to(&format!("/ui/batches?done={batch}")).into_response()
         }
         Err(response) => response,
     }

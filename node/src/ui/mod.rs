@@ -15,7 +15,7 @@
 //!   application;
 //! - [`ministry`]: the nationwide decisions table and each record's decision page;
 //! - [`admin`]: the ministry administrator's roster, batches and publication, and the
-//!   published list.
+//!   published list; [`batches`]: batch publication.
 //!
 //! The interface is reachable on loopback only: the API refuses to bind elsewhere
 //! (`fedrec-config`), and there is no TLS yet.
@@ -41,6 +41,7 @@ use crate::api::auth::Credential;
 use crate::api::session::Session;
 
 pub mod admin;
+pub mod batches;
 pub mod boxes;
 pub mod bureau;
 pub mod ministry;
@@ -92,7 +93,7 @@ pub fn router() -> Router<Arc<Api>> {
         .route("/ui/roster/{act}", post(admin::roster_change))
         .route(
             "/ui/batches",
-            get(admin::batches).post(admin::publish_batch),
+            get(batches::batches).post(batches::publish_batch),
         )
         .layer(middleware::from_fn(headers))
 }
