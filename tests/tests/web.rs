@@ -19,6 +19,7 @@ struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -52,10 +53,17 @@ fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -
         .iter()
         .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap_or_default();
     Answer {
         status: response.status().as_u16(),
         headers,
-        body: response.body_mut().read_to_string().unwrap_or_default(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     }
 }
 
@@ -416,6 +424,67 @@ fn the_ministry_reviews_and_recognises_a_record_from_its_decision_page() {
     assert_eq!(row["scores"], serde_json::json!([88]), "{row}");
     assert_eq!(row["outcome"]["outcome"], "recognised", "{row}");
     assert_eq!(row["outcome"]["subsidy_yuan"], 3_000_000, "{row}");
+
+    // The table's rows download as CSV (with a byte-order mark for Excel) and as a workbook.
+    let csv = send(
+        "GET",
+        &format!("{api}/ui/downloads/decisions.csv?verdict=accepted&q="),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"fedrec-decisions-batch-6.csv\"")
+    );
+    assert!(csv.bytes.starts_with("\u{feff}".as_bytes()));
+    assert!(
+        csv.body.contains("上海集成电路产业技术继续教育学院") && csv.body.contains("已认定"),
+        "{}",
+        csv.body
+    );
+    let filtered = send(
+        "GET",
+        &format!("{api}/ui/downloads/decisions.csv?verdict=late"),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert_eq!(
+        filtered.body.lines().count(),
+        1,
+        "only the headings: {}",
+        filtered.body
+    );
+    let xlsx = send(
+        "GET",
+        &format!("{api}/ui/downloads/decisions.xlsx"),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert_eq!(xlsx.status, 200);
+    assert_eq!(
+        xlsx.header("content-type"),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert_eq!(
+        xlsx.header("content-disposition"),
+        Some("attachment; filename=\"fedrec-decisions-batch-6.xlsx\"")
+    );
+    assert!(xlsx.bytes.starts_with(b"PK\x03\x04") && xlsx.bytes.len() > 1000);
+    let table = send(
+        "GET",
+        &format!("{api}/ui/decisions?verdict=accepted"),
+        &[("cookie", &reviewer)],
+        None,
+    );
+    assert!(
+        table
+            .body
+            .contains("href=\"/ui/downloads/decisions.xlsx?verdict=accepted&#38;q=\""),
+        "{}",
+        table.body
+    );
 
     // Publication: a reviewer may not; the administrator's confirmation lists what will be
     // published, and the published list then shows the base with its subsidy.

@@ -178,3 +178,5 @@ ui-batch-heading = Publish batch { $batch }: { $title }
 ui-batch-means = The ministry signs this definition and sends it to every node; bureaus see it as their open batch. Deadline: { $deadline }; { $quota } candidate(s) per recommender; subsidy cap { $cap } yuan; key areas: { $areas }. If this batch is already published, this becomes its next version and replaces it everywhere.
 ui-confirm-batch = Publish the batch
 ui-done-batch = Batch { $batch } is published.
+ui-download-csv = Download these rows (CSV)
+ui-download-xlsx = Download these rows (Excel)

@@ -178,3 +178,5 @@ ui-batch-heading = 发布第{ $batch }批：{ $title }
 ui-batch-means = 人社部将签署此批次定义并发送到每个节点，各推荐单位将其视为当前批次。截止时间：{ $deadline }；每个推荐单位可推荐 { $quota } 个；补助上限 { $cap } 元；重点领域：{ $areas }。如该批次已发布，本次发布为其新版本，并在各节点取代旧版。
 ui-confirm-batch = 发布批次
 ui-done-batch = 第{ $batch }批已发布。
+ui-download-csv = 下载本表（CSV）
+ui-download-xlsx = 下载本表（Excel）

@@ -82,6 +82,7 @@ pub fn router() -> Router<Arc<Api>> {
         .route("/ui/records/{id}/print", get(bureau::print))
         .route("/ui/attachments/{hash}", get(bureau::attachment))
         .route("/ui/decisions", get(ministry::decisions))
+        .route("/ui/downloads/{file}", get(ministry::download))
         .route("/ui/decisions/{id}", get(ministry::outcome))
         .route("/ui/decisions/{id}/{act}", post(ministry::decide))
         .route("/ui/published", get(admin::published))
