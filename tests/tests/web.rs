@@ -33,6 +33,11 @@ impl Answer {
 
 /// Sends a request without following redirects.
 fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
+    send_bytes(method, url, headers, body.map(|b| b.as_bytes().to_vec()))
+}
+
+/// Sends a request with a body of bytes without following redirects.
+fn send_bytes(method: &str, url: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Answer {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -44,7 +49,7 @@ fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -
         request = request.header(*name, *value);
     }
     let result = match body {
-        Some(body) => agent.run(request.body(body.as_bytes().to_vec()).unwrap()),
+        Some(body) => agent.run(request.body(body).unwrap()),
         None => agent.run(request.body(()).unwrap()),
     };
     let mut response = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
@@ -766,5 +771,171 @@ fn the_ministry_administrator_keeps_the_roster_and_publishes_a_batch() {
         page.body.contains("第6批已发布") && page.body.contains("<td>6</td>"),
         "{}",
         page.body
+    );
+}
+
+/// A `multipart/form-data` body as a browser sends it: the kind, then the file.
+fn upload_body(kind: &str, file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----WebKitFormBoundaryfedrec13";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The editor's attachment upload: a plain multipart POST (the only one the gate takes, and
+/// only with the same-origin proof) stores the file, which the editor then lists with its
+/// kind, size and BLAKE3 hash and a download under its name; an unknown kind and a file over
+/// the node's limit (cut off as the body is read) come back at the attachments' box, in
+/// Chinese, with nothing attached.
+#[test]
+fn a_clerk_attaches_a_file_from_the_editor() {
+    let pair = pair();
+    let config = pair.shanghai.join("fedrec.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let limited: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("max_attachment_bytes") {
+                "max_attachment_bytes = 200000".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(
+        limited,
+        text.trim_end(),
+        "the limit is in the configuration"
+    );
+    std::fs::write(&config, limited).unwrap();
+    let daemon = Daemon::start(&pair.shanghai);
+    let api = daemon.api.clone();
+    let editor = sign_in(&login_link(&pair.shanghai, "王五", "editor"));
+    let created = post_form(&format!("{api}/ui/records"), &editor, &form_body(&[]));
+    assert_eq!(created.status, 303, "{}", created.body);
+    let id = created.header("location").unwrap()["/ui/records/".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = send(
+        "GET",
+        &format!("{api}/ui/records/{id}"),
+        &[("cookie", &editor)],
+        None,
+    );
+    assert!(
+        page.body.contains("enctype=\"multipart/form-data\"")
+            && page.body.contains("<label for=\"attachment-file\">")
+            && page.body.contains("<label for=\"attachment-kind\">"),
+        "{}",
+        page.body
+    );
+
+    let upload = format!("{api}/ui/records/{id}/attachments");
+    let post = |content_type: &str, site: &str, body: Vec<u8>| {
+        send_bytes(
+            "POST",
+            &upload,
+            &[
+                ("cookie", editor.as_str()),
+                ("content-type", content_type),
+                ("sec-fetch-site", site),
+            ],
+            Some(body),
+        )
+    };
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(5000, b'x');
+    let (content_type, body) = upload_body("proof", "证明材料.pdf", &pdf);
+    assert_eq!(post(&content_type, "cross-site", body.clone()).status, 403);
+    assert_eq!(
+        post(FORM, "same-origin", b"kind=proof".to_vec()).status,
+        415
+    );
+    let answer = post(&content_type, "same-origin", body);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        answer.header("location"),
+        Some(format!("/ui/records/{id}?done=attach").as_str())
+    );
+    let attachments = &fedrec_tests::process::application(&pair.shanghai, &id)["attachments"];
+    assert_eq!(
+        attachments.as_array().map(Vec::len),
+        Some(1),
+        "{attachments}"
+    );
+    let hash = attachments[0]["blake3"].as_str().unwrap().to_string();
+    assert_eq!(attachments[0]["size"], 5000);
+    assert_eq!(attachments[0]["kind"], "proof");
+    let page = send(
+        "GET",
+        &format!("{api}/ui/records/{id}?done=attach"),
+        &[("cookie", &editor)],
+        None,
+    );
+    assert!(
+        page.body.contains("附件已上传")
+            && page.body.contains("证明材料.pdf")
+            && page.body.contains("5000 字节")
+            && page.body.contains(&hash),
+        "{}",
+        page.body
+    );
+    let link = format!("/ui/attachments/{hash}?name=%E8%AF%81%E6%98%8E%E6%9D%90%E6%96%99.pdf");
+    assert!(
+        page.body.contains(&link.replace('&', "&#38;")),
+        "{}",
+        page.body
+    );
+    let download = send("GET", &format!("{api}{link}"), &[("cookie", &editor)], None);
+    assert_eq!(download.status, 200);
+    assert_eq!(download.bytes, pdf);
+    assert_eq!(download.header("content-type"), Some("application/pdf"));
+    assert!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment;")
+                && d.contains("filename*=UTF-8''%E8%AF%81%E6%98%8E%E6%9D%90%E6%96%99.pdf")),
+        "{:?}",
+        download.header("content-disposition")
+    );
+
+    // An unknown kind, and a file over the node's limit: the problem at the box, nothing kept.
+    let (content_type, body) = upload_body("photo", "照片.pdf", b"%PDF-1.4");
+    let answer = post(&content_type, "same-origin", body);
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(
+        answer.body.contains("“附件类别”") && answer.body.contains("photo"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer
+            .body
+            .contains("id=\"note-attachments\" aria-live=\"polite\"")
+    );
+    let (content_type, body) = upload_body("extra", "大文件.pdf", &vec![b'x'; 300_000]);
+    let answer = post(&content_type, "same-origin", body);
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("文件超过本节点允许的大小（200000 字节）"),
+        "{}",
+        answer.body
+    );
+    let attachments = &fedrec_tests::process::application(&pair.shanghai, &id)["attachments"];
+    assert_eq!(
+        attachments.as_array().map(Vec::len),
+        Some(1),
+        "{attachments}"
     );
 }

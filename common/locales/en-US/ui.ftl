@@ -180,3 +180,18 @@ ui-confirm-batch = Publish the batch
 ui-done-batch = Batch { $batch } is published.
 ui-download-csv = Download these rows (CSV)
 ui-download-xlsx = Download these rows (Excel)
+
+## The editor's attachments
+
+ui-attachment-kind = Kind of attachment
+ui-attachment-file = File
+ui-attachment-size = Size
+ui-attachment-hash = BLAKE3 hash
+ui-attachment-upload = Upload
+ui-bytes = { $bytes } bytes
+ui-done-attach = The file is attached.
+ui-attachment-none = choose a file to upload
+ui-attachment-empty = the file is empty
+ui-attachment-bad-name = the file's name must have 1 to { $max } characters and no control characters
+ui-attachment-too-large = the file is larger than this node accepts ({ $limit } bytes)
+ui-upload-broken = The upload did not arrive as a form with a file; choose the file and upload it again.

@@ -180,3 +180,18 @@ ui-confirm-batch = 发布批次
 ui-done-batch = 第{ $batch }批已发布。
 ui-download-csv = 下载本表（CSV）
 ui-download-xlsx = 下载本表（Excel）
+
+## 申报表附件
+
+ui-attachment-kind = 附件类别
+ui-attachment-file = 文件
+ui-attachment-size = 大小
+ui-attachment-hash = BLAKE3 哈希值
+ui-attachment-upload = 上传
+ui-bytes = { $bytes } 字节
+ui-done-attach = 附件已上传。
+ui-attachment-none = 请选择要上传的文件
+ui-attachment-empty = 文件为空
+ui-attachment-bad-name = 文件名须为 1 至 { $max } 个字符，且不含控制字符
+ui-attachment-too-large = 文件超过本节点允许的大小（{ $limit } 字节）
+ui-upload-broken = 上传内容不是带文件的表单；请重新选择文件后上传。

@@ -13,6 +13,7 @@
 //! - [`bureau`]: home, application editor, submit and withdraw, history;
 //! - [`boxes`]: the form's boxes as the editor shows them, and a posted form back to an
 //!   application;
+//! - [`upload`] and [`multipart`]: the editor's attachment upload;
 //! - [`ministry`]: the nationwide decisions table and each record's decision page;
 //! - [`admin`]: the ministry administrator's roster, batches and publication, and the
 //!   published list; [`batches`]: batch publication.
@@ -45,6 +46,8 @@ pub mod batches;
 pub mod boxes;
 pub mod bureau;
 pub mod ministry;
+pub mod multipart;
+pub mod upload;
 
 /// The vendored htmx (2.0.11, BSD Zero-Clause licence: `assets/htmx-LICENSE.txt`).
 const HTMX: &[u8] = include_bytes!("../../assets/htmx-2.0.11.min.js");
@@ -78,6 +81,7 @@ pub fn router() -> Router<Arc<Api>> {
             "/ui/records/{id}/{act}",
             get(bureau::confirm).post(bureau::act),
         )
+        .route("/ui/records/{id}/attachments", post(upload::upload))
         .route("/ui/records/{id}/history", get(bureau::history))
         .route("/ui/records/{id}/print", get(bureau::print))
         .route("/ui/attachments/{hash}", get(bureau::attachment))
