@@ -268,6 +268,15 @@ fn login_links_sessions_csrf_roles_and_the_content_security_policy() {
         vec![(id.clone(), "draft".to_string())]
     );
 
+    // The editor changes one box; the history will show it from what to what.
+    let edited = send(
+        "POST",
+        &format!("{api}/ui/records/{id}"),
+        &same_origin,
+        Some(&form_body(&[("recommender.contact", "张处长")])),
+    );
+    assert_eq!(edited.status, 303, "{}", edited.body);
+
     // An editor may not submit, not even by posting directly.
     let submit = format!("{api}/ui/records/{id}/submit");
     assert_eq!(send("POST", &submit, &same_origin, None).status, 403);
@@ -301,9 +310,32 @@ fn login_links_sessions_csrf_roles_and_the_content_security_policy() {
         "{}",
         history.body
     );
+    // Each change lists its boxes, by label and path, from what to what, in Beijing time.
+    let rows: Vec<&str> = history.body.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 3, "{}", history.body);
+    assert!(rows[0].contains("王五") && rows[0].contains("<code>applicant.name</code>"));
+    assert!(rows[0].contains("<del>（空）</del>"), "{}", rows[0]);
+    assert!(
+        rows[1].contains("王五")
+            && rows[1].contains("<code>recommender.contact</code>")
+            && rows[1].contains("<del>王立群</del>")
+            && rows[1].contains("<ins>张处长</ins>")
+            && rows[1].contains("北京时间"),
+        "{}",
+        rows[1]
+    );
+    assert_eq!(rows[1].matches("<li>").count(), 1, "{}", rows[1]);
+    assert!(
+        rows[2].contains("赵六")
+            && rows[2].contains("<del>草稿</del>")
+            && rows[2].contains("<ins>已提交</ins>"),
+        "{}",
+        rows[2]
+    );
     let lines =
         fedrec_tests::process::json(&http("GET", &format!("{api}/records/{id}/history"), None).1);
     assert_eq!(lines[0]["operator"], "王五");
+    assert_eq!(lines[1]["operator"], "王五");
     assert_eq!(
         lines.as_array().unwrap().last().unwrap()["operator"],
         "赵六"

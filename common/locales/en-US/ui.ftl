@@ -195,3 +195,6 @@ ui-attachment-empty = the file is empty
 ui-attachment-bad-name = the file's name must have 1 to { $max } characters and no control characters
 ui-attachment-too-large = the file is larger than this node accepts ({ $limit } bytes)
 ui-upload-broken = The upload did not arrive as a form with a file; choose the file and upload it again.
+ui-history-was = was
+ui-history-now = now
+ui-history-empty = (empty)

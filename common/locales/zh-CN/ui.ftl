@@ -195,3 +195,6 @@ ui-attachment-empty = 文件为空
 ui-attachment-bad-name = 文件名须为 1 至 { $max } 个字符，且不含控制字符
 ui-attachment-too-large = 文件超过本节点允许的大小（{ $limit } 字节）
 ui-upload-broken = 上传内容不是带文件的表单；请重新选择文件后上传。
+ui-history-was = 原为
+ui-history-now = 改为
+ui-history-empty = （空）

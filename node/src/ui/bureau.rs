@@ -1,7 +1,7 @@
 //! A bureau's pages: home (the open batch, its deadline, the quota and who holds it, every
 //! record with its status and the ministry's verdict, the sync state), the application editor
 //! with per-box validation, submit and withdraw behind a confirmation that says what happens
-//! under the rules, and the history of who changed which box and when.
+//! under the rules (the history of who changed which box is in [`super::history`]).
 //!
 //! Roles are enforced here, on the server: an editor drafts and edits, only an approver
 //! submits and withdraws; ministry roles do neither.
@@ -758,71 +758,6 @@ pub async fn act(
         }
         Err(response) => response,
     }
-}
-
-#[derive(Template)]
-#[template(path = "history.html")]
-pub struct History {
-    pub chrome: Chrome,
-    pub heading: String,
-    pub record: String,
-    pub lines: Vec<HistoryRow>,
-}
-
-pub struct HistoryRow {
-    pub when: String,
-    pub who: String,
-    pub node: String,
-    pub boxes: String,
-}
-
-/// Who changed which box and when, change by change.
-pub async fn history(
-    State(api): State<Arc<Api>>,
-    Extension(lang): Extension<Lang>,
-    credential: Option<Extension<Credential>>,
-    Path(id): Path<String>,
-) -> Response {
-    let session = match person(credential.as_deref()) {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let who = session.clone();
-    let page = as_person(&api, lang, &session, move |node| {
-        let view = node.record(&id)?;
-        let lines = node
-            .history(&id)?
-            .into_iter()
-            .map(|line| HistoryRow {
-                when: i18n::time(lang, line.item.time),
-                who: line
-                    .item
-                    .operator
-                    .clone()
-                    .unwrap_or_else(|| i18n::t(lang, "ui-nobody", &[])),
-                node: line.author,
-                boxes: i18n::list(
-                    lang,
-                    line.item.fields.iter().map(|field| match field.as_str() {
-                        "status" => i18n::t(lang, "ui-col-status", &[]),
-                        _ => i18n::field_label(lang, field),
-                    }),
-                ),
-            })
-            .collect();
-        let chrome = chrome(node, lang, &who);
-        Ok(History {
-            heading: chrome.say(
-                "ui-history-title",
-                &[("institution", &view.summary.institution)],
-            ),
-            chrome,
-            record: view.summary.id.to_string(),
-            lines,
-        })
-    })
-    .await;
-    page_or_refusal(page)
 }
 
 /// The printable page (the same as `fedrec record print`): as submitted, for a submitted record.

@@ -10,7 +10,8 @@
 //! (`common/locales/*/ui.ftl`). Every form is a plain POST; htmx (vendored, see `assets/`)
 //! only adds per-box validation as the clerk types.
 //!
-//! - [`bureau`]: home, application editor, submit and withdraw, history;
+//! - [`bureau`]: home, application editor, submit and withdraw;
+//! - [`history`]: a record's history as per-box differences;
 //! - [`boxes`]: the form's boxes as the editor shows them, and a posted form back to an
 //!   application;
 //! - [`upload`] and [`multipart`]: the editor's attachment upload;
@@ -45,6 +46,7 @@ pub mod admin;
 pub mod batches;
 pub mod boxes;
 pub mod bureau;
+pub mod history;
 pub mod ministry;
 pub mod multipart;
 pub mod upload;
@@ -82,7 +84,7 @@ pub fn router() -> Router<Arc<Api>> {
             get(bureau::confirm).post(bureau::act),
         )
         .route("/ui/records/{id}/attachments", post(upload::upload))
-        .route("/ui/records/{id}/history", get(bureau::history))
+        .route("/ui/records/{id}/history", get(history::history))
         .route("/ui/records/{id}/print", get(bureau::print))
         .route("/ui/attachments/{hash}", get(bureau::attachment))
         .route("/ui/decisions", get(ministry::decisions))
