@@ -823,8 +823,8 @@ fn upload_body(kind: &str, file_name: &str, content: &[u8]) -> (String, Vec<u8>)
 /// The editor's attachment upload: a plain multipart POST (the only one the gate takes, and
 /// only with the same-origin proof) stores the file, which the editor then lists with its
 /// kind, size and BLAKE3 hash and a download under its name; an unknown kind and a file over
-/// the node's limit (cut off as the body is read) come back at the attachments' box, in
-/// Chinese, with nothing attached.
+/// the node's limit (3 MB against 200 kB, cut off as the body is read) come back at the
+/// attachments' box, in Chinese, with nothing attached.
 #[test]
 fn a_clerk_attaches_a_file_from_the_editor() {
     let pair = pair();
@@ -954,7 +954,7 @@ fn a_clerk_attaches_a_file_from_the_editor() {
             .body
             .contains("id=\"note-attachments\" aria-live=\"polite\"")
     );
-    let (content_type, body) = upload_body("extra", "大文件.pdf", &vec![b'x'; 300_000]);
+    let (content_type, body) = upload_body("extra", "大文件.pdf", &vec![b'x'; 3_000_000]);
     let answer = post(&content_type, "same-origin", body);
     assert_eq!(answer.status, 413, "{}", answer.body);
     assert!(
