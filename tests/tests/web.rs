@@ -693,6 +693,17 @@ fn the_ministry_administrator_keeps_the_roster_and_publishes_a_batch() {
         version,
         "nothing signed before confirmation"
     );
+    // The same confirmation in English says what the key may do.
+    let english = post_form(&format!("{add}?lang=en"), &admin, &pairs(&right));
+    assert!(
+        english.body.contains("<html lang=\"en\">")
+            && english.body.contains(&format!(
+                "Key {key} becomes this recommender&#39;s field office key: its node may then \
+                 write this recommender&#39;s records."
+            )),
+        "{}",
+        english.body
+    );
     let mut confirmed = right.to_vec();
     confirmed.push(("confirmed", "yes"));
     let done = post_form(&add, &admin, &pairs(&confirmed));
