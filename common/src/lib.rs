@@ -31,6 +31,7 @@ pub mod batch;
 pub mod bundle;
 pub mod credit_code;
 pub mod decisions;
+pub mod diff;
 pub mod feed;
 pub mod form;
 pub mod fuzzing;

@@ -587,6 +587,43 @@ impl RecordDoc {
     }
 }
 
+/// One change of a record's history with the boxes it changed, each from what to what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryDiff {
+    pub item: HistoryItem,
+    pub changes: Vec<crate::diff::BoxChange>,
+}
+
+impl RecordDoc {
+    /// The history with each change's per-box differences: the changes are replayed in order
+    /// and the application read after each, compared with the one before (a blank form before
+    /// the first); the status is compared at the same heads.
+    pub fn history_diffs(&mut self) -> Result<Vec<HistoryDiff>, RecordError> {
+        let items = self.history()?;
+        let graph = self.change_graph()?;
+        let changes = self.changes()?;
+        let mut replay = Self {
+            doc: AutoCommit::new(),
+            operator: None,
+        };
+        let mut application = Application::default();
+        let mut status = graph.status_at(&[]);
+        let mut diffs = Vec::with_capacity(items.len());
+        for (item, change) in items.into_iter().zip(changes) {
+            guarded(|| replay.doc.apply_changes([change]))?;
+            // A version that does not read as an application (none should) shows no box
+            // changes rather than hiding the change.
+            let next = replay.application().unwrap_or_else(|_| application.clone());
+            let next_status = graph.status_at(&replay.doc.get_heads());
+            let mut changes = crate::diff::box_changes(&application, &next);
+            changes.extend(crate::diff::status_change(status, next_status));
+            (application, status) = (next, next_status);
+            diffs.push(HistoryDiff { item, changes });
+        }
+        Ok(diffs)
+    }
+}
+
 /// The box a patch touched: a key of the root or of the `form` map, or the box that holds the
 /// text or list being edited.
 fn touched_field(patch: &automerge::Patch) -> Option<String> {

@@ -165,6 +165,42 @@ fn history_names_who_changed_which_box_and_when() {
 }
 
 #[test]
+fn history_diffs_give_each_changed_box_from_what_to_what() {
+    use crate::diff::BoxValue;
+    let hq = NodeKey::for_test("history diffs: hq");
+    let mut application = valid();
+    let (mut doc, _) =
+        RecordDoc::create(&hq.id(), BatchNumber(6), &shanghai(), &application, NOW).unwrap();
+    let contact = application.recommender.contact.clone();
+    application.recommender.contact = "张处长".into();
+    doc.update(&application, Timestamp(NOW.0 + 60_000)).unwrap();
+    doc.submit(Timestamp(NOW.0 + 120_000)).unwrap();
+    let diffs = doc.history_diffs().unwrap();
+    assert_eq!(diffs.len(), 3);
+    assert_eq!(diffs[0].item, doc.history().unwrap()[0]);
+    assert!(diffs[0].changes.iter().any(|c| c.path == "applicant.name"
+        && c.before == BoxValue::Field(FieldValue::Text(String::new()))));
+    assert_eq!(diffs[1].changes.len(), 1);
+    assert_eq!(diffs[1].changes[0].path, "recommender.contact");
+    assert_eq!(
+        diffs[1].changes[0].before,
+        BoxValue::Field(FieldValue::Text(contact))
+    );
+    assert_eq!(
+        diffs[1].changes[0].after,
+        BoxValue::Field(FieldValue::Text("张处长".into()))
+    );
+    assert_eq!(diffs[2].changes.len(), 1);
+    assert_eq!(
+        (&diffs[2].changes[0].before, &diffs[2].changes[0].after),
+        (
+            &BoxValue::Status(Status::Draft),
+            &BoxValue::Status(Status::Submitted)
+        )
+    );
+}
+
+#[test]
 fn attachment_hashes_and_sizes_round_trip() {
     let key = NodeKey::for_test("attachment_hashes_and_sizes_round_trip");
     let mut application = valid();

@@ -768,6 +768,24 @@ impl Node {
             .collect())
     }
 
+    /// The history with each change's boxes from what to what, and the author of each.
+    pub fn history_diffs(
+        &mut self,
+        id: &str,
+    ) -> Result<Vec<(fedrec_common::record::HistoryDiff, String)>, NodeError> {
+        let (summary, mut record) = self.load(id)?;
+        let diffs = record.history_diffs();
+        self.cache.put(summary.doc.clone(), record);
+        let roster = self.roster()?;
+        Ok(diffs?
+            .into_iter()
+            .map(|diff| {
+                let author = self.describe_actor(&diff.item.actor, roster.as_ref());
+                (diff, author)
+            })
+            .collect())
+    }
+
     fn describe_actor(&self, actor: &str, roster: Option<&Roster>) -> String {
         let Ok(id) = actor.parse::<NodeId>() else {
             return format!("unknown actor {actor}");

@@ -1,9 +1,10 @@
 //! A clerk's path through the web interface in a real browser (headless Chromium driven over
 //! WebDriver): signs in through a `fedrec ui` link, fills an application from blank in Chinese,
-//! sees a problem appear at its box as she types and fixes it, saves, submits after the
-//! confirmation, and sees the ministry's verdict arrive on the home page; the ministry's
-//! administrator sees it in the nationwide table. Screenshots of the pages go to
-//! `docs/screens/`.
+//! sees a problem appear at its box as she types and fixes it, saves, attaches a PDF through
+//! the file input, submits after the confirmation, and sees the ministry's verdict arrive on the
+//! home page; on the ministry a reviewer records a review from the record's decision page, the
+//! administrator recognises it and publishes the list, and the bureau's page shows the
+//! published list. Screenshots of the pages go to `docs/screens/`.
 //!
 //! Needs Debian's `chromium`, `chromium-driver` and `fonts-noto-cjk`
 //! (`scripts/system-packages test`).
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fedrec_tests::process::{
-    Daemon, fedrec, init_node, json, ok, p2p_address, publish_batch_6, records, roster_add,
+    Daemon, fedrec, init_node, json, ok, p2p_address, publish_batch_6_due, records, roster_add,
     wait_until, wait_writable, workspace,
 };
 use fedrec_tests::webdriver::Browser;
@@ -87,7 +88,9 @@ fn federation(dir: &Path) -> (Daemon, Daemon, PathBuf, PathBuf) {
         "上海市人力资源和社会保障局",
         "hq",
     );
-    publish_batch_6(&ministry);
+    // A rehearsal of the sixth batch whose deadline is ahead, so that the submission is
+    // accepted and the ministry can review and recognise it.
+    publish_batch_6_due(&ministry, "2099-03-15T23:59:59+08:00");
     let shanghai_daemon = Daemon::start_online(&shanghai);
     wait_writable(&shanghai);
     wait_until("Shanghai to hold batch 6", Duration::from_secs(60), || {
@@ -151,6 +154,29 @@ fn a_clerk_fills_an_application_from_blank_submits_it_and_sees_the_verdict_in_a_
     assert_eq!(records(&shanghai).len(), 1);
     assert_eq!(browser.text_of("#status"), "草稿");
 
+    // She attaches the recommendation letter, a PDF, through the file input.
+    let pdf = dir.path().join("推荐函.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n",
+    )
+    .unwrap();
+    browser.select("#attachment-kind", "recommendation_letter");
+    browser.type_text(&browser.find("#attachment-file"), pdf.to_str().unwrap());
+    browser.click(&browser.find("#attach-submit"));
+    browser.wait_for_text("#message", "the attachment to be confirmed", |t| {
+        t.contains("附件已上传")
+    });
+    let listed = browser.text_of("#attachments");
+    let id = records(&shanghai)[0].0.clone();
+    let stored = &fedrec_tests::process::application(&shanghai, &id)["attachments"][0];
+    assert_eq!(stored["size"], std::fs::metadata(&pdf).unwrap().len());
+    let hash = stored["blake3"].as_str().unwrap().to_string();
+    assert!(
+        listed.contains("推荐函.pdf") && listed.contains("推荐函") && listed.contains(&hash),
+        "{listed}"
+    );
+
     browser.click(&browser.find("#submit"));
     browser.wait_for_text(
         "#consequence",
@@ -162,29 +188,80 @@ fn a_clerk_fills_an_application_from_blank_submits_it_and_sees_the_verdict_in_a_
     browser.wait_for_text("#status", "the record to be submitted", |t| t == "已提交");
     assert_eq!(records(&shanghai)[0].1, "submitted");
 
-    // The ministry receipts the submission and decides: the sixth batch's real deadline has
-    // passed, so the verdict is "late", and the home page shows it with its reason.
+    // The ministry receipts the submission before the deadline and accepts it, and the home
+    // page shows the verdict.
     wait_until(
         "the ministry's verdict to reach the home page",
         Duration::from_secs(60),
         || {
             browser.goto(&format!("{base}/ui/"));
-            browser.text_of("#records .verdict") == "逾期"
+            browser.text_of("#records .verdict") == "受理"
         },
     );
     assert_eq!(browser.text_of("#records .status"), "已提交");
     browser.screenshot(&screens.join("home.png"));
 
     // The history names her for every change.
-    let id = &records(&shanghai)[0].0;
     browser.goto(&format!("{base}/ui/records/{id}/history"));
     let history = browser.wait_for_text("#history", "the history", |t| t.contains("张三"));
     assert!(history.contains("单位全称"), "{history}");
 
-    // The ministry's administrator sees the nationwide table with the verdict.
-    browser.goto(&login_link(&ministry, "李四", "administrator"));
+    // A ministry reviewer opens the record from the nationwide table and records a review;
+    // the page offers her no recognition.
+    browser.goto(&login_link(&ministry, "王专家", "reviewer"));
     browser.wait_for_text("#decisions", "the ministry's table", |t| {
-        t.contains("上海集成电路产业技术继续教育学院") && t.contains("逾期")
+        t.contains("上海集成电路产业技术继续教育学院") && t.contains("受理")
     });
     browser.screenshot(&screens.join("ministry-decisions.png"));
+    browser.click(&browser.find("#decisions a[href^=\"/ui/decisions/\"]"));
+    browser.type_text(&browser.find("#expert"), "王专家");
+    browser.type_text(&browser.find("#score"), "91");
+    browser.type_text(
+        &browser.find("#opinion"),
+        "实训条件完备，培训规模大，同意认定。",
+    );
+    assert!(browser.find_optional("#recognise").is_none());
+    browser.click(&browser.find("#submit-review"));
+    browser.wait_for_text("#done", "the review to be recorded", |t| {
+        t.contains("评审已记录")
+    });
+    let decision_page = browser.current_url();
+
+    // The administrator recognises it with a subsidy, then publishes the list after its
+    // confirmation.
+    browser.goto(&login_link(&ministry, "李四", "administrator"));
+    browser.find("#decisions");
+    browser.goto(&decision_page.replace("?done=review", ""));
+    browser.wait_for_text("#review-state", "the review on the page", |t| {
+        t.contains("91")
+    });
+    browser.type_text(&browser.find("#subsidy"), "3000000");
+    browser.screenshot(&screens.join("ministry-decision.png"));
+    browser.click(&browser.find("#recognise"));
+    browser.wait_for_text("#done", "the recognition to be recorded", |t| {
+        t.contains("已认定")
+    });
+    browser.click(&browser.find("a[href=\"/ui/published\"]"));
+    browser.click(&browser.find("#publish"));
+    browser.wait_for_text("#items", "the bases to be published", |t| {
+        t.contains("上海集成电路产业技术继续教育学院")
+    });
+    browser.click(&browser.find("#confirm"));
+    browser.wait_for_text("#message", "the publication to be confirmed", |t| {
+        t.contains("已公布 1 个基地")
+    });
+
+    // The published list reaches the bureau, whose page shows it.
+    wait_until(
+        "the published list to reach Shanghai",
+        Duration::from_secs(60),
+        || {
+            browser.goto(&format!("{base}/ui/published?batch=6"));
+            browser
+                .text_of("#published")
+                .contains("上海集成电路产业技术继续教育学院")
+        },
+    );
+    assert!(browser.text_of("#published").contains("3000000"));
+    browser.screenshot(&screens.join("published.png"));
 }

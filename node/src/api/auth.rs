@@ -18,7 +18,9 @@
 //! 4. a request with a body must declare the route's media type (`application/json`, or
 //!    `application/octet-stream` for attachments and bundles, `application/toml` for batch
 //!    files), else 415: the types a web page can send without a CORS preflight are never
-//!    accepted.
+//!    accepted. The web interface's `/ui/` routes take form posts instead, and
+//!    `multipart/form-data` on its attachment upload only ([`is_ui_upload`]), always behind
+//!    the same-origin proof.
 //!
 //! Credentials are an enum so that the web interface can add a session cookie, issued after a
 //! login through this same token, without a second check beside this one.
@@ -297,10 +299,16 @@ impl Gate {
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.split(';').next())
                     .map(|v| v.trim().to_ascii_lowercase());
-                if given.as_deref() != Some(FORM_MEDIA_TYPE) {
+                // A file upload is the one multipart post; every other is a plain form.
+                let expected = if is_ui_upload(path) {
+                    MULTIPART_MEDIA_TYPE
+                } else {
+                    FORM_MEDIA_TYPE
+                };
+                if given.as_deref() != Some(expected) {
                     return Err((
                         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        media_type_refusal(path, FORM_MEDIA_TYPE, given.as_deref()),
+                        media_type_refusal(path, expected, given.as_deref()),
                     ));
                 }
             }
@@ -335,6 +343,17 @@ fn media_type_refusal(path: &str, expected: &str, given: Option<&str>) -> String
 
 /// The media type of the web interface's form posts.
 const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
+/// The media type of the web interface's one file upload.
+const MULTIPART_MEDIA_TYPE: &str = "multipart/form-data";
+
+/// Whether a path is the web interface's attachment upload, `/ui/records/ID/attachments`, the
+/// only route that takes `multipart/form-data` (its handler enforces the node's attachment
+/// size limit while it reads the body).
+pub fn is_ui_upload(path: &str) -> bool {
+    path.strip_prefix("/ui/records/")
+        .and_then(|rest| rest.strip_suffix("/attachments"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
 
 /// Whether a request carries a body (or says it does).
 fn has_body(method: &axum::http::Method, headers: &HeaderMap) -> bool {
@@ -586,6 +605,45 @@ mod tests {
             (header::CONTENT_TYPE, "application/json"),
         ];
         assert_eq!(check(Method::POST, "/ui/records", &json).0, 415);
+        // Multipart is taken on the attachment upload only, with the same-origin proof.
+        let multipart = |path: &str, site: &str| {
+            let pairs = [
+                host.clone(),
+                session.clone(),
+                (HeaderName::from_static("sec-fetch-site"), site),
+                (header::CONTENT_TYPE, "multipart/form-data; boundary=x"),
+            ];
+            check(Method::POST, path, &pairs).0
+        };
+        assert_eq!(
+            multipart("/ui/records/0123456789abcdef/attachments", "same-origin"),
+            200
+        );
+        assert_eq!(
+            multipart("/ui/records/0123456789abcdef/attachments", "cross-site"),
+            403
+        );
+        assert_eq!(
+            multipart("/ui/records/0123456789abcdef", "same-origin"),
+            415
+        );
+        assert_eq!(multipart("/ui/records", "same-origin"), 415);
+        assert_eq!(multipart("/ui/records/a/b/attachments", "same-origin"), 415);
+        let form_upload = [
+            host.clone(),
+            session.clone(),
+            (HeaderName::from_static("sec-fetch-site"), "same-origin"),
+            form.clone(),
+        ];
+        assert_eq!(
+            check(
+                Method::POST,
+                "/ui/records/0123456789abcdef/attachments",
+                &form_upload
+            )
+            .0,
+            415
+        );
     }
 
     #[test]

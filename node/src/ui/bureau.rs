@@ -1,7 +1,7 @@
 //! A bureau's pages: home (the open batch, its deadline, the quota and who holds it, every
 //! record with its status and the ministry's verdict, the sync state), the application editor
 //! with per-box validation, submit and withdraw behind a confirmation that says what happens
-//! under the rules, and the history of who changed which box and when.
+//! under the rules (the history of who changed which box is in [`super::history`]).
 //!
 //! Roles are enforced here, on the server: an editor drafts and edits, only an approver
 //! submits and withdraws; ministry roles do neither.
@@ -30,7 +30,7 @@ use crate::node::{EditRequest, Node, NodeError, RecordFilter};
 type FormPairs = axum::Form<Vec<(String, String)>>;
 
 /// Runs `operation` on the node on behalf of the signed-in person; a failure becomes a page.
-async fn as_person<T: Send + 'static>(
+pub(super) async fn as_person<T: Send + 'static>(
     api: &Arc<Api>,
     lang: Lang,
     session: &Session,
@@ -288,6 +288,9 @@ pub struct Editor {
     pub may_withdraw: bool,
     pub editor_only: bool,
     pub attachments: Vec<AttachmentRow>,
+    pub attachment_problems: Vec<String>,
+    /// The attachment kinds, for the upload's choice list.
+    pub attachment_kinds: Vec<boxes::Choice>,
 }
 
 pub struct AttachmentRow {
@@ -295,6 +298,8 @@ pub struct AttachmentRow {
     pub file: String,
     pub size: String,
     pub hash: String,
+    /// The download's address, with the file's name for the browser to save it under.
+    pub link: String,
 }
 
 #[derive(Deserialize)]
@@ -309,6 +314,8 @@ struct EditorState {
     batch: Option<Batch>,
     problems: Vec<FieldError>,
     message: String,
+    /// Problems of the last upload, shown at the attachments' box.
+    attachment_problems: Vec<String>,
 }
 
 fn editor_page(chrome: Chrome, session: &Session, state: EditorState) -> Editor {
@@ -349,8 +356,17 @@ fn editor_page(chrome: Chrome, session: &Session, state: EditorState) -> Editor 
         .map(|a| AttachmentRow {
             kind: i18n::t(lang, &format!("attachment-{}", a.kind), &[]),
             file: a.file.clone(),
-            size: a.size.map(|s| s.to_string()).unwrap_or_default(),
+            size: a
+                .size
+                .map(|s| chrome.say("ui-bytes", &[("bytes", &s.to_string())]))
+                .unwrap_or_default(),
             hash: a.blake3.clone().unwrap_or_default(),
+            link: a.blake3.as_ref().map_or_else(String::new, |hash| {
+                format!(
+                    "/ui/attachments/{hash}?name={}",
+                    super::multipart::percent_encode(&a.file)
+                )
+            }),
         })
         .collect();
     Editor {
@@ -373,6 +389,15 @@ fn editor_page(chrome: Chrome, session: &Session, state: EditorState) -> Editor 
         may_withdraw: session.role.may_act() && frozen,
         editor_only: session.role == fedrec_common::operator::Role::Editor,
         attachments,
+        attachment_problems: state.attachment_problems,
+        attachment_kinds: fedrec_common::form::AttachmentKind::ALL
+            .iter()
+            .map(|kind| boxes::Choice {
+                value: kind.key().to_string(),
+                label: i18n::t(lang, &format!("attachment-{}", kind.key()), &[]),
+                selected: false,
+            })
+            .collect(),
         chrome,
     }
 }
@@ -411,6 +436,7 @@ pub async fn new_form(
                 batch,
                 problems: Vec::new(),
                 message: String::new(),
+                attachment_problems: Vec::new(),
             },
         ))
     })
@@ -432,32 +458,47 @@ pub async fn editor(
     };
     let who = session.clone();
     let page = as_person(&api, lang, &session, move |node| {
-        let view = node.record(&id)?;
-        let batch = node.batches()?.remove(&view.summary.batch.0);
         let message = match (query.saved.is_some(), query.done.as_deref()) {
             (true, _) => i18n::t(lang, "ui-saved", &[]),
             (_, Some("submit")) => i18n::t(lang, "ui-done-submit", &[]),
             (_, Some("withdraw")) => i18n::t(lang, "ui-done-withdraw", &[]),
+            (_, Some("attach")) => i18n::t(lang, "ui-done-attach", &[]),
             _ => String::new(),
         };
-        let problems = batch
-            .as_ref()
-            .map(|b| view.application.validate(b))
-            .unwrap_or_default();
-        Ok(editor_page(
-            chrome(node, lang, &who),
-            &who,
-            EditorState {
-                record: Some((view.summary.id.to_string(), view.summary.status)),
-                application: view.application,
-                batch,
-                problems,
-                message,
-            },
-        ))
+        record_editor(node, lang, &who, &id, message, Vec::new())
     })
     .await;
     page_or_refusal(page)
+}
+
+/// The editor of record `id` with `message` on top and `attachment_problems` at the
+/// attachments' box.
+pub(super) fn record_editor(
+    node: &mut Node,
+    lang: Lang,
+    who: &Session,
+    id: &str,
+    message: String,
+    attachment_problems: Vec<String>,
+) -> Result<Editor, NodeError> {
+    let view = node.record(id)?;
+    let batch = node.batches()?.remove(&view.summary.batch.0);
+    let problems = batch
+        .as_ref()
+        .map(|b| view.application.validate(b))
+        .unwrap_or_default();
+    Ok(editor_page(
+        chrome(node, lang, who),
+        who,
+        EditorState {
+            record: Some((view.summary.id.to_string(), view.summary.status)),
+            application: view.application,
+            batch,
+            problems,
+            message,
+            attachment_problems,
+        },
+    ))
 }
 
 /// Creates a record from the posted form; on problems, the form again with each at its box.
@@ -548,6 +589,7 @@ async fn save_form(
                 batch,
                 problems,
                 message: i18n::t(lang, "ui-not-saved", &[]),
+                attachment_problems: Vec::new(),
             },
         ))))
     })
@@ -720,71 +762,6 @@ pub async fn act(
     }
 }
 
-#[derive(Template)]
-#[template(path = "history.html")]
-pub struct History {
-    pub chrome: Chrome,
-    pub heading: String,
-    pub record: String,
-    pub lines: Vec<HistoryRow>,
-}
-
-pub struct HistoryRow {
-    pub when: String,
-    pub who: String,
-    pub node: String,
-    pub boxes: String,
-}
-
-/// Who changed which box and when, change by change.
-pub async fn history(
-    State(api): State<Arc<Api>>,
-    Extension(lang): Extension<Lang>,
-    credential: Option<Extension<Credential>>,
-    Path(id): Path<String>,
-) -> Response {
-    let session = match person(credential.as_deref()) {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let who = session.clone();
-    let page = as_person(&api, lang, &session, move |node| {
-        let view = node.record(&id)?;
-        let lines = node
-            .history(&id)?
-            .into_iter()
-            .map(|line| HistoryRow {
-                when: i18n::time(lang, line.item.time),
-                who: line
-                    .item
-                    .operator
-                    .clone()
-                    .unwrap_or_else(|| i18n::t(lang, "ui-nobody", &[])),
-                node: line.author,
-                boxes: i18n::list(
-                    lang,
-                    line.item.fields.iter().map(|field| match field.as_str() {
-                        "status" => i18n::t(lang, "ui-col-status", &[]),
-                        _ => i18n::field_label(lang, field),
-                    }),
-                ),
-            })
-            .collect();
-        let chrome = chrome(node, lang, &who);
-        Ok(History {
-            heading: chrome.say(
-                "ui-history-title",
-                &[("institution", &view.summary.institution)],
-            ),
-            chrome,
-            record: view.summary.id.to_string(),
-            lines,
-        })
-    })
-    .await;
-    page_or_refusal(page)
-}
-
 /// The printable page (the same as `fedrec record print`): as submitted, for a submitted record.
 pub async fn print(
     State(api): State<Arc<Api>>,
@@ -819,22 +796,57 @@ pub async fn print(
     }
 }
 
-/// An attachment's bytes, by BLAKE3 hash, as a download.
+/// The name an attachment download is saved under: `name` from the query if it is a plain
+/// file name, else the hash.
+#[derive(Deserialize)]
+pub struct AttachmentQuery {
+    name: Option<String>,
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
+}
+
+/// An attachment's bytes, by BLAKE3 hash, as a download under its file name.
 pub async fn attachment(
     State(api): State<Arc<Api>>,
     Extension(lang): Extension<Lang>,
     credential: Option<Extension<Credential>>,
     Path(hash): Path<String>,
+    Query(query): Query<AttachmentQuery>,
 ) -> Response {
     let session = match person(credential.as_deref()) {
         Ok(session) => session,
         Err(response) => return response,
     };
+    let name = query
+        .name
+        .filter(|n| !n.is_empty() && n.chars().count() <= 255)
+        .filter(|n| !n.contains(['/', '\\']) && !n.chars().any(char::is_control))
+        .unwrap_or_else(|| hash.clone());
+    // The plain `filename` is an ASCII stand-in; browsers take the UTF-8 `filename*`.
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '%' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        super::multipart::percent_encode(&name)
+    );
+    let media_type = if name.to_ascii_lowercase().ends_with(".pdf") {
+        "application/pdf"
+    } else {
+        "application/octet-stream"
+    };
     match as_person(&api, lang, &session, move |node| node.attachment(&hash)).await {
         Ok(bytes) => (
             [
-                (axum::http::header::CONTENT_TYPE, "application/octet-stream"),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment"),
+                (axum::http::header::CONTENT_TYPE, media_type.to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, disposition),
             ],
             bytes,
         )

@@ -2,6 +2,8 @@
 //! by verdict and searched by institution or credit code, with counts per verdict. On a bureau
 //! node the same page shows the bureau's own rows, read-only.
 //!
+//! The same rows, under the same filter, download as CSV or an Excel workbook.
+//!
 //! On the ministry each submitted row opens its record's decision page: reviewers record an
 //! expert's score and opinion, administrators recognise the base with a subsidy or decline it
 //! with a reason, each through the same node operations as the API.
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use fedrec_common::i18n::{self, Lang};
 use serde::Deserialize;
@@ -21,6 +23,7 @@ use super::bureau::{chrome, node_refusal, not_allowed};
 use super::{Chrome, person, refusal, render};
 use crate::api::auth::Credential;
 use crate::api::{Api, on_node};
+use crate::ministry::DecisionRow;
 use crate::node::NodeError;
 
 pub struct Row {
@@ -50,6 +53,8 @@ pub struct Decisions {
     pub rows: Vec<Row>,
     pub counts: Vec<Count>,
     pub search: String,
+    /// The filter as a query string, for the downloads of the same rows.
+    pub query: String,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +64,48 @@ pub struct Filter {
     /// The language switch's own parameter, read by the layer.
     #[serde(rename = "lang")]
     _lang: Option<String>,
+}
+
+impl Filter {
+    fn search(&self) -> String {
+        self.q.as_deref().unwrap_or_default().trim().to_string()
+    }
+
+    fn wanted(&self) -> Option<String> {
+        self.verdict.clone().filter(|v| !v.is_empty())
+    }
+
+    /// The rows the filter keeps: one verdict, and an institution or credit code searched for.
+    pub(super) fn select(&self, rows: Vec<DecisionRow>) -> Vec<DecisionRow> {
+        let (search, wanted) = (self.search(), self.wanted());
+        rows.into_iter()
+            .filter(|row| wanted.as_ref().is_none_or(|v| &row.verdict == v))
+            .filter(|row| {
+                search.is_empty()
+                    || row.institution.contains(&search)
+                    || row.credit_code.eq_ignore_ascii_case(&search)
+            })
+            .collect()
+    }
+
+    /// The filter as a query string (percent-encoded).
+    fn query(&self) -> String {
+        let encode = |text: &str| -> String {
+            text.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        char::from(b).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        };
+        format!(
+            "verdict={}&q={}",
+            encode(&self.wanted().unwrap_or_default()),
+            encode(&self.search())
+        )
+    }
 }
 
 pub async fn decisions(
@@ -71,6 +118,7 @@ pub async fn decisions(
         Ok(session) => session,
         Err(response) => return response,
     };
+    let query = filter.query();
     let page = on_node(&api, move |node| {
         let chrome = chrome(node, lang, &session);
         let batch = node.batches()?.into_keys().next_back();
@@ -83,16 +131,11 @@ pub async fn decisions(
                 .or_insert_with(|| (row.verdict_text.clone(), 0));
             entry.1 += 1;
         }
-        let search = filter.q.unwrap_or_default().trim().to_string();
-        let wanted = filter.verdict.filter(|v| !v.is_empty());
-        let rows = rows
+        let search = filter.search();
+        let wanted = filter.wanted();
+        let rows = filter
+            .select(rows)
             .into_iter()
-            .filter(|row| wanted.as_ref().is_none_or(|v| &row.verdict == v))
-            .filter(|row| {
-                search.is_empty()
-                    || row.institution.contains(&search)
-                    || row.credit_code.eq_ignore_ascii_case(&search)
-            })
             .map(|row| Row {
                 link: match (&row.record, node.is_ministry()) {
                     (Some(record), true) => format!("/ui/decisions/{record}"),
@@ -122,6 +165,7 @@ pub async fn decisions(
             rows,
             counts,
             search,
+            query,
         })
     })
     .await;
@@ -139,6 +183,74 @@ pub async fn decisions(
             ),
         ),
         Err(_) => axum::response::IntoResponse::into_response(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// The decisions table's rows under `filter` as CSV (`csv`) or an Excel workbook (`xlsx`),
+/// worded in the reader's language, as a download named after the batch.
+pub async fn download(
+    State(api): State<Arc<Api>>,
+    Extension(lang): Extension<Lang>,
+    credential: Option<Extension<Credential>>,
+    Path(file): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let session = match person(credential.as_deref()) {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (format, media_type) = match file.as_str() {
+        "decisions.csv" => ("csv", "text/csv; charset=utf-8"),
+        "decisions.xlsx" => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => return refusal(StatusCode::NOT_FOUND, i18n::t(lang, "ui-not-found", &[])),
+    };
+    let rows = super::bureau::as_person(&api, lang, &session, move |node| {
+        let batch = node.batches()?.into_keys().next_back();
+        let mut rows = node.decisions(batch)?;
+        for row in &mut rows {
+            row.localise(lang);
+        }
+        Ok((batch, filter.select(rows)))
+    })
+    .await;
+    let (batch, rows) = match rows {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let name = match batch {
+        Some(batch) => format!("fedrec-decisions-batch-{batch}.{format}"),
+        None => format!("fedrec-decisions.{format}"),
+    };
+    // The workbook's writer saves to a path: a temporary file, off the async threads.
+    let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+        if format == "csv" {
+            return Ok(crate::export::csv(&rows, lang));
+        }
+        let file = tempfile::Builder::new().suffix(".xlsx").tempfile()?;
+        crate::export::xlsx(&rows, lang, file.path())?;
+        Ok(std::fs::read(file.path())?)
+    })
+    .await;
+    match bytes {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, media_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "the decisions table could not be written");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

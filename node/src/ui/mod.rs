@@ -10,10 +10,14 @@
 //! (`common/locales/*/ui.ftl`). Every form is a plain POST; htmx (vendored, see `assets/`)
 //! only adds per-box validation as the clerk types.
 //!
-//! - [`bureau`]: home, application editor, submit and withdraw, history;
+//! - [`bureau`]: home, application editor, submit and withdraw;
+//! - [`history`]: a record's history as per-box differences;
 //! - [`boxes`]: the form's boxes as the editor shows them, and a posted form back to an
 //!   application;
-//! - [`ministry`]: the nationwide decisions table.
+//! - [`upload`] and [`multipart`]: the editor's attachment upload;
+//! - [`ministry`]: the nationwide decisions table and each record's decision page;
+//! - [`admin`]: the ministry administrator's roster, batches and publication, and the
+//!   published list; [`batches`]: batch publication.
 //!
 //! The interface is reachable on loopback only: the API refuses to bind elsewhere
 //! (`fedrec-config`), and there is no TLS yet.
@@ -38,9 +42,14 @@ use crate::api::Api;
 use crate::api::auth::Credential;
 use crate::api::session::Session;
 
+pub mod admin;
+pub mod batches;
 pub mod boxes;
 pub mod bureau;
+pub mod history;
 pub mod ministry;
+pub mod multipart;
+pub mod upload;
 
 /// The vendored htmx (2.0.11, BSD Zero-Clause licence: `assets/htmx-LICENSE.txt`).
 const HTMX: &[u8] = include_bytes!("../../assets/htmx-2.0.11.min.js");
@@ -74,12 +83,25 @@ pub fn router() -> Router<Arc<Api>> {
             "/ui/records/{id}/{act}",
             get(bureau::confirm).post(bureau::act),
         )
-        .route("/ui/records/{id}/history", get(bureau::history))
+        .route("/ui/records/{id}/attachments", post(upload::upload))
+        .route("/ui/records/{id}/history", get(history::history))
         .route("/ui/records/{id}/print", get(bureau::print))
         .route("/ui/attachments/{hash}", get(bureau::attachment))
         .route("/ui/decisions", get(ministry::decisions))
+        .route("/ui/downloads/{file}", get(ministry::download))
         .route("/ui/decisions/{id}", get(ministry::outcome))
         .route("/ui/decisions/{id}/{act}", post(ministry::decide))
+        .route("/ui/published", get(admin::published))
+        .route(
+            "/ui/publish",
+            get(admin::publish_confirm).post(admin::publish),
+        )
+        .route("/ui/roster", get(admin::roster))
+        .route("/ui/roster/{act}", post(admin::roster_change))
+        .route(
+            "/ui/batches",
+            get(batches::batches).post(batches::publish_batch),
+        )
         .layer(middleware::from_fn(headers))
 }
 
@@ -172,6 +194,8 @@ pub struct Chrome {
     pub node_name: String,
     pub writable: bool,
     pub ministry: bool,
+    /// Whether the person administers the ministry's node (roster, batches, publication).
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -187,6 +211,7 @@ impl Chrome {
             node_name,
             writable,
             ministry: session.role.is_ministry(),
+            admin: session.role.may_decide(),
         }
     }
 
