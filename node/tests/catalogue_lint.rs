@@ -200,6 +200,10 @@ fn refusal_findings(source: &str) -> Vec<(usize, String)> {
 /// Error types that people may read but that are not worded by `Worded`, with the reason.
 const UNWORDED: &[(&str, &str)] = &[
     (
+        "MultipartError",
+        "never shown: an unreadable upload is answered with ui-upload-broken from the catalogue",
+    ),
+    (
         "FieldError",
         "a validation problem: worded by i18n::field_error from its code",
     ),
