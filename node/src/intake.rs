@@ -136,6 +136,9 @@ fn apply_failed(error: impl std::fmt::Display) -> Refusal {
     }
 }
 
+/// The `meta` key of the last arrival number given to a `to_receipt/` marker.
+const MARKER_SEQ: &str = "to_receipt_seq";
+
 impl Node {
     /// Takes in entries from elsewhere: every check, then one synced write for what passed.
     pub fn ingest(&mut self, from: &NodeId, entries: Vec<Vec<u8>>) -> IngestReport {
@@ -269,6 +272,14 @@ impl Node {
                     continue;
                 }
             };
+            // A receipt goes into its recommender's decisions document, on that recommender's
+            // topic. While the topic is closed (restore protection) every marker of it waits,
+            // in order: judging a later one (a withdrawal) before the receipt of an earlier
+            // one (its submission) would throw it away as out of turn.
+            let topic = Topic::Recommender(merged.summary.recommender.clone());
+            if !self.topic_writable(&topic) {
+                continue;
+            }
             match self.receipt(&merged, &key) {
                 Ok(true) => {
                     decide.insert(merged.summary.batch.0);
@@ -609,20 +620,18 @@ impl Node {
         for item in &overlay.quarantined {
             batch.quarantine(item);
         }
-        if self.is_ministry() {
-            // Arrival order: the commit time, then the position in the message; the entry's id
-            // keeps keys of messages committed in the same millisecond apart.
-            for (index, merged) in overlay.merged.iter_mut().enumerate() {
+        if self.is_ministry() && !overlay.merged.is_empty() {
+            // Arrival order is a counter kept with the markers, never the clock: a clock set
+            // back, or two messages committed in the same millisecond, would otherwise put a
+            // withdrawal's marker before its submission's. (`n` sorts after digits, so markers a
+            // previous release keyed by time are finished first.)
+            let mut arrival = self.store().meta::<u64>(MARKER_SEQ)?.unwrap_or(0);
+            for merged in overlay.merged.iter_mut() {
+                arrival += 1;
                 merged.received_at = Some(at);
-                batch.meta(
-                    &format!(
-                        "to_receipt/{:016}-{index:04}-{}",
-                        at.millis(),
-                        merged.entry.id()
-                    ),
-                    merged,
-                );
+                batch.meta(&format!("to_receipt/n{arrival:016}"), merged);
             }
+            batch.meta(MARKER_SEQ, &arrival);
         }
         batch.commit()?;
         if let Some(tally) = &mut self.parked_tally {
@@ -930,6 +939,120 @@ mod tests {
         assert_eq!(parked(&ministry), 0);
         let tally = ministry.parked_tally.as_ref().expect("loaded by intake");
         assert_eq!(tally.get(&actor), 0);
+    }
+
+    /// Found by the simulator (seed 1704): markers were ordered by the ministry's clock, so a
+    /// clock set back between a submission and its withdrawal (or two messages committed in the
+    /// same millisecond) put the withdrawal first, and it was thrown away as out of turn.
+    #[test]
+    fn receipts_follow_arrival_order_when_the_clock_goes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ministry, mut office) = ministry_and_office(dir.path());
+        let (clock, hand) = crate::clock::Clock::manual(crate::node::now().millis());
+        ministry.set_clock(clock);
+        ministry.receipts_after_intake = false;
+        let application = fedrec_common::form::Application::from_toml_str(
+            fedrec_config::EXAMPLE_APPLICATION_TOML,
+        )
+        .unwrap();
+        let record = office.create_record(application).unwrap().id.to_string();
+        let everything = |office: &Node| -> Vec<Vec<u8>> {
+            office
+                .store()
+                .heads()
+                .unwrap()
+                .into_iter()
+                .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
+                .map(|entry| entry.encode())
+                .collect()
+        };
+        office.submit(&record).unwrap();
+        assert_eq!(
+            ministry.ingest(&office.id(), everything(&office)).accepted,
+            2
+        );
+        hand.fetch_sub(3_600_000, std::sync::atomic::Ordering::Relaxed);
+        office.withdraw(&record).unwrap();
+        assert_eq!(
+            ministry.ingest(&office.id(), everything(&office)).accepted,
+            1
+        );
+
+        ministry.resume_receipts();
+        let rows = ministry.decisions(Some(6)).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.record.as_deref() == Some(record.as_str()))
+            .unwrap();
+        assert_eq!(row.verdict, "withdrawn");
+        assert_eq!(
+            ministry.store().meta::<u64>("receipt_seq").unwrap(),
+            Some(2)
+        );
+    }
+
+    /// Found by the simulator (seed 1352): a ministry whose recommender's topic is still closed
+    /// after a restart (restore protection) holds back the submission's receipt, and must not
+    /// throw away the withdrawal's marker that follows it as out of turn.
+    #[test]
+    fn a_withdrawal_merged_while_the_submission_waits_for_its_topic_is_receipted_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut ministry, mut office) = ministry_and_office(dir.path());
+        let application = fedrec_common::form::Application::from_toml_str(
+            fedrec_config::EXAMPLE_APPLICATION_TOML,
+        )
+        .unwrap();
+        let record = office.create_record(application).unwrap().id.to_string();
+        let everything = |office: &Node| -> Vec<Vec<u8>> {
+            office
+                .store()
+                .heads()
+                .unwrap()
+                .into_iter()
+                .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
+                .map(|entry| entry.encode())
+                .collect()
+        };
+        office.submit(&record).unwrap();
+        // Restarted: every topic closed until a peer confirms it.
+        ministry.set_writable(false);
+        assert_eq!(
+            ministry.ingest(&office.id(), everything(&office)).accepted,
+            2
+        );
+        office.withdraw(&record).unwrap();
+        assert_eq!(
+            ministry.ingest(&office.id(), everything(&office)).accepted,
+            1
+        );
+        assert_eq!(ministry.store().meta_keys("to_receipt/").unwrap().len(), 2);
+
+        // The topic opens: both receipts, in order, and the record is withdrawn.
+        ministry.set_writable(true);
+        ministry.resume_receipts();
+        let receipts: Vec<fedrec_common::rules::Receipt> = ministry
+            .store()
+            .meta_keys("receipt/")
+            .unwrap()
+            .iter()
+            .map(|key| ministry.store().meta(key).unwrap().unwrap())
+            .collect();
+        assert!(
+            matches!(
+                receipts.iter().map(|r| &r.event).collect::<Vec<_>>()[..],
+                [
+                    fedrec_common::rules::ReceiptEvent::Submitted(_),
+                    fedrec_common::rules::ReceiptEvent::Withdrawn { .. }
+                ]
+            ),
+            "{receipts:?}"
+        );
+        let rows = ministry.decisions(Some(6)).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r.record.as_deref() == Some(record.as_str()))
+            .unwrap();
+        assert_eq!(row.verdict, "withdrawn");
     }
 
     #[test]

@@ -892,7 +892,7 @@ impl Node {
     }
 
     /// Whether this node may sign an entry on `topic` now.
-    pub(crate) fn topic_writable(&self, topic: &Topic) -> bool {
+    pub fn topic_writable(&self, topic: &Topic) -> bool {
         self.writable || *topic == Topic::Ministry || self.confirmed.contains(topic)
     }
 
