@@ -450,6 +450,23 @@ impl<'a> Sim<'a> {
     }
 
     fn carry_out(&mut self, event: Event) -> Result<(), Broken> {
+        if std::env::var_os("FEDREC_SIM_TRACE").is_some() {
+            let open: Vec<String> = if self.nodes[MINISTRY].up {
+                self.roster
+                    .recommenders
+                    .iter()
+                    .filter(|r| {
+                        self.nodes[MINISTRY]
+                            .node_ref()
+                            .topic_writable(&fedrec_common::ids::Topic::Recommender(r.id.clone()))
+                    })
+                    .map(|r| r.id.to_string())
+                    .collect()
+            } else {
+                vec!["down".into()]
+            };
+            eprintln!("step {} {event:?} ministry open {open:?}", self.step);
+        }
         match event {
             Event::Request => self.request(),
             Event::Commit => {

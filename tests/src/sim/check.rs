@@ -86,7 +86,9 @@ pub struct Checker {
     acked: Vec<Acked>,
     /// The ministry's verdicts and highest receipt position when last seen.
     last_verdicts: BTreeMap<RecordId, RecordVerdict>,
-    last_receipt_seq: u64,
+    /// Per recommender, the highest receipt position when its verdicts were last looked at
+    /// (with its topic open on the ministry).
+    receipts_seen: BTreeMap<RecommenderId, u64>,
     /// Entries each node held when its verdicts were last checked: stores only grow, so an
     /// unchanged count means unchanged verdicts and the check can be skipped.
     verdicts_checked_at: BTreeMap<usize, usize>,
@@ -350,34 +352,51 @@ impl Checker {
         let verdicts = ministry::all_verdicts(node, roster);
         self.quota(&verdicts, batch, &node.name)?;
         self.one_recommender_per_institution(&verdicts)?;
+        // The ministry writes a recommender's verdicts into that recommender's own topic, which
+        // restore protection keeps closed after a restart until the recommender's node confirms
+        // it: until then its verdicts may lag the receipts, and are judged once it opens.
+        let open: BTreeSet<&RecommenderId> = roster
+            .recommenders
+            .iter()
+            .map(|r| &r.id)
+            .filter(|id| {
+                node.node_ref()
+                    .topic_writable(&Topic::Recommender((*id).clone()))
+            })
+            .collect();
         let expected: BTreeMap<RecordId, RecordVerdict> = rules::evaluate(batch, roster, &receipts)
             .into_iter()
+            .filter(|((recommender, _), _)| open.contains(recommender))
             .map(|((_, record), verdict)| (record, verdict))
             .collect();
-        if expected != verdicts {
+        let published: BTreeMap<RecordId, RecordVerdict> = verdicts
+            .iter()
+            .filter(|(_, v)| open.contains(&v.recommender))
+            .map(|(record, v)| (*record, v.clone()))
+            .collect();
+        if expected != published {
             let differing: Vec<String> = expected
                 .keys()
-                .chain(verdicts.keys())
+                .chain(published.keys())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
-                .filter(|r| expected.get(r) != verdicts.get(r))
+                .filter(|r| expected.get(r) != published.get(r))
                 .map(|r| {
                     format!(
                         "{r}: rules say {:?}, published {:?}",
                         expected.get(r).map(|v| v.verdict.key()),
-                        verdicts.get(r).map(|v| v.verdict.key())
+                        published.get(r).map(|v| v.verdict.key())
                     )
                 })
                 .collect();
             return broken(invariant::VERDICTS_FOLLOW_RECEIPTS, differing.join("; "));
         }
         self.checks += 1;
-        let new: Vec<&Receipt> = receipts
-            .iter()
-            .filter(|r| r.seq > self.last_receipt_seq)
-            .collect();
         for (record, before) in &self.last_verdicts {
-            let Some(after) = verdicts.get(record) else {
+            if !open.contains(&before.recommender) {
+                continue;
+            }
+            let Some(after) = published.get(record) else {
                 return broken(
                     invariant::VERDICTS_FOLLOW_RECEIPTS,
                     format!("the verdict on {record} disappeared"),
@@ -386,11 +405,23 @@ impl Checker {
             if after.verdict == before.verdict {
                 continue;
             }
+            // The receipts since this recommender's verdicts were last looked at.
+            let seen = self
+                .receipts_seen
+                .get(&before.recommender)
+                .copied()
+                .unwrap_or(0);
+            let new: Vec<&Receipt> = receipts.iter().filter(|r| r.seq > seen).collect();
             check_change(before, after, &new, batch)?;
         }
         self.checks += 1;
-        self.last_receipt_seq = receipts.last().map_or(0, |r| r.seq);
-        self.last_verdicts = verdicts;
+        let last_seq = receipts.last().map_or(0, |r| r.seq);
+        for recommender in &open {
+            self.receipts_seen.insert((*recommender).clone(), last_seq);
+        }
+        self.last_verdicts
+            .retain(|_, v| !open.contains(&v.recommender));
+        self.last_verdicts.extend(published);
         Ok(())
     }
 
@@ -442,7 +473,15 @@ impl Checker {
         if let Some(doc) = unreceipted.first() {
             return broken(
                 invariant::EVERY_CHANGE_RECEIPTED,
-                format!("the ministry holds {doc} but has not receipted its status"),
+                format!(
+                    "the ministry holds {doc} as {:?} but has not receipted that ({} markers left)",
+                    nodes[MINISTRY].record(doc).cloned().map(|mut r| r.status()),
+                    nodes[MINISTRY]
+                        .node_ref()
+                        .store()
+                        .meta_keys("to_receipt/")
+                        .map_or(0, |k| k.len())
+                ),
             );
         }
         self.checks += 4;

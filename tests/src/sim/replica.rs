@@ -202,6 +202,13 @@ impl SimNode {
             .unwrap_or_else(|| panic!("{} is down", self.name))
     }
 
+    /// The running node, read only.
+    pub fn node_ref(&self) -> &Node {
+        self.node
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} is down", self.name))
+    }
+
     /// Sets the node's clock to simulated time `now` plus its skew.
     pub fn set_time(&self, now: Timestamp) {
         self.hand.store(now.0 + self.skew_ms, Ordering::Relaxed);
