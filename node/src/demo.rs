@@ -144,7 +144,14 @@ impl Federation {
     fn stop_all(&mut self) {
         for (name, node) in self.nodes.drain(..).rev() {
             if let Err(error) = self.runtime.block_on(node.stop()) {
-                eprintln!("stopping {name}: {error:#}");
+                let error = crate::wording::chain(&error, crate::cli::lang());
+                eprintln!(
+                    "{}",
+                    say(
+                        "demo-stopping-failed",
+                        &[("name", arg(&name)), ("error", arg(error))]
+                    )
+                );
             }
         }
     }
