@@ -1,6 +1,6 @@
 //! Finds words a person reads that were written into the code instead of the message catalogue
 //! (common/locales), in the CLI's files, the exports, and the code of `fedrec init` (with the
-//! configuration file it writes), the daemon's start-up and backups: the literal format strings of `println!`,
+//! configuration file it writes), the daemon's start-up, backups and the demo: the literal format strings of `println!`,
 //! `eprintln!`, `print!`, `bail!`, `anyhow!`, `format!`, `write!` and `writeln!`, and the
 //! literal messages of `.context(…)`. A literal may hold placeholders, punctuation, layout and
 //! HTML markup (tags and the style sheet); a Latin word in what is left is English outside the
@@ -31,6 +31,12 @@ const ALLOWED: &[(&str, &str)] = &[
         "'{text}': use zh or en",
         "a clap argument error, in clap's language",
     ),
+    // The demo's edits of the shipped TOML files: keys and values, not words.
+    (
+        "requested_subsidy_yuan = {subsidy_yuan}",
+        "a TOML line (demo.rs)",
+    ),
+    ("subsidy_cap_yuan = {cap}", "a TOML line (demo.rs)"),
     // A file name.
     ("{DAEMON_FILE}.tmp", "a file name (daemon.rs)"),
     // Catalogue ids built from a stable key.
@@ -45,7 +51,8 @@ const ALLOWED: &[(&str, &str)] = &[
 ];
 
 /// The files whose output people read: every CLI command but the hidden debug tool, the
-/// exports, and `fedrec init`'s, `fedrec run`'s start-up and `fedrec restore`'s own messages.
+/// exports, `fedrec init`'s, `fedrec run`'s start-up, `fedrec restore`'s and `fedrec demo`'s
+/// own messages.
 fn scanned_files() -> Vec<PathBuf> {
     let node = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(node.join("src/cli"))
@@ -58,6 +65,7 @@ fn scanned_files() -> Vec<PathBuf> {
     files.push(node.join("src/daemon.rs"));
     files.push(node.join("src/backup.rs"));
     files.push(node.join("src/config_file.rs"));
+    files.push(node.join("src/demo.rs"));
     files.sort();
     files
 }

@@ -149,6 +149,16 @@ cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser o
 
 ## The demo (fedrec demo)
 
+demo-starting = starting { $office }
+demo-no-record-id = the API answered a new record without its id
+demo-no-credit-code = no valid credit code has the body { $body }
+demo-bad-application = demo application: { $error }
+demo-no-free-port = no free loopback port between { $first } and { $last }
+demo-dir-not-empty = { $dir } is not empty: the demo creates its nodes in a new or empty directory
+demo-command-status = fedrec --data { $dir }  status      # API http://{ $api }
+demo-command-decisions = fedrec --data { $dir } decisions
+demo-wrong-verdict = { $record }: expected { $verdict }, the ministry shows { $shown }
+demo-problem = demo: { $problem }
 demo-stopping-failed = stopping { $name }: { $error }
 demo-intro = fedrec demo: a ministry, five recommenders and a field office, each a full node, in { $dir }
 demo-ministry-up = ministry up: { $address }

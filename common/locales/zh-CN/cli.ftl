@@ -146,6 +146,16 @@ cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本�
 
 ## 演示（fedrec demo）
 
+demo-starting = 启动 { $office } 的节点
+demo-no-record-id = 本地接口新建了记录，但没有给出记录编号
+demo-no-credit-code = 没有哪个有效的统一社会信用代码以 { $body } 为本体
+demo-bad-application = 演示用的申报表：{ $error }
+demo-no-free-port = 本机回环地址上 { $first } 到 { $last } 之间没有空闲端口
+demo-dir-not-empty = { $dir } 不是空目录：演示只在新的或空的目录中创建节点
+demo-command-status = fedrec --data { $dir }  status      # 本地接口 http://{ $api }
+demo-command-decisions = fedrec --data { $dir } decisions      # 受理结论
+demo-wrong-verdict = { $record }：应为 { $verdict }，人社部显示为 { $shown }
+demo-problem = 演示：{ $problem }
 demo-stopping-failed = 停止 { $name } 时出错：{ $error }
 demo-intro = fedrec 演示：一个人社部节点、五个推荐单位和一个派出机构，各是一个完整节点，数据在 { $dir }
 demo-ministry-up = 人社部节点已启动：{ $address }
