@@ -260,3 +260,9 @@ config-file-batch-files = Batch definition files this node may validate against 
 config-file-max-attachment-bytes = Largest attachment stored, in bytes.
 config-file-sync-interval-secs = Seconds between anti-entropy sync rounds.
 config-file-ministry = The ministry: its address and its key, the trust root every roster is checked against.
+# Who made a change in a record's history (node/src/node.rs describe_actor).
+history-actor-unknown = unknown actor { $actor }
+history-actor-this-node = { $name } (this node)
+history-actor-ministry = the ministry
+history-actor-grant = { $recommender } { $role } ({ $id })
+history-actor-node = node { $id }

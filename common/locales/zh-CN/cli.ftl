@@ -257,3 +257,9 @@ config-file-batch-files = 人社部签发的批次定义到达之前，本节点
 config-file-max-attachment-bytes = 单个附件的大小上限（字节）。
 config-file-sync-interval-secs = 两轮反熵同步之间相隔的秒数。
 config-file-ministry = 人社部节点：它的地址和公钥，是核验每一版名册的信任根。
+# Who made a change in a record's history (node/src/node.rs describe_actor).
+history-actor-unknown = 未知的作者 { $actor }
+history-actor-this-node = { $name }（本节点）
+history-actor-ministry = 人社部
+history-actor-grant = { $recommender }{ $role }（{ $id }）
+history-actor-node = 节点 { $id }

@@ -750,8 +750,8 @@ pub async fn history(
     let who = session.clone();
     let page = as_person(&api, lang, &session, move |node| {
         let view = node.record(&id)?;
-        let lines = node
-            .history(&id)?
+        // The authors are worded in the page's language, which may come from its cookie.
+        let lines = i18n::speaking(lang, || node.history(&id))?
             .into_iter()
             .map(|line| HistoryRow {
                 when: i18n::time(lang, line.item.time),
