@@ -21,7 +21,7 @@ pub use fluent_bundle::FluentValue as Arg;
 
 #[path = "i18n_errors.rs"]
 mod errors;
-pub use errors::{Worded, auth_error_from_display, declared_variants, worded};
+pub use errors::{Worded, auth_error_from_display, declared_variants, io_error, worded};
 
 use crate::form::{FieldError, field_spec};
 use crate::record::Status;

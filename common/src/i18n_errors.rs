@@ -36,6 +36,22 @@ pub fn worded(error: &dyn Worded) -> String {
     error.worded(super::reader())
 }
 
+/// Why a file could not be read or written: in English the system's own words (what the
+/// `Display` of an error that carries it says), in Chinese the catalogue's for the common cases
+/// and the system's otherwise.
+pub fn io_error(lang: Lang, error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let id = match error.kind() {
+        _ if lang == Lang::En => None,
+        ErrorKind::NotFound => Some("io-error-not-found"),
+        ErrorKind::PermissionDenied => Some("io-error-permission-denied"),
+        ErrorKind::IsADirectory => Some("io-error-is-a-directory"),
+        ErrorKind::InvalidData => Some("io-error-invalid-data"),
+        _ => None,
+    };
+    id.map_or_else(|| error.to_string(), |id| say(lang, id, &[]))
+}
+
 /// A number as an argument, written without grouping (`5000000`).
 fn n(value: impl ToString) -> Arg<'static> {
     s(value.to_string())

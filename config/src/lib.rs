@@ -5,6 +5,15 @@
 //! `FEDREC_SYNC_INTERVAL_SECS`),
 //! then command-line flags. Unknown keys are errors; every error names the file, the key and
 //! the problem. Reading files is done here, at the edge; the checks themselves are pure.
+//!
+//! A problem is a [`ConfigProblem`], not a text: people read it worded from the catalogue in
+//! their language (`wording.rs`, `fedrec_common::i18n::Worded`); its English `Display` is what
+//! logs and tests read.
+
+mod problem;
+mod wording;
+
+pub use problem::ConfigProblem;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -237,6 +246,7 @@ pub struct Overrides {
     pub mdns: Option<bool>,
 }
 
+/// A configuration or batch file that cannot be used: the file, and what is wrong with it.
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("{file}: cannot read: {source}")]
@@ -245,14 +255,18 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// Not TOML, or a key the file may not have; the TOML parser's own words.
     #[error("{file}: {message}")]
     Syntax { file: PathBuf, message: String },
     #[error("{file}: key `{key}`: {problem}")]
     Invalid {
         file: PathBuf,
         key: String,
-        problem: String,
+        problem: ConfigProblem,
     },
+    /// A batch file refused for what only a signed batch can fail.
+    #[error("{file}: {error}")]
+    Batch { file: PathBuf, error: BatchError },
 }
 
 /// The default p2p listen addresses: TCP and QUIC on every interface, so peers can reach us.
@@ -281,7 +295,7 @@ pub fn resolve(
     env: impl Fn(&str) -> Option<String>,
     overrides: &Overrides,
 ) -> Result<NodeConfig, ConfigError> {
-    let invalid = |key: &str, problem: String| ConfigError::Invalid {
+    let invalid = |key: &str, problem: ConfigProblem| ConfigError::Invalid {
         file: path.to_path_buf(),
         key: key.to_string(),
         problem,
@@ -293,51 +307,36 @@ pub fn resolve(
     let base = path.parent().unwrap_or(Path::new("."));
     let anchored = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
 
-    let role = file.role.ok_or_else(|| {
-        invalid(
-            "role",
-            "missing: ministry, recommender or field-office".into(),
-        )
-    })?;
+    let role = file
+        .role
+        .ok_or_else(|| invalid("role", ConfigProblem::MissingRole))?;
     let name = file.name.unwrap_or_default();
     if name.trim().is_empty() {
-        return Err(invalid(
-            "name",
-            "missing or empty: name the office, e.g. 上海市人社局".into(),
-        ));
+        return Err(invalid("name", ConfigProblem::MissingName));
     }
     let recommender = match (role, file.recommender) {
         (Role::Ministry, Some(_)) => {
-            return Err(invalid(
-                "recommender",
-                "the ministry acts for no recommender".into(),
-            ));
+            return Err(invalid("recommender", ConfigProblem::MinistryActsForNone));
         }
         (Role::Ministry, None) => None,
         (_, None) => {
             return Err(invalid(
                 "recommender",
-                format!("missing: a {} node acts for one recommender", role.key()),
+                ConfigProblem::MissingRecommender(role.key()),
             ));
         }
         (_, Some(id)) => Some(
             id.parse()
-                .map_err(|e: fedrec_common::ids::IdError| invalid("recommender", e.to_string()))?,
+                .map_err(|e| invalid("recommender", ConfigProblem::Recommender(e)))?,
         ),
     };
     let ministry = match (role, file.ministry) {
         (Role::Ministry, Some(_)) => {
-            return Err(invalid(
-                "ministry",
-                "the ministry node does not name another ministry".into(),
-            ));
+            return Err(invalid("ministry", ConfigProblem::MinistryNamesMinistry));
         }
         (Role::Ministry, None) => None,
         (_, None) => {
-            return Err(invalid(
-                "ministry",
-                "missing: [ministry] address and key".into(),
-            ));
+            return Err(invalid("ministry", ConfigProblem::MissingMinistry));
         }
         (_, Some(peer)) => {
             check_multiaddr(&peer.address)
@@ -345,9 +344,7 @@ pub fn resolve(
             let key = peer
                 .key
                 .parse()
-                .map_err(|e: fedrec_common::identity::IdentityError| {
-                    invalid("ministry.key", e.to_string())
-                })?;
+                .map_err(|e| invalid("ministry.key", ConfigProblem::MinistryKey(e)))?;
             Some(MinistryPeer {
                 address: peer.address,
                 key,
@@ -372,19 +369,11 @@ pub fn resolve(
         .or_else(|| env("FEDREC_API"))
         .or(file.api)
         .unwrap_or_else(|| DEFAULT_API.to_string());
-    let api: SocketAddr = api_text.parse().map_err(|_| {
-        invalid(
-            "api",
-            format!("'{api_text}' is not HOST:PORT, e.g. 127.0.0.1:7401"),
-        )
-    })?;
+    let api: SocketAddr = api_text
+        .parse()
+        .map_err(|_| invalid("api", ConfigProblem::NotHostPort(api_text.clone())))?;
     if !api.ip().is_loopback() {
-        return Err(invalid(
-            "api",
-            format!(
-                "{api} is not a loopback address; the local API speaks plain HTTP, so its token must not cross a network"
-            ),
-        ));
+        return Err(invalid("api", ConfigProblem::NotLoopback(api)));
     }
     let mdns = match (overrides.mdns, env("FEDREC_MDNS")) {
         (Some(value), _) => value,
@@ -392,10 +381,7 @@ pub fn resolve(
             "1" | "true" | "on" => true,
             "0" | "false" | "off" => false,
             _ => {
-                return Err(invalid(
-                    "mdns",
-                    format!("FEDREC_MDNS='{text}' is not true or false"),
-                ));
+                return Err(invalid("mdns", ConfigProblem::MdnsVariable(text)));
             }
         },
         (None, None) => file.mdns.unwrap_or(false),
@@ -404,26 +390,20 @@ pub fn resolve(
         .max_attachment_bytes
         .unwrap_or(DEFAULT_MAX_ATTACHMENT_BYTES);
     if max_attachment_bytes == 0 {
-        return Err(invalid(
-            "max_attachment_bytes",
-            "must be more than 0".into(),
-        ));
+        return Err(invalid("max_attachment_bytes", ConfigProblem::Zero));
     }
     let peers = file.peers.unwrap_or_default();
     for peer in &peers {
         check_multiaddr(peer).map_err(|problem| invalid("peers", problem))?;
         if !peer.contains("/p2p/") {
-            return Err(invalid(
-                "peers",
-                format!("'{peer}' must end in /p2p/PEER_ID, so the node knows whom it reaches"),
-            ));
+            return Err(invalid("peers", ConfigProblem::PeerWithoutId(peer.clone())));
         }
     }
     let sync_interval_secs = match env("FEDREC_SYNC_INTERVAL_SECS") {
         Some(text) => text.parse().map_err(|_| {
             invalid(
                 "sync_interval_secs",
-                format!("FEDREC_SYNC_INTERVAL_SECS='{text}' is not a number of seconds"),
+                ConfigProblem::SyncIntervalVariable(text.clone()),
             )
         })?,
         None => file
@@ -433,15 +413,12 @@ pub fn resolve(
     if !(1..=86_400).contains(&sync_interval_secs) {
         return Err(invalid(
             "sync_interval_secs",
-            "must be between 1 and 86400".into(),
+            ConfigProblem::SyncIntervalRange,
         ));
     }
     let limits = file.limits.unwrap_or_default();
     if let Some(key) = limits.zero_key() {
-        return Err(invalid(
-            &format!("limits.{key}"),
-            "must be more than 0".into(),
-        ));
+        return Err(invalid(&format!("limits.{key}"), ConfigProblem::Zero));
     }
     let data_dir = overrides
         .data_dir
@@ -471,23 +448,22 @@ pub fn resolve(
 }
 
 /// A light check of a multiaddr's shape; the network layer parses it fully.
-fn check_multiaddr(address: &str) -> Result<(), String> {
+fn check_multiaddr(address: &str) -> Result<(), ConfigProblem> {
     let parts: Vec<&str> = address.split('/').collect();
     let ok = address.starts_with('/')
         && parts.len() >= 5
         && parts.iter().skip(1).all(|part| !part.is_empty());
     if !ok || !matches!(parts[1], "ip4" | "ip6" | "dns" | "dns4" | "dns6") {
-        return Err(format!(
-            "'{address}' is not a multiaddr like /ip4/127.0.0.1/tcp/7400"
-        ));
+        return Err(ConfigProblem::NotMultiaddr(address.to_string()));
     }
     if matches!(parts[1], "ip4" | "ip6") && parts[2].parse::<std::net::IpAddr>().is_err() {
-        return Err(format!("'{address}': '{}' is not an IP address", parts[2]));
+        return Err(ConfigProblem::NotIpAddress {
+            address: address.to_string(),
+            host: parts[2].to_string(),
+        });
     }
     if !matches!(parts[3], "tcp" | "udp") || parts[4].parse::<u16>().is_err() {
-        return Err(format!(
-            "'{address}': expected /tcp/PORT or /udp/PORT/quic-v1 after the host"
-        ));
+        return Err(ConfigProblem::NoTransport(address.to_string()));
     }
     Ok(())
 }
@@ -511,12 +487,12 @@ pub fn parse_batch(text: &str, path: &Path) -> Result<Batch, ConfigError> {
         BatchError::Invalid { key, problem } => ConfigError::Invalid {
             file: path.to_path_buf(),
             key: key.to_string(),
-            problem: problem.to_string(),
+            problem: ConfigProblem::Batch(problem),
         },
         // Only signed batches can fail these; a file read here is not signed.
-        other @ (BatchError::BadSignature | BatchError::TooLarge(_)) => ConfigError::Syntax {
+        error @ (BatchError::BadSignature | BatchError::TooLarge(_)) => ConfigError::Batch {
             file: path.to_path_buf(),
-            message: other.to_string(),
+            error,
         },
     })
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use fedrec_common::feed::{verify_chain, verify_many};
-use fedrec_common::i18n::{self, s, tr};
+use fedrec_common::i18n::{self, Arg, s, tr};
 use serde::{Deserialize, Serialize};
 
 use crate::daemon::{CONFIG_FILE, DB_DIR, KEY_FILE};
@@ -144,6 +144,11 @@ pub fn verify_feeds(store: &Store) -> Result<u64, NodeError> {
     Ok(checked)
 }
 
+/// A path as a catalogue argument.
+fn path_arg(path: &Path) -> Arg<'static> {
+    s(path.display().to_string())
+}
+
 /// The directory a backup or restore is built in before it is renamed into place.
 pub fn partial(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -155,25 +160,32 @@ pub fn partial(path: &Path) -> PathBuf {
 pub fn read_backup(from: &Path) -> anyhow::Result<Manifest> {
     let manifest_path = from.join(MANIFEST_FILE);
     let text = std::fs::read_to_string(&manifest_path).with_context(|| {
-        format!(
-            "{}: not a fedrec backup (no readable {MANIFEST_FILE}; an interrupted backup stays in BACKUP.partial)",
-            from.display()
+        tr(
+            "backup-not-a-backup",
+            &[("dir", path_arg(from)), ("manifest", s(MANIFEST_FILE))],
         )
     })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a backup manifest", manifest_path.display()))?;
+    let manifest: Manifest = serde_json::from_str(&text).with_context(|| {
+        tr(
+            "backup-not-a-manifest",
+            &[("file", path_arg(&manifest_path))],
+        )
+    })?;
     for needed in [DB_DIR, CONFIG_FILE] {
         if !from.join(needed).exists() {
-            bail!("{}: the backup has no {needed}", from.display());
+            bail!(tr(
+                "backup-lacks",
+                &[("dir", path_arg(from)), ("needed", s(needed))]
+            ));
         }
     }
     if manifest.with_key != from.join(KEY_FILE).exists() {
-        bail!(
-            "{}: the manifest says the key is {}in the backup, but {KEY_FILE} is {}there",
-            from.display(),
-            if manifest.with_key { "" } else { "not " },
-            if manifest.with_key { "not " } else { "" }
-        );
+        let id = if manifest.with_key {
+            "backup-key-missing"
+        } else {
+            "backup-key-unexpected"
+        };
+        bail!(tr(id, &[("dir", path_arg(from)), ("key", s(KEY_FILE))]));
     }
     Ok(manifest)
 }
@@ -195,26 +207,20 @@ pub fn restore(from: &Path, data: &Path, key: Option<&Path>) -> anyhow::Result<R
     let manifest = read_backup(from)?;
     if data.exists() {
         let empty = std::fs::read_dir(data)
-            .with_context(|| format!("{}: cannot read", data.display()))?
+            .with_context(|| tr("cli-cannot-read", &[("file", path_arg(data))]))?
             .next()
             .is_none();
         if !empty {
-            bail!(
-                "{}: the data directory exists and is not empty; restore into a new directory",
-                data.display()
-            );
+            bail!(tr("restore-not-empty", &[("data", path_arg(data))]));
         }
     }
     if manifest.with_key && key.is_some() {
-        bail!(
-            "{}: the backup holds the node's key; drop --key",
-            from.display()
-        );
+        bail!(tr("restore-drop-key", &[("dir", path_arg(from))]));
     }
     let work = partial(data);
     if work.exists() {
         std::fs::remove_dir_all(&work)
-            .with_context(|| format!("{}: cannot clear an earlier attempt", work.display()))?;
+            .with_context(|| tr("restore-cannot-clear", &[("dir", path_arg(&work))]))?;
     }
     let result = restore_into(from, &work, &manifest, key);
     let restored = match result {
@@ -225,13 +231,13 @@ pub fn restore(from: &Path, data: &Path, key: Option<&Path>) -> anyhow::Result<R
         }
     };
     if data.exists() {
-        std::fs::remove_dir(data).with_context(|| format!("{}: cannot replace", data.display()))?;
+        std::fs::remove_dir(data)
+            .with_context(|| tr("restore-cannot-replace", &[("dir", path_arg(data))]))?;
     }
     std::fs::rename(&work, data).with_context(|| {
-        format!(
-            "cannot move the restored {} into {}",
-            work.display(),
-            data.display()
+        tr(
+            "restore-cannot-move",
+            &[("from", path_arg(&work)), ("to", path_arg(data))],
         )
     })?;
     Ok(restored)
@@ -255,12 +261,14 @@ fn restore_into(
         copy_private(source, &work.join(KEY_FILE))?;
         let key = crate::daemon::key_from(work)?;
         if key.id().to_hex() != manifest.node {
-            bail!(
-                "{}: this key is node {}, but the backup is of node {}",
-                source.display(),
-                key.id().short(),
-                &manifest.node[..manifest.node.len().min(16)]
-            );
+            bail!(tr(
+                "restore-wrong-key",
+                &[
+                    ("file", path_arg(source)),
+                    ("key", s(key.id().short())),
+                    ("node", s(&manifest.node[..manifest.node.len().min(16)])),
+                ]
+            ));
         }
     }
     let migrated = !matches!(
@@ -268,9 +276,13 @@ fn restore_into(
         crate::migrate::Upgrade::Current
     );
     let store = Store::open(&work.join(DB_DIR))
-        .with_context(|| format!("{}: cannot open the restored database", work.display()))?;
-    let verified_entries = verify_feeds(&store)
-        .map_err(|e| anyhow::anyhow!("the restored database fails verification: {e}"))?;
+        .with_context(|| tr("restore-cannot-open-db", &[("dir", path_arg(work))]))?;
+    let verified_entries = verify_feeds(&store).map_err(|e| {
+        anyhow::anyhow!(tr(
+            "restore-fails-verification",
+            &[("detail", s(e.to_string()))]
+        ))
+    })?;
     drop(store);
     let marker = serde_json::json!({
         "from": from.display().to_string(),
@@ -281,7 +293,7 @@ fn restore_into(
         work.join(RESTORED_FILE),
         serde_json::to_vec_pretty(&marker)?,
     )
-    .with_context(|| format!("{}: cannot write the restore marker", work.display()))?;
+    .with_context(|| tr("restore-cannot-write-marker", &[("dir", path_arg(work))]))?;
     Ok(Restored {
         manifest: manifest.clone(),
         verified_entries,
@@ -296,31 +308,35 @@ fn create_private_dir(path: &Path) -> anyhow::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .with_context(|| format!("{}: cannot create", path.display()))
+        .with_context(|| tr("daemon-cannot-create", &[("path", path_arg(path))]))
 }
 
 /// Copies `from` to `to` with mode 0600, as the node's files are private.
 pub fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::copy(from, to)
-        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    std::fs::copy(from, to).with_context(|| {
+        tr(
+            "backup-cannot-copy",
+            &[("from", path_arg(from)), ("to", path_arg(to))],
+        )
+    })?;
     std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("{}: cannot make it private", to.display()))
+        .with_context(|| tr("backup-cannot-make-private", &[("file", path_arg(to))]))
 }
 
 /// Copies the flat directory `from` (a RocksDB checkpoint has no subdirectories) to `to`.
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     create_private_dir(to)?;
-    for entry in
-        std::fs::read_dir(from).with_context(|| format!("{}: cannot read", from.display()))?
+    for entry in std::fs::read_dir(from)
+        .with_context(|| tr("cli-cannot-read", &[("file", path_arg(from))]))?
     {
         let entry = entry?;
         let path = entry.path();
         if entry.file_type()?.is_dir() {
-            bail!(
-                "{}: unexpected directory in a database backup",
-                path.display()
-            );
+            bail!(tr(
+                "backup-unexpected-directory",
+                &[("path", path_arg(&path))]
+            ));
         }
         copy_private(&path, &to.join(entry.file_name()))?;
     }

@@ -10,6 +10,10 @@
 //! configuration, open the database, bind the API, write `.cookie`, then publish `daemon.json`.
 //! Shutdown on SIGINT or SIGTERM runs in reverse: stop accepting, finish requests in flight,
 //! remove `daemon.json` and `.cookie`, close the database, release the lock.
+//!
+//! What goes wrong on the way is worded from the catalogue (`cli.ftl`, `daemon-*`) with `tr`, in
+//! the language of the run (the CLI runs every command under `i18n::speaking`); log lines stay
+//! English.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
+use fedrec_common::i18n::{Arg, s, tr};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_config::{NodeConfig, Overrides, Role};
 use serde::{Deserialize, Serialize};
@@ -35,6 +40,16 @@ pub const KEY_FILE: &str = "node.key";
 pub const LOCK_FILE: &str = "daemon.lock";
 pub const DAEMON_FILE: &str = "daemon.json";
 pub const DB_DIR: &str = "db";
+
+/// A path as a catalogue argument.
+fn path_arg(path: &Path) -> Arg<'static> {
+    s(path.display().to_string())
+}
+
+/// A string as a catalogue argument.
+fn text_arg(text: impl ToString) -> Arg<'static> {
+    s(text.to_string())
+}
 
 /// What a running daemon publishes for the CLI.
 #[derive(Debug, Serialize, Deserialize)]
@@ -56,13 +71,13 @@ pub fn peer_id(key: &NodeKey) -> String {
 pub fn node_id_of_peer(peer: &str) -> anyhow::Result<NodeId> {
     let peer: libp2p_identity::PeerId = peer
         .parse()
-        .with_context(|| format!("'{peer}' is not a libp2p peer id"))?;
+        .with_context(|| tr("daemon-not-peer-id", &[("peer", text_arg(peer))]))?;
     let multihash = peer.as_ref();
     let public = libp2p_identity::PublicKey::try_decode_protobuf(multihash.digest())
-        .with_context(|| format!("peer id {peer} does not embed its public key"))?;
+        .with_context(|| tr("daemon-peer-without-key", &[("peer", text_arg(peer))]))?;
     let ed25519 = public
         .try_into_ed25519()
-        .with_context(|| format!("peer id {peer} is not an ed25519 key"))?;
+        .with_context(|| tr("daemon-peer-not-ed25519", &[("peer", text_arg(peer))]))?;
     Ok(NodeId::from_bytes(ed25519.to_bytes())?)
 }
 
@@ -85,24 +100,20 @@ pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
     let data = &request.data;
     let key_path = data.join(KEY_FILE);
     if key_path.exists() {
-        bail!(
-            "{} already exists: refusing to overwrite a node key (move it away to start over)",
-            key_path.display()
-        );
+        bail!(tr("daemon-key-exists", &[("file", path_arg(&key_path))]));
     }
     create_private_dir(data)?;
     let key = NodeKey::generate();
-    let config_text = config_text(&request, &key)?;
+    let config_text = crate::config_file::config_text(&request, &key)?;
     // Check the configuration before writing anything, so a bad flag leaves no half-made node.
     let config_path = data.join(CONFIG_FILE);
-    fedrec_config::resolve(&config_text, &config_path, |_| None, &Overrides::default())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    fedrec_config::resolve(&config_text, &config_path, |_| None, &Overrides::default())?;
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&key_path)
-        .with_context(|| format!("{}: cannot create", key_path.display()))?;
+        .with_context(|| tr("daemon-cannot-create", &[("path", path_arg(&key_path))]))?;
     file.write_all(format!("{}\n", key.to_secret_hex()).as_bytes())?;
     file.sync_all()?;
     OpenOptions::new()
@@ -111,7 +122,7 @@ pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
         .mode(0o600)
         .open(&config_path)
         .and_then(|mut file| file.write_all(config_text.as_bytes()))
-        .with_context(|| format!("{}: cannot write", config_path.display()))?;
+        .with_context(|| tr("cli-cannot-write", &[("file", path_arg(&config_path))]))?;
     if request.role == Role::Ministry {
         let config = load_config(data, &Overrides::default())?;
         create_private_dir(&data.join(DB_DIR))?;
@@ -121,106 +132,13 @@ pub fn init(request: InitRequest) -> anyhow::Result<(NodeId, String)> {
     Ok((key.id(), peer_id(&key)))
 }
 
-fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Result<String> {
-    let quote = |s: &str| toml_string(s);
-    let name = request.name.clone().unwrap_or_else(|| match request.role {
-        Role::Ministry => "人力资源社会保障部专业技术人员管理司继续教育处".into(),
-        _ => request.recommender.clone().unwrap_or_default(),
-    });
-    let listen = request
-        .listen
-        .clone()
-        .unwrap_or_else(fedrec_config::default_listen);
-    let mut text = format!(
-        "# fedrec node configuration, written by `fedrec init`.\n\
-         # Settings resolve as: defaults, this file, environment (FEDREC_API, FEDREC_LISTEN,\n\
-         # FEDREC_MDNS), then command-line flags. Unknown keys are errors.\n\n\
-         # What this node is: ministry, recommender or field-office.\nrole = {}\n\n\
-         # A name for people and logs.\nname = {}\n\n",
-        quote(request.role.key()),
-        quote(&name)
-    );
-    if let Some(recommender) = &request.recommender {
-        text += &format!(
-            "# The recommender this node acts for, as the ministry's roster names it.\nrecommender = {}\n\n",
-            quote(recommender)
-        );
-    }
-    text += "# Where the key, the database and the attachments live (relative to this file).\ndata_dir = \".\"\n\n";
-    text += &format!(
-        "# p2p listen addresses (multiaddrs): peers connect here.\nlisten = [{}]\n\n",
-        listen
-            .iter()
-            .map(|a| quote(a))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    text += &format!(
-        "# The local HTTP API for the CLI and the bureau's programs, loopback only. Callers\n# authenticate with the token the daemon writes to .cookie in this directory.\napi = {}\n\n",
-        quote(request.api.as_deref().unwrap_or(fedrec_config::DEFAULT_API))
-    );
-    text += &format!(
-        "# Find peers on the LAN by multicast DNS (it multicasts on every interface).\nmdns = {}\n\n",
-        request.mdns
-    );
-    text += &format!(
-        "# Other nodes to keep connected, as MULTIADDR/p2p/PEER_ID (a field office names its HQ).\npeers = [{}]\n\n",
-        request
-            .peers
-            .iter()
-            .map(|a| quote(a))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    text += "# Batch definition files this node may validate against before the ministry's arrive.\nbatch_files = []\n\n";
-    text += &format!(
-        "# Largest attachment stored, in bytes.\nmax_attachment_bytes = {}\n\n",
-        fedrec_config::DEFAULT_MAX_ATTACHMENT_BYTES
-    );
-    text += &format!(
-        "# Seconds between anti-entropy sync rounds.\nsync_interval_secs = {}\n",
-        fedrec_config::DEFAULT_SYNC_INTERVAL_SECS
-    );
-    match (&request.ministry, request.role) {
-        (Some(_), Role::Ministry) => bail!("--ministry is for recommender and field-office nodes"),
-        (None, Role::Recommender | Role::FieldOffice) => {
-            bail!(
-                "--ministry MULTIADDR/p2p/PEER_ID is required: the ministry's address and identity are this node's trust root"
-            )
-        }
-        (None, Role::Ministry) => {}
-        (Some(address), _) => {
-            let peer = address
-                .rsplit_once("/p2p/")
-                .map(|(_, peer)| peer)
-                .with_context(|| format!("--ministry '{address}' must end in /p2p/PEER_ID"))?;
-            let ministry_key = node_id_of_peer(peer)?;
-            if ministry_key == key.id() {
-                bail!("--ministry names this node itself");
-            }
-            text += &format!(
-                "\n# The ministry: its address and its key, the trust root every roster is checked against.\n[ministry]\naddress = {}\nkey = {}\n",
-                quote(address),
-                quote(&ministry_key.to_hex())
-            );
-        }
-    }
-    Ok(text)
-}
-
-/// A TOML basic string.
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
-}
-
 pub fn load_config(data: &Path, overrides: &Overrides) -> anyhow::Result<NodeConfig> {
     let path = data.join(CONFIG_FILE);
     if !path.exists() {
-        bail!(
-            "{} does not exist: create the node with `fedrec init --data {}`",
-            path.display(),
-            data.display()
-        );
+        bail!(tr(
+            "daemon-no-config",
+            &[("file", path_arg(&path)), ("data", path_arg(data))]
+        ));
     }
     let overrides = Overrides {
         data_dir: Some(data.to_path_buf()),
@@ -233,9 +151,10 @@ pub fn load_config(data: &Path, overrides: &Overrides) -> anyhow::Result<NodeCon
 /// list or enter the node's directories.
 fn create_private_dir(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    std::fs::create_dir_all(path)
+        .with_context(|| tr("daemon-cannot-create", &[("path", path_arg(path))]))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("{}: cannot make it private (mode 0700)", path.display()))
+        .with_context(|| tr("daemon-cannot-make-private", &[("path", path_arg(path))]))
 }
 
 /// Refuses a key file that anyone but its owner may read, write or run: a key others could
@@ -244,17 +163,15 @@ pub fn check_key_mode(data: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let path = data.join(KEY_FILE);
     let mode = std::fs::metadata(&path)
-        .with_context(|| format!("{}: cannot read the node key", path.display()))?
+        .with_context(|| tr("daemon-cannot-read-key", &[("file", path_arg(&path))]))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
-        bail!(
-            "{}: the node key has mode {:04o}, so other users may read it; refusing to start. \
-             Fix it with `chmod 600 {}` (and consider the key exposed if others did read it)",
-            path.display(),
-            mode & 0o7777,
-            path.display()
-        );
+        let mode = format!("{:04o}", mode & 0o7777);
+        bail!(tr(
+            "daemon-key-mode",
+            &[("file", path_arg(&path)), ("mode", s(mode))]
+        ));
     }
     Ok(())
 }
@@ -262,8 +179,9 @@ pub fn check_key_mode(data: &Path) -> anyhow::Result<()> {
 pub fn key_from(data: &Path) -> anyhow::Result<NodeKey> {
     let path = data.join(KEY_FILE);
     let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read the node key", path.display()))?;
-    NodeKey::from_secret_hex(&text).with_context(|| format!("{}: not a node key", path.display()))
+        .with_context(|| tr("daemon-cannot-read-key", &[("file", path_arg(&path))]))?;
+    NodeKey::from_secret_hex(&text)
+        .with_context(|| tr("daemon-not-a-key", &[("file", path_arg(&path))]))
 }
 
 /// Brings the database of `data` to this release's schema (see [`crate::migrate`]), taking a
@@ -272,7 +190,7 @@ pub fn migrate_db(data: &Path) -> anyhow::Result<crate::migrate::Upgrade> {
     let db = data.join(DB_DIR);
     let backups = data.join(crate::migrate::BACKUPS_DIR);
     let upgrade = crate::migrate::upgrade(&db, &backups)
-        .with_context(|| format!("{}: cannot bring the database up to date", db.display()))?;
+        .with_context(|| tr("daemon-cannot-migrate", &[("path", path_arg(&db))]))?;
     if let crate::migrate::Upgrade::Migrated { from, backup, rows } = &upgrade {
         tracing::info!(from, rows, backup = %backup.display(), "database upgraded; the backup taken first is kept");
     }
@@ -287,17 +205,22 @@ pub fn lock(data: &Path) -> anyhow::Result<File> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .with_context(|| format!("{}: cannot open", path.display()))?;
+        .with_context(|| tr("daemon-cannot-open", &[("file", path_arg(&path))]))?;
     if file.try_lock().is_err() {
         let running = std::fs::read_to_string(data.join(DAEMON_FILE))
             .ok()
-            .and_then(|text| serde_json::from_str::<DaemonInfo>(&text).ok())
-            .map(|info| format!(" (pid {}, API {})", info.pid, info.api))
-            .unwrap_or_default();
-        bail!(
-            "another fedrec daemon is already running on {}{running}",
-            data.display()
-        );
+            .and_then(|text| serde_json::from_str::<DaemonInfo>(&text).ok());
+        bail!(match running {
+            Some(info) => tr(
+                "daemon-already-running-pid",
+                &[
+                    ("data", path_arg(data)),
+                    ("pid", text_arg(info.pid)),
+                    ("api", s(info.api)),
+                ],
+            ),
+            None => tr("daemon-already-running", &[("data", path_arg(data))]),
+        });
     }
     Ok(file)
 }
@@ -338,7 +261,10 @@ impl RunningNode {
         let _ = self.stop.send(true);
         let result = match self.task.await {
             Ok(result) => result,
-            Err(error) => Err(anyhow::anyhow!("node task failed: {error}")),
+            Err(error) => Err(anyhow::anyhow!(tr(
+                "daemon-task-failed",
+                &[("detail", text_arg(error))]
+            ))),
         };
         let _ = std::fs::remove_file(self.data.join(DAEMON_FILE));
         let _ = std::fs::remove_file(self.data.join(api::auth::COOKIE_FILE));
@@ -361,13 +287,7 @@ pub async fn start(
     let lock = lock(data)?;
     let restored = crate::backup::is_restored(data);
     if restored && offline {
-        bail!(
-            "{}: this node was restored from a backup and has not yet learned its own feeds' heads \
-             from a peer; `--offline` would let it sign at positions it may already have used \
-             (forking its feed). Start it without --offline; it opens for writes once a peer \
-             confirms its feeds",
-            data.display()
-        );
+        bail!(tr("daemon-restored-offline", &[("data", path_arg(data))]));
     }
     let config = load_config(data, overrides)?;
     check_key_mode(data)?;
@@ -379,8 +299,12 @@ pub async fn start(
     create_private_dir(data)?;
     create_private_dir(&data.join(DB_DIR))?;
     migrate_db(data)?;
-    let store = Store::open(&data.join(DB_DIR))
-        .with_context(|| format!("{}: cannot open the database", data.join(DB_DIR).display()))?;
+    let store = Store::open(&data.join(DB_DIR)).with_context(|| {
+        tr(
+            "daemon-cannot-open-db",
+            &[("path", path_arg(&data.join(DB_DIR)))],
+        )
+    })?;
     store.set_quarantine_limits(quarantine_limits(&config.limits))?;
     let metrics = Arc::new(Metrics::default());
     let max_body = usize::try_from(config.max_attachment_bytes)
@@ -404,7 +328,7 @@ pub async fn start(
     let (net, commands) = net::channel();
     let listener = tokio::net::TcpListener::bind(api_address)
         .await
-        .with_context(|| format!("cannot listen on {api_address} for the API"))?;
+        .with_context(|| tr("daemon-cannot-listen", &[("api", text_arg(api_address))]))?;
     let bound = listener.local_addr()?;
     let sessions = api::session::Sessions::for_port(bound.port());
     let state = Arc::new(Api {
@@ -414,9 +338,10 @@ pub async fn start(
         peer_id: peer.clone(),
         net,
     });
-    let token = api::auth::Token::generate().context("cannot draw the API token")?;
+    let token =
+        api::auth::Token::generate().with_context(|| tr("daemon-cannot-draw-token", &[]))?;
     let cookie = api::auth::write_cookie(data, &token)
-        .with_context(|| format!("{}: cannot write the API cookie", data.display()))?;
+        .with_context(|| tr("daemon-cannot-write-cookie", &[("data", path_arg(data))]))?;
     tracing::debug!(cookie = %cookie.display(), "API credential written");
     let gate = Arc::new(api::auth::Gate::with_sessions(bound, token, sessions));
     publish_daemon_info(data, &bound.to_string())?;
@@ -426,6 +351,8 @@ pub async fn start(
         );
     }
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    // The task runs on the runtime's threads, which speak no reader's language of their own.
+    let lang = fedrec_common::i18n::reader();
     let task = tokio::spawn({
         let state = Arc::clone(&state);
         async move {
@@ -455,7 +382,7 @@ pub async fn start(
                 Err(error) => tracing::error!(%error, "network task panicked"),
                 Ok(Ok(())) => {}
             }
-            served.context("API server failed")
+            served.with_context(|| fedrec_common::i18n::t(lang, "daemon-api-failed", &[]))
         }
         .instrument(span)
     });
@@ -476,7 +403,7 @@ pub async fn start(
 fn net_config(config: &NodeConfig) -> anyhow::Result<net::NetConfig> {
     let parse = |text: &str| -> anyhow::Result<libp2p::Multiaddr> {
         text.parse()
-            .with_context(|| format!("'{text}' is not a multiaddr"))
+            .with_context(|| tr("daemon-not-multiaddr", &[("address", text_arg(text))]))
     };
     let listen = config
         .listen

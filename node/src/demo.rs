@@ -128,7 +128,7 @@ impl Federation {
         let node = self
             .runtime
             .block_on(daemon::start(&data, &Overrides::default(), offline))
-            .with_context(|| format!("starting {office}"))?;
+            .with_context(|| say("demo-starting", &[("office", arg(office))]))?;
         self.nodes.push((office.to_string(), node));
         Ok(())
     }
@@ -144,7 +144,14 @@ impl Federation {
     fn stop_all(&mut self) {
         for (name, node) in self.nodes.drain(..).rev() {
             if let Err(error) = self.runtime.block_on(node.stop()) {
-                eprintln!("stopping {name}: {error:#}");
+                let error = crate::wording::chain(&error, crate::cli::lang());
+                eprintln!(
+                    "{}",
+                    say(
+                        "demo-stopping-failed",
+                        &[("name", arg(&name)), ("error", arg(error))]
+                    )
+                );
             }
         }
     }
@@ -237,7 +244,7 @@ impl Federation {
         created["id"]
             .as_str()
             .map(str::to_string)
-            .context("the API answered a new record without its id")
+            .with_context(|| say("demo-no-record-id", &[]))
     }
 
     fn post(&self, office: &str, path: &str) -> anyhow::Result<Value> {
@@ -248,7 +255,7 @@ impl Federation {
 /// A valid unified social credit code (GB 32100) made from a 16-character body.
 fn credit_code(body: &str) -> anyhow::Result<String> {
     Ok(CreditCode::complete(body)
-        .with_context(|| format!("no valid credit code has the body {body}"))?
+        .with_context(|| say("demo-no-credit-code", &[("body", arg(body))]))?
         .as_str()
         .to_string())
 }
@@ -268,7 +275,10 @@ fn application(
             "requested_subsidy_yuan = 4800000",
             &format!("requested_subsidy_yuan = {subsidy_yuan}"),
         );
-    Application::from_toml_str(&text).map_err(|e| anyhow::anyhow!("demo application: {e}"))
+    Application::from_toml_str(&text).map_err(|e| {
+        let error = fedrec_common::i18n::Worded::worded(&e, crate::cli::lang());
+        anyhow::anyhow!(say("demo-bad-application", &[("error", arg(error))]))
+    })
 }
 
 /// The rehearsal of batch 6: deadline `deadline`, subsidy cap `cap`.
@@ -306,10 +316,10 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
             return Ok(port);
         }
     }
-    anyhow::bail!(
-        "no free loopback port between {FIRST} and {}",
-        FIRST + COUNT
-    )
+    anyhow::bail!(say(
+        "demo-no-free-port",
+        &[("first", arg(FIRST)), ("last", arg(FIRST + COUNT))]
+    ))
 }
 
 /// Runs the demo; returns the exit code (0 when every verdict is as the rules require).
@@ -318,10 +328,7 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
     let root = match &options.dir {
         Some(dir) => {
             if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-                bail!(
-                    "{} is not empty: the demo creates its nodes in a new or empty directory",
-                    dir.display()
-                );
+                bail!(say("demo-dir-not-empty", &[("dir", arg(dir.display()))]));
             }
             std::fs::create_dir_all(dir)?;
             dir.canonicalize()?
@@ -346,16 +353,16 @@ pub fn run(options: DemoOptions) -> anyhow::Result<u8> {
         println!();
         println!("{}", say("demo-keep-running", &[]));
         for (office, node) in &federation.nodes {
-            println!(
-                "  fedrec --data {}  status      # API http://{}",
-                federation.data(office).display(),
-                node.api
+            let dir = federation.data(office);
+            let command = say(
+                "demo-command-status",
+                &[("dir", arg(dir.display())), ("api", arg(node.api))],
             );
+            println!("  {command}");
         }
-        println!(
-            "  fedrec --data {} decisions",
-            federation.data("ministry").display()
-        );
+        let dir = federation.data("ministry");
+        let command = say("demo-command-decisions", &[("dir", arg(dir.display()))]);
+        println!("  {command}");
         // Login links to two nodes' web interfaces, each good once within five minutes.
         for (office, user) in [("ministry", "演示管理员"), ("shanghai", "演示审核人")] {
             let data = federation.data(office);
@@ -678,8 +685,13 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
             .find(|r| r.record.as_deref() == Some(record.as_str()))
             .map_or("missing", |r| r.verdict.as_str());
         if shown != verdict {
-            wrong.push(format!(
-                "{record}: expected {verdict}, the ministry shows {shown}"
+            wrong.push(say(
+                "demo-wrong-verdict",
+                &[
+                    ("record", arg(record)),
+                    ("verdict", arg(verdict)),
+                    ("shown", arg(shown)),
+                ],
             ));
         }
     }
@@ -715,7 +727,7 @@ fn story(federation: &mut Federation, options: &DemoOptions) -> anyhow::Result<u
         Ok(0)
     } else {
         for line in &wrong {
-            eprintln!("demo: {line}");
+            eprintln!("{}", say("demo-problem", &[("problem", arg(line))]));
         }
         Ok(1)
     }

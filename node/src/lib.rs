@@ -14,6 +14,7 @@ pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod clock;
+mod config_file;
 pub mod daemon;
 pub mod demo;
 pub mod export;

@@ -786,27 +786,34 @@ impl Node {
             .collect())
     }
 
+    /// Who made a change, as the reader of this thread's language reads it (the API answers in
+    /// the request's language, the web interface in the page's).
     fn describe_actor(&self, actor: &str, roster: Option<&Roster>) -> String {
         let Ok(id) = actor.parse::<NodeId>() else {
-            return format!("unknown actor {actor}");
+            return tr("history-actor-unknown", &[("actor", s(actor))]);
         };
         if id == self.id() {
-            return format!("{} (this node)", self.config.name);
+            return tr("history-actor-this-node", &[("name", s(&self.config.name))]);
         }
         if id == self.ministry_key() {
-            return "the ministry".into();
+            return tr("history-actor-ministry", &[]);
         }
         match roster.and_then(|r| r.grant(&id).map(|g| (g, r.recommender(&g.recommender)))) {
-            Some((grant, Some(recommender))) => format!(
-                "{} {} ({})",
-                recommender.name,
-                match grant.role {
-                    KeyRole::Hq => "HQ",
-                    KeyRole::FieldOffice => "field office",
-                },
-                id.short()
-            ),
-            _ => format!("node {}", id.short()),
+            Some((grant, Some(recommender))) => {
+                let role = match grant.role {
+                    KeyRole::Hq => tr("key-role-hq", &[]),
+                    KeyRole::FieldOffice => tr("key-role-field-office", &[]),
+                };
+                tr(
+                    "history-actor-grant",
+                    &[
+                        ("recommender", s(&recommender.name)),
+                        ("role", s(role)),
+                        ("id", s(id.short())),
+                    ],
+                )
+            }
+            _ => tr("history-actor-node", &[("id", s(id.short()))]),
         }
     }
 

@@ -3,11 +3,74 @@
 //! API answer with. Like the core's errors (`fedrec_common::i18n::Worded`), each keeps its
 //! English `Display` and is worded from the catalogue (`errors.ftl`); the English text matches
 //! the `Display` exactly.
+//!
+//! [`chain`] words a whole `anyhow` chain for the CLI, which prints what went wrong with
+//! everything that led to it: each cause that is one of these errors (the configuration's, the
+//! core's, the node's own, a file's I/O) is worded in the reader's language, the rest (the
+//! catalogue's own contexts, already worded) shown as they are.
 
-use fedrec_common::i18n::{Lang, Worded, s, t};
+use std::error::Error;
+
+use fedrec_common::i18n::{self, Lang, Worded, s, t};
 
 use crate::api::session::LinkError;
 use crate::store::{SCHEMA_VERSION, StoreError};
+
+/// An error and its causes as a person reads them, in `lang`: each cause worded if fedrec
+/// words its kind, joined as `{:#}` joins them. A worded cause already says its own causes
+/// (`ConfigError::Io` names the system's reason), so the chain stops there.
+pub fn chain(error: &anyhow::Error, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    for cause in error.chain() {
+        match worded_cause(cause, lang) {
+            Some(text) => {
+                parts.push(text);
+                break;
+            }
+            None => parts.push(cause.to_string()),
+        }
+    }
+    let separator = match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    };
+    parts.join(separator)
+}
+
+/// `cause` worded in `lang`, if it is of a kind fedrec words.
+fn worded_cause(cause: &(dyn Error + 'static), lang: Lang) -> Option<String> {
+    use fedrec_common as core;
+    fn try_word<E: Worded + Error + 'static>(
+        cause: &(dyn Error + 'static),
+        lang: Lang,
+    ) -> Option<String> {
+        cause.downcast_ref::<E>().map(|error| error.worded(lang))
+    }
+    let words = [
+        try_word::<fedrec_config::ConfigError>,
+        try_word::<fedrec_config::ConfigProblem>,
+        try_word::<StoreError>,
+        try_word::<LinkError>,
+        try_word::<core::identity::IdentityError>,
+        try_word::<core::ids::IdError>,
+        try_word::<core::batch::BatchError>,
+        try_word::<core::roster::RosterError>,
+        try_word::<core::roster::AuthError>,
+        try_word::<core::record::RecordError>,
+        try_word::<core::form::FormSyntaxError>,
+        try_word::<core::feed::EntryError>,
+        try_word::<core::feed::ChainError>,
+        try_word::<core::sync::WireError>,
+        try_word::<core::timestamp::TimestampError>,
+        try_word::<core::operator::OperatorError>,
+        try_word::<core::review::ReviewError>,
+    ];
+    words.iter().find_map(|word| word(cause, lang)).or_else(|| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .map(|error| i18n::io_error(lang, error))
+    })
+}
 
 impl Worded for StoreError {
     fn worded(&self, lang: Lang) -> String {
@@ -94,6 +157,35 @@ mod tests {
                 },
             ],
         );
+    }
+
+    /// What the CLI prints for a failed command: each cause fedrec words in the reader's
+    /// language, the chain joined as `{:#}` joins it.
+    #[test]
+    fn a_chain_of_causes_is_worded_cause_by_cause() {
+        use anyhow::Context;
+        let missing = std::fs::read_to_string("/nonexistent/fedrec.toml").unwrap_err();
+        let error = anyhow::Error::new(fedrec_config::ConfigError::Io {
+            file: "/nonexistent/fedrec.toml".into(),
+            source: missing,
+        });
+        assert_eq!(
+            chain(&error, Lang::Zh),
+            "无法读取文件 /nonexistent/fedrec.toml：文件或目录不存在"
+        );
+        assert_eq!(chain(&error, Lang::En), error.to_string());
+        let io = std::fs::read("/nonexistent/node.key")
+            .context(t(
+                Lang::Zh,
+                "daemon-cannot-read-key",
+                &[("file", s("node.key"))],
+            ))
+            .unwrap_err();
+        assert_eq!(
+            chain(&io, Lang::Zh),
+            "无法读取节点密钥 node.key：文件或目录不存在"
+        );
+        assert_eq!(chain(&io, Lang::En), format!("{io:#}"));
     }
 
     #[test]

@@ -292,3 +292,41 @@ fn batch_check_reads_in_chinese_by_default() {
         stderr(&missing)
     );
 }
+
+/// The people who create and start a node read what is wrong in Chinese: the file, the key and
+/// the problem for a configuration they got wrong, and `fedrec init`'s own refusals; the file
+/// `fedrec init` writes is commented in Chinese too.
+#[test]
+fn init_and_run_explain_problems_in_chinese_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("node");
+    let data_arg = data.to_str().unwrap();
+    let refused = fedrec_with(&["--data", data_arg, "init", "--role", "recommender"], &[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("必须给出 --ministry"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let made = fedrec_with(&["--data", data_arg, "init", "--role", "ministry"], &[]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let config = data.join("fedrec.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("# 本节点的类型"), "{text}");
+    std::fs::write(&config, text.replace("127.0.0.1:7401", "0.0.0.0:7401")).unwrap();
+    let run = fedrec_with(&["--data", data_arg, "run"], &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let said = stderr(&run);
+    assert!(
+        said.contains(&format!("文件 {} 中的 `api` 有误", config.display()))
+            && said.contains("0.0.0.0:7401 不是本机回环地址"),
+        "{said}"
+    );
+    let english = fedrec(&["--data", data_arg, "run"]);
+    assert!(
+        stderr(&english).contains("key `api`: 0.0.0.0:7401 is not a loopback address"),
+        "{}",
+        stderr(&english)
+    );
+}

@@ -55,6 +55,13 @@ fn an_office_creates_edits_attaches_submits_and_keeps_its_record_across_restarts
     let history = ok(data, &["record", "history", &id]);
     let lines: Vec<&str> = history.lines().collect();
     assert_eq!(lines.len(), 4, "{history}");
+    assert!(history.contains("(this node)"), "{history}");
+    // Who made each change is named in the reader's language.
+    let chinese = ok(data, &["--lang", "zh", "record", "history", &id]);
+    assert!(
+        chinese.contains("（本节点）") && !chinese.contains("this node"),
+        "{chinese}"
+    );
     assert!(
         lines[1].contains("plan.targets") && lines[1].contains("recommender.contact"),
         "{history}"

@@ -149,6 +149,17 @@ cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser o
 
 ## The demo (fedrec demo)
 
+demo-starting = starting { $office }
+demo-no-record-id = the API answered a new record without its id
+demo-no-credit-code = no valid credit code has the body { $body }
+demo-bad-application = demo application: { $error }
+demo-no-free-port = no free loopback port between { $first } and { $last }
+demo-dir-not-empty = { $dir } is not empty: the demo creates its nodes in a new or empty directory
+demo-command-status = fedrec --data { $dir }  status      # API http://{ $api }
+demo-command-decisions = fedrec --data { $dir } decisions
+demo-wrong-verdict = { $record }: expected { $verdict }, the ministry shows { $shown }
+demo-problem = demo: { $problem }
+demo-stopping-failed = stopping { $name }: { $error }
 demo-intro = fedrec demo: a ministry, five recommenders and a field office, each a full node, in { $dir }
 demo-ministry-up = ministry up: { $address }
 demo-roster-signed = roster signed by the ministry: { $count } offices of five recommenders (the Pudong field office may submit)
@@ -185,3 +196,73 @@ demo-ctrl-c = Press Ctrl-C to stop them.
 demo-data-kept = The nodes' data stays in { $dir }; start any of them with `fedrec run --data { $dir }/OFFICE`.
 demo-data-removed = Stopped every node and removed the temporary data directory.
 cli-seconds-ago = { $seconds } s ago
+# `fedrec init`, the daemon's start-up and stop (node/src/daemon.rs), worded with `tr` in the
+# language of the run.
+daemon-key-exists = { $file } already exists: refusing to overwrite a node key (move it away to start over)
+daemon-cannot-create = { $path }: cannot create
+daemon-cannot-make-private = { $path }: cannot make it private (mode 0700)
+daemon-not-peer-id = '{ $peer }' is not a libp2p peer id
+daemon-peer-without-key = peer id { $peer } does not embed its public key
+daemon-peer-not-ed25519 = peer id { $peer } is not an ed25519 key
+daemon-ministry-for-others = --ministry is for recommender and field-office nodes
+daemon-ministry-required = --ministry MULTIADDR/p2p/PEER_ID is required: the ministry's address and identity are this node's trust root
+daemon-ministry-without-peer = --ministry '{ $address }' must end in /p2p/PEER_ID
+daemon-ministry-is-self = --ministry names this node itself
+daemon-no-config = { $file } does not exist: create the node with `fedrec init --data { $data }`
+daemon-cannot-read-key = { $file }: cannot read the node key
+daemon-not-a-key = { $file }: not a node key
+daemon-key-mode = { $file }: the node key has mode { $mode }, so other users may read it; refusing to start. Fix it with `chmod 600 { $file }` (and consider the key exposed if others did read it)
+daemon-cannot-migrate = { $path }: cannot bring the database up to date
+daemon-cannot-open = { $file }: cannot open
+daemon-already-running = another fedrec daemon is already running on { $data }
+daemon-already-running-pid = another fedrec daemon is already running on { $data } (pid { $pid }, API { $api })
+daemon-task-failed = node task failed: { $detail }
+daemon-restored-offline = { $data }: this node was restored from a backup and has not yet learned its own feeds' heads from a peer; `--offline` would let it sign at positions it may already have used (forking its feed). Start it without --offline; it opens for writes once a peer confirms its feeds
+daemon-cannot-open-db = { $path }: cannot open the database
+daemon-cannot-listen = cannot listen on { $api } for the API
+daemon-cannot-draw-token = cannot draw the API token
+daemon-cannot-write-cookie = { $data }: cannot write the API cookie
+daemon-api-failed = API server failed
+daemon-not-multiaddr = '{ $address }' is not a multiaddr
+# Backups and restores (node/src/backup.rs).
+backup-not-a-backup = { $dir }: not a fedrec backup (no readable { $manifest }; an interrupted backup stays in BACKUP.partial)
+backup-not-a-manifest = { $file }: not a backup manifest
+backup-lacks = { $dir }: the backup has no { $needed }
+backup-key-missing = { $dir }: the manifest says the key is in the backup, but { $key } is not there
+backup-key-unexpected = { $dir }: the manifest says the key is not in the backup, but { $key } is there
+backup-cannot-copy = cannot copy { $from } to { $to }
+backup-cannot-make-private = { $file }: cannot make it private
+backup-unexpected-directory = { $path }: unexpected directory in a database backup
+restore-not-empty = { $data }: the data directory exists and is not empty; restore into a new directory
+restore-drop-key = { $dir }: the backup holds the node's key; drop --key
+restore-cannot-clear = { $dir }: cannot clear an earlier attempt
+restore-cannot-replace = { $dir }: cannot replace
+restore-cannot-move = cannot move the restored { $from } into { $to }
+restore-wrong-key = { $file }: this key is node { $key }, but the backup is of node { $node }
+restore-cannot-open-db = { $dir }: cannot open the restored database
+restore-fails-verification = the restored database fails verification: { $detail }
+restore-cannot-write-marker = { $dir }: cannot write the restore marker
+# The comments of the configuration file `fedrec init` writes (node/src/config_file.rs), one
+# message per key; each line becomes a TOML comment.
+config-file-header = fedrec node configuration, written by `fedrec init`.
+    Settings resolve as: defaults, this file, environment (FEDREC_API, FEDREC_LISTEN,
+    FEDREC_MDNS), then command-line flags. Unknown keys are errors.
+config-file-role = What this node is: ministry, recommender or field-office.
+config-file-name = A name for people and logs.
+config-file-recommender = The recommender this node acts for, as the ministry's roster names it.
+config-file-data-dir = Where the key, the database and the attachments live (relative to this file).
+config-file-listen = p2p listen addresses (multiaddrs): peers connect here.
+config-file-api = The local HTTP API for the CLI and the bureau's programs, loopback only. Callers
+    authenticate with the token the daemon writes to .cookie in this directory.
+config-file-mdns = Find peers on the LAN by multicast DNS (it multicasts on every interface).
+config-file-peers = Other nodes to keep connected, as MULTIADDR/p2p/PEER_ID (a field office names its HQ).
+config-file-batch-files = Batch definition files this node may validate against before the ministry's arrive.
+config-file-max-attachment-bytes = Largest attachment stored, in bytes.
+config-file-sync-interval-secs = Seconds between anti-entropy sync rounds.
+config-file-ministry = The ministry: its address and its key, the trust root every roster is checked against.
+# Who made a change in a record's history (node/src/node.rs describe_actor).
+history-actor-unknown = unknown actor { $actor }
+history-actor-this-node = { $name } (this node)
+history-actor-ministry = the ministry
+history-actor-grant = { $recommender } { $role } ({ $id })
+history-actor-node = node { $id }

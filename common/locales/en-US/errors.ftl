@@ -173,3 +173,30 @@ store-error-newer-schema = database holds schema version { $found }, newer than 
 store-error-corrupt = stored { $what } is corrupt: { $problem }
 link-error-refused = this login link is unknown, was used already, or has expired: run `fedrec ui` again
 link-error-random = cannot draw a random secret: { $detail }
+# The configuration's errors (config/src: ConfigError, ConfigProblem), read at `fedrec init`,
+# `fedrec run` and wherever a configuration or batch file is read.
+config-error-io = { $file }: cannot read: { $detail }
+config-error-syntax = { $file }: { $detail }
+config-error-invalid = { $file }: key `{ $key }`: { $problem }
+config-error-batch = { $file }: { $error }
+config-problem-missing-role = missing: ministry, recommender or field-office
+config-problem-missing-name = missing or empty: name the office, e.g. 上海市人社局
+config-problem-ministry-acts-for-none = the ministry acts for no recommender
+config-problem-missing-recommender = missing: a { $role } node acts for one recommender
+config-problem-ministry-names-ministry = the ministry node does not name another ministry
+config-problem-missing-ministry = missing: [ministry] address and key
+config-problem-not-multiaddr = '{ $address }' is not a multiaddr like /ip4/127.0.0.1/tcp/7400
+config-problem-not-ip-address = '{ $address }': '{ $host }' is not an IP address
+config-problem-no-transport = '{ $address }': expected /tcp/PORT or /udp/PORT/quic-v1 after the host
+config-problem-not-host-port = '{ $text }' is not HOST:PORT, e.g. 127.0.0.1:7401
+config-problem-not-loopback = { $api } is not a loopback address; the local API speaks plain HTTP, so its token must not cross a network
+config-problem-mdns-variable = FEDREC_MDNS='{ $text }' is not true or false
+config-problem-zero = must be more than 0
+config-problem-peer-without-id = '{ $peer }' must end in /p2p/PEER_ID, so the node knows whom it reaches
+config-problem-sync-interval-variable = FEDREC_SYNC_INTERVAL_SECS='{ $text }' is not a number of seconds
+config-problem-sync-interval-range = must be between 1 and 86400
+# What the system says when a file cannot be read; in English the system's own words are shown.
+io-error-not-found = no such file or directory
+io-error-permission-denied = permission denied
+io-error-is-a-directory = is a directory
+io-error-invalid-data = not UTF-8 text

@@ -138,3 +138,10 @@ help-fedrec-demo--deadline-secs = Seconds from publishing the rehearsal batch to
 help-fedrec-bench = Run the performance scenarios and print each figure beside its target (use a release build: `cargo run --release -- bench`)
 help-fedrec-bench--scenarios = Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync, wire, catch-up, latency, country, memory, ministry-scale
 help-fedrec-bench--quick = Smaller sizes for a quick look; targets are judged on full runs
+# clap's notes after an argument's help, written again from the catalogue (cli/help.rs).
+help-note-env = [env: { $name }]
+help-note-default = [default: { $value }]
+help-note-possible-values = [possible values: { $values }]
+help-note-separator = {", "}
+help-value-command = COMMAND
+help-value-options = OPTIONS

@@ -146,6 +146,17 @@ cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本�
 
 ## 演示（fedrec demo）
 
+demo-starting = 启动 { $office } 的节点
+demo-no-record-id = 本地接口新建了记录，但没有给出记录编号
+demo-no-credit-code = 没有哪个有效的统一社会信用代码以 { $body } 为本体
+demo-bad-application = 演示用的申报表：{ $error }
+demo-no-free-port = 本机回环地址上 { $first } 到 { $last } 之间没有空闲端口
+demo-dir-not-empty = { $dir } 不是空目录：演示只在新的或空的目录中创建节点
+demo-command-status = fedrec --data { $dir }  status      # 本地接口 http://{ $api }
+demo-command-decisions = fedrec --data { $dir } decisions      # 受理结论
+demo-wrong-verdict = { $record }：应为 { $verdict }，人社部显示为 { $shown }
+demo-problem = 演示：{ $problem }
+demo-stopping-failed = 停止 { $name } 时出错：{ $error }
 demo-intro = fedrec 演示：一个人社部节点、五个推荐单位和一个派出机构，各是一个完整节点，数据在 { $dir }
 demo-ministry-up = 人社部节点已启动：{ $address }
 demo-roster-signed = 人社部已签发名册：五个推荐单位的 { $count } 个节点（浦东派出机构有权报送）
@@ -182,3 +193,73 @@ demo-ctrl-c = 按 Ctrl-C 停止它们。
 demo-data-kept = 各节点的数据保留在 { $dir }；可用 `fedrec run --data { $dir }/OFFICE` 启动其中任一节点。
 demo-data-removed = 已停止所有节点并删除临时数据目录。
 cli-seconds-ago = { $seconds } 秒前
+# `fedrec init`, the daemon's start-up and stop (node/src/daemon.rs), worded with `tr` in the
+# language of the run.
+daemon-key-exists = { $file } 已存在：拒绝覆盖节点密钥（如需重新创建节点，请先把它移走）
+daemon-cannot-create = 无法创建 { $path }
+daemon-cannot-make-private = 无法把 { $path } 设为仅本用户可访问（权限 0700）
+daemon-not-peer-id = “{ $peer }”不是 libp2p 节点标识（peer id）
+daemon-peer-without-key = 节点标识 { $peer } 中不含它的公钥
+daemon-peer-not-ed25519 = 节点标识 { $peer } 不是 ed25519 密钥
+daemon-ministry-for-others = --ministry 只用于推荐单位和外派机构的节点
+daemon-ministry-required = 必须给出 --ministry 多地址/p2p/节点标识：人社部节点的地址和身份是本节点的信任根
+daemon-ministry-without-peer = --ministry “{ $address }”须以 /p2p/节点标识 结尾
+daemon-ministry-is-self = --ministry 指向的是本节点自己
+daemon-no-config = { $file } 不存在：请先用 `fedrec init --data { $data }` 创建节点
+daemon-cannot-read-key = 无法读取节点密钥 { $file }
+daemon-not-a-key = { $file } 不是节点密钥
+daemon-key-mode = 节点密钥 { $file } 的权限为 { $mode }，其他用户可以读取，拒绝启动。请用 `chmod 600 { $file }` 修正（如果已有他人读取过，应视为密钥已经泄露）
+daemon-cannot-migrate = 无法把数据库 { $path } 升级到当前版本
+daemon-cannot-open = 无法打开 { $file }
+daemon-already-running = 已有另一个 fedrec 守护进程在 { $data } 上运行
+daemon-already-running-pid = 已有另一个 fedrec 守护进程在 { $data } 上运行（进程号 { $pid }，本地接口 { $api }）
+daemon-task-failed = 节点任务失败：{ $detail }
+daemon-restored-offline = { $data }：本节点是从备份恢复的，尚未从其他节点得知自己数据流的最新位置；`--offline` 可能让它在已经用过的位置再次签名（使数据流分叉）。请不带 --offline 启动，其他节点确认其数据流之后即可写入
+daemon-cannot-open-db = 无法打开数据库 { $path }
+daemon-cannot-listen = 无法在 { $api } 上监听本地接口
+daemon-cannot-draw-token = 无法生成本地接口的令牌
+daemon-cannot-write-cookie = 无法在 { $data } 中写入本地接口的凭据（.cookie）
+daemon-api-failed = 本地接口服务出错
+daemon-not-multiaddr = “{ $address }”不是多地址（multiaddr）
+# Backups and restores (node/src/backup.rs).
+backup-not-a-backup = { $dir } 不是 fedrec 备份（没有可读的 { $manifest }；中断的备份留在 BACKUP.partial 中）
+backup-not-a-manifest = { $file } 不是备份清单
+backup-lacks = 备份 { $dir } 中缺少 { $needed }
+backup-key-missing = 备份 { $dir } 的清单说其中有密钥，但没有 { $key }
+backup-key-unexpected = 备份 { $dir } 的清单说其中没有密钥，但有 { $key }
+backup-cannot-copy = 无法把 { $from } 复制到 { $to }
+backup-cannot-make-private = 无法把 { $file } 设为仅本用户可读写
+backup-unexpected-directory = { $path }：数据库备份中不应有目录
+restore-not-empty = 数据目录 { $data } 已存在且不为空：请恢复到一个新目录
+restore-drop-key = 备份 { $dir } 中已有节点密钥：请去掉 --key
+restore-cannot-clear = 无法清除上次未完成的恢复 { $dir }
+restore-cannot-replace = 无法替换 { $dir }
+restore-cannot-move = 无法把恢复好的 { $from } 移到 { $to }
+restore-wrong-key = { $file }：此密钥属于节点 { $key }，但备份是节点 { $node } 的
+restore-cannot-open-db = 无法打开恢复出的数据库 { $dir }
+restore-fails-verification = 恢复出的数据库未通过校验：{ $detail }
+restore-cannot-write-marker = 无法在 { $dir } 中写入恢复标记
+# The comments of the configuration file `fedrec init` writes (node/src/config_file.rs), one
+# message per key; each line becomes a TOML comment.
+config-file-header = fedrec 节点配置，由 `fedrec init` 写入。
+    各项设置依次取自默认值、本文件、环境变量（FEDREC_API、FEDREC_LISTEN、FEDREC_MDNS）
+    和命令行参数，后者优先。写了未知的键会报错。
+config-file-role = 本节点的类型：ministry（人社部）、recommender（推荐单位）或 field-office（外派机构）。
+config-file-name = 本单位名称，显示给使用者，也写入日志。
+config-file-recommender = 本节点所代表的推荐单位，即人社部名册中的推荐单位编号。
+config-file-data-dir = 密钥、数据库和附件的存放目录（相对于本文件）。
+config-file-listen = 点对点网络的监听地址（multiaddr）：其他节点连接到这里。
+config-file-api = 供命令行和本单位程序使用的本地 HTTP 接口，只能是本机回环地址。
+    调用者须出示守护进程写在本目录 .cookie 文件中的令牌。
+config-file-mdns = 是否用组播 DNS 在局域网内发现其他节点（它会在每个网络接口上组播）。
+config-file-peers = 需要保持连接的其他节点，形如 多地址/p2p/节点标识（外派机构在此填写本单位总部的节点）。
+config-file-batch-files = 人社部签发的批次定义到达之前，本节点用来校验申报表的批次定义文件。
+config-file-max-attachment-bytes = 单个附件的大小上限（字节）。
+config-file-sync-interval-secs = 两轮反熵同步之间相隔的秒数。
+config-file-ministry = 人社部节点：它的地址和公钥，是核验每一版名册的信任根。
+# Who made a change in a record's history (node/src/node.rs describe_actor).
+history-actor-unknown = 未知的作者 { $actor }
+history-actor-this-node = { $name }（本节点）
+history-actor-ministry = 人社部
+history-actor-grant = { $recommender }{ $role }（{ $id }）
+history-actor-node = 节点 { $id }

@@ -172,3 +172,30 @@ store-error-newer-schema = 数据库的结构版本为 { $found }，比本版 fe
 store-error-corrupt = 存储的 { $what } 已损坏：{ $problem }
 link-error-refused = 此登录链接无效、已被使用或已过期：请重新运行 `fedrec ui`
 link-error-random = 无法生成随机密钥：{ $detail }
+# The configuration's errors (config/src: ConfigError, ConfigProblem), read at `fedrec init`,
+# `fedrec run` and wherever a configuration or batch file is read.
+config-error-io = 无法读取文件 { $file }：{ $detail }
+config-error-syntax = 文件 { $file } 格式有误：{ $detail }
+config-error-invalid = 文件 { $file } 中的 `{ $key }` 有误：{ $problem }
+config-error-batch = 批次文件 { $file }：{ $error }
+config-problem-missing-role = 未填写。请填写 ministry（人社部）、recommender（推荐单位）或 field-office（外派机构）
+config-problem-missing-name = 未填写或为空。请填写本单位名称，例如 上海市人社局
+config-problem-ministry-acts-for-none = 人社部节点不代表任何推荐单位，请删除此项
+config-problem-missing-recommender = 未填写。{ $role }节点须填写它所代表的推荐单位编号
+config-problem-ministry-names-ministry = 人社部节点本身就是人社部，不应再填写 [ministry]，请删除此表
+config-problem-missing-ministry = 未填写。请在 [ministry] 表中填写人社部节点的 address（地址）和 key（公钥）
+config-problem-not-multiaddr = “{ $address }”不是多地址（multiaddr），应形如 /ip4/127.0.0.1/tcp/7400
+config-problem-not-ip-address = “{ $address }”中的“{ $host }”不是 IP 地址
+config-problem-no-transport = “{ $address }”的主机之后应为 /tcp/端口 或 /udp/端口/quic-v1
+config-problem-not-host-port = “{ $text }”不是“主机:端口”的形式，例如 127.0.0.1:7401
+config-problem-not-loopback = { $api } 不是本机回环地址。本地接口使用不加密的 HTTP，其令牌不得经过网络传输，请使用 127.0.0.1
+config-problem-mdns-variable = 环境变量 FEDREC_MDNS 的值“{ $text }”不是 true 或 false
+config-problem-zero = 必须大于 0
+config-problem-peer-without-id = “{ $peer }”须以 /p2p/节点标识 结尾，本节点才知道所连接的是谁
+config-problem-sync-interval-variable = 环境变量 FEDREC_SYNC_INTERVAL_SECS 的值“{ $text }”不是秒数
+config-problem-sync-interval-range = 必须在 1 到 86400 之间
+# What the system says when a file cannot be read; in English the system's own words are shown.
+io-error-not-found = 文件或目录不存在
+io-error-permission-denied = 没有权限
+io-error-is-a-directory = 这是一个目录
+io-error-invalid-data = 不是 UTF-8 文本

@@ -138,3 +138,10 @@ help-fedrec-demo--deadline-secs = 从发布演练批次到其截止时间的秒�
 help-fedrec-bench = 运行性能测试场景，把每项数据与其目标并列显示（请用发布版构建：`cargo run --release -- bench`）
 help-fedrec-bench--scenarios = 要运行的场景：all（默认）、rules、ingest、idle-sync、incremental-sync、wire、catch-up、latency、country、memory、ministry-scale
 help-fedrec-bench--quick = 用较小的规模快速看一眼；是否达标以完整运行为准
+# clap's notes after an argument's help, written again from the catalogue (cli/help.rs).
+help-note-env = [环境变量：{ $name }]
+help-note-default = [默认：{ $value }]
+help-note-possible-values = [可选值：{ $values }]
+help-note-separator = 、
+help-value-command = 命令
+help-value-options = 选项

@@ -12,8 +12,11 @@
 //! `help-cmd-help`. A command or argument may add `<id>-long` for its longer `--help` text.
 //! Hidden commands (`fedrec debug`, a tool for testing deployments) keep their English.
 //!
-//! clap's own messages (a wrong argument, `[default: …]`, `[possible values: …]`) stay in
-//! clap's English.
+//! clap's notes after an argument's help (`[default: …]`, `[possible values: …]`, `[env: …]`)
+//! are hidden and written again from the catalogue (`help-note-*`), with the values clap holds,
+//! so that they cannot drift from the code; the usage line's `[OPTIONS]` and `<COMMAND>` are
+//! the catalogue's too. clap's own error messages (a wrong argument) stay in clap's English, and
+//! the value names (`<FILE>`, `<DIR>`) stay as the code names them.
 
 use std::ffi::OsString;
 
@@ -52,9 +55,10 @@ pub fn command(lang: Lang) -> Command {
 pub fn localised(mut command: Command, lang: Lang) -> Command {
     command.build();
     let headings = Headings {
-        // clap keeps headings as `&'static str` (without its `string` feature): these three
+        // clap keeps headings as `&'static str` (without its `string` feature): these four
         // short texts are made once per run and live as long as the program.
         commands: Box::leak(say(lang, "help-heading-commands").into_boxed_str()),
+        command: Box::leak(say(lang, "help-value-command").into_boxed_str()),
         options: Box::leak(say(lang, "help-heading-options").into_boxed_str()),
         arguments: Box::leak(say(lang, "help-heading-arguments").into_boxed_str()),
     };
@@ -64,6 +68,8 @@ pub fn localised(mut command: Command, lang: Lang) -> Command {
 /// The headings of a help page in this run's language.
 struct Headings {
     commands: &'static str,
+    /// The name of a subcommand in a usage line (clap's `<COMMAND>`).
+    command: &'static str,
     options: &'static str,
     arguments: &'static str,
 }
@@ -119,6 +125,44 @@ fn texts(lang: Lang, id: &str) -> (String, Option<String>) {
     (say(lang, id), long)
 }
 
+/// clap's notes after an argument's help, in `lang`: the environment variable it reads, its
+/// default and its possible values, as clap would write them after the help, for an argument
+/// that takes a value.
+fn notes(arg: &Arg, lang: Lang) -> String {
+    if !arg.get_action().takes_values() {
+        return String::new();
+    }
+    let mut notes = Vec::new();
+    if let Some(name) = arg.get_env() {
+        let name = name.to_string_lossy().into_owned();
+        notes.push(i18n::t(lang, "help-note-env", &[("name", i18n::s(name))]));
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|value| value.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() {
+        let value = i18n::s(defaults.join(" "));
+        notes.push(i18n::t(lang, "help-note-default", &[("value", value)]));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| value.get_name().to_string())
+        .collect();
+    if !values.is_empty() {
+        let values = i18n::s(values.join(&say(lang, "help-note-separator")));
+        notes.push(i18n::t(
+            lang,
+            "help-note-possible-values",
+            &[("values", values)],
+        ));
+    }
+    notes.iter().map(|note| format!(" {note}")).collect()
+}
+
 fn localise(mut command: Command, path: &str, lang: Lang, headings: &Headings) -> Command {
     let name = command.get_name().to_string();
     let (about, long_about) = texts(lang, &command_id(path, &name));
@@ -129,7 +173,14 @@ fn localise(mut command: Command, path: &str, lang: Lang, headings: &Headings) -
     command = command
         .about(about)
         .help_template(template)
-        .subcommand_help_heading(headings.commands);
+        .subcommand_help_heading(headings.commands)
+        .subcommand_value_name(headings.command);
+    // clap writes `[OPTIONS]` into the usage line itself; the line is rendered once and given
+    // back with the catalogue's word (clap's title, `Usage: `, is replaced by the template's).
+    let usage = command.render_usage().to_string();
+    let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage);
+    let options = format!("[{}]", say(lang, "help-value-options"));
+    command = command.override_usage(usage.replace("[OPTIONS]", &options));
     command = match long_about {
         Some(text) => command.long_about(text),
         None => command.long_about(None::<&'static str>),
@@ -137,29 +188,42 @@ fn localise(mut command: Command, path: &str, lang: Lang, headings: &Headings) -
     if name == "help" && path != "fedrec" {
         return command;
     }
-    let args: Vec<(String, bool)> = command
+    let args: Vec<(String, bool, String)> = command
         .get_arguments()
         .filter(|a| !a.is_hide_set())
-        .map(|a| (a.get_id().to_string(), a.is_positional()))
+        .map(|a| (a.get_id().to_string(), a.is_positional(), notes(a, lang)))
         .collect();
     // A heading of one's own makes clap order the options by their display order, which the
     // derive numbered before the global options were added: number them again, the command's
     // own first in their declared order, then the ones every command has.
-    let mut order: Vec<&(String, bool)> = args.iter().collect();
-    order.sort_by_key(|(id, _)| SHARED_ARGS.contains(&id.as_str()));
-    let place = |id: &str| order.iter().position(|(other, _)| other == id).unwrap_or(0);
-    for (id, positional) in &args {
+    let mut order: Vec<&(String, bool, String)> = args.iter().collect();
+    order.sort_by_key(|(id, _, _)| SHARED_ARGS.contains(&id.as_str()));
+    let place = |id: &str| {
+        order
+            .iter()
+            .position(|(other, _, _)| other == id)
+            .unwrap_or(0)
+    };
+    for (id, positional, notes) in &args {
         let id = id.as_str();
         let position = place(id);
         let positional = *positional;
         let (help, long_help) = texts(lang, &arg_id(path, id));
+        let help = format!("{help}{notes}");
+        let long_help = long_help.map(|text| format!("{text}{notes}"));
         let heading = if positional {
             headings.arguments
         } else {
             headings.options
         };
         command = command.mut_arg(id, |arg: Arg| {
-            let arg = arg.help(help).help_heading(heading).display_order(position);
+            let arg = arg
+                .help(help)
+                .help_heading(heading)
+                .display_order(position)
+                .hide_default_value(true)
+                .hide_possible_values(true)
+                .hide_env(true);
             match long_help {
                 Some(text) => arg.long_help(text),
                 None => arg.long_help(None::<&'static str>),
@@ -196,6 +260,54 @@ mod tests {
             missing.is_empty(),
             "commands or arguments without help in common/locales/*/help.ftl:\n{}",
             missing.join("\n")
+        );
+    }
+
+    /// Every visible command's help, short and long, in `lang`: (path, text).
+    fn every_help(command: &mut Command, path: &str, found: &mut Vec<(String, String)>) {
+        found.push((path.to_string(), command.render_help().to_string()));
+        found.push((path.to_string(), command.render_long_help().to_string()));
+        for sub in command.get_subcommands_mut().filter(|c| !c.is_hide_set()) {
+            let sub_path = format!("{path} {}", sub.get_name());
+            every_help(sub, &sub_path, found);
+        }
+    }
+
+    /// clap's own words are hidden from `--help` and said again from the catalogue: the
+    /// defaults, possible values and environment variables, `[OPTIONS]` and `<COMMAND>`.
+    #[test]
+    fn help_shows_no_words_of_claps_own_in_chinese() {
+        let mut pages = Vec::new();
+        every_help(&mut command(Lang::Zh), "fedrec", &mut pages);
+        assert!(pages.len() > 80, "{}", pages.len());
+        for (path, page) in &pages {
+            for clap in [
+                "[default",
+                "[possible values",
+                "[env",
+                "[OPTIONS]",
+                "<COMMAND>",
+            ] {
+                assert!(!page.contains(clap), "{path}: {clap}\n{page}");
+            }
+        }
+        let status = |lang| {
+            let mut command = command(lang);
+            let status = command.find_subcommand_mut("status").unwrap();
+            status.render_help().to_string()
+        };
+        let zh = status(Lang::Zh);
+        assert!(
+            zh.contains("用法: fedrec status [选项]")
+                && zh.contains("[默认：text] [可选值：text、json]"),
+            "{zh}"
+        );
+        let en = status(Lang::En);
+        assert!(
+            en.contains("Usage: fedrec status [OPTIONS]")
+                && en.contains("[default: text] [possible values: text, json]")
+                && en.contains("[env: FEDREC_DATA] [default: fedrec-data]"),
+            "{en}"
         );
     }
 

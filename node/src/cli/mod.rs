@@ -285,8 +285,18 @@ pub(crate) fn arg(value: impl ToString) -> Arg<'static> {
 pub fn run(cli: Cli) -> ExitCode {
     // The first call wins: a flag given here decides over the environment.
     let _ = LANG.set(Lang::from_env_and_flag(cli.lang.map(Lang::tag)));
-    let data = cli.data;
-    let outcome = match cli.command {
+    // What the daemon's and the backup's code words with `tr` on the way (start-up, init,
+    // restore) speaks this run's language too.
+    let outcome = i18n::speaking(lang(), || dispatch(cli.data, cli.command));
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => ExitCode::from(report(&error)),
+    }
+}
+
+/// Runs one command.
+fn dispatch(data: PathBuf, command: Command) -> anyhow::Result<u8> {
+    match command {
         Command::Init(args) => node::init(&data, args),
         Command::Id { peer } => node::id(&data, peer),
         Command::Run(args) => node::run(&data, args),
@@ -328,10 +338,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench { scenarios, quick } => {
             crate::bench::run(crate::bench::BenchOptions { scenarios, quick })
         }
-    };
-    match outcome {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => ExitCode::from(report(&error)),
     }
 }
 
@@ -374,7 +380,10 @@ fn report(error: &anyhow::Error) -> u8 {
         None => {
             eprintln!(
                 "{}",
-                say("cli-error", &[("error", arg(format!("{error:#}")))])
+                say(
+                    "cli-error",
+                    &[("error", arg(crate::wording::chain(error, lang())))]
+                )
             );
             EXIT_USAGE
         }

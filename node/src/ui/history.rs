@@ -101,8 +101,8 @@ pub async fn history(
     let who = session.clone();
     let page = as_person(&api, lang, &session, move |node| {
         let view = node.record(&id)?;
-        let lines = node
-            .history_diffs(&id)?
+        // The authors are worded in the page's language, which may come from its cookie.
+        let lines = i18n::speaking(lang, || node.history_diffs(&id))?
             .into_iter()
             .map(|(diff, author)| HistoryRow {
                 when: i18n::time(lang, diff.item.time),
