@@ -2,9 +2,9 @@
 //! takes that media type on this route only, see [`crate::api::auth::is_ui_upload`]) with the
 //! attachment's kind and its file.
 //!
-//! The body is read up to the node's configured attachment limit (plus room for the form's
-//! own lines) and no further: a larger upload is cut off as it arrives, never held whole in
-//! memory. The parts are split by [`super::multipart`], each value checked, and the file goes
+//! The body is kept up to the node's configured attachment limit (plus room for the form's
+//! own lines) and no further: a larger upload is thrown away as it arrives, never held whole
+//! in memory (and read on a while, so the browser gets the answer rather than a reset). The parts are split by [`super::multipart`], each value checked, and the file goes
 //! to the node through the same [`Node::attach`](crate::node::Node::attach) as the API's and
 //! the CLI's, on behalf of the signed-in person. Any problem comes back on the editor, at the
 //! attachments' box, in the reader's language.
@@ -29,6 +29,33 @@ use crate::node::NodeError;
 const FORM_OVERHEAD_BYTES: u64 = 16 * 1024;
 /// The longest file name kept, in characters.
 const NAME_MAX_CHARS: usize = 200;
+
+/// How far past the limit an upload is read and thrown away, so that the browser, still
+/// sending, gets the page that says the file is too large rather than a reset connection.
+/// Beyond this the connection is dropped.
+const DRAIN_BYTES: usize = 32 * 1024 * 1024;
+
+/// The body, if it is at most `cap` bytes. Past `cap` nothing more is kept: the rest is read
+/// and discarded up to [`DRAIN_BYTES`] further, and the answer is an error.
+async fn read_capped(body: axum::body::Body, cap: usize) -> Result<Vec<u8>, ()> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ())?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > cap {
+            kept = Vec::new();
+            if seen > cap.saturating_add(DRAIN_BYTES) {
+                break;
+            }
+            continue;
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    if seen > cap { Err(()) } else { Ok(kept) }
+}
 
 /// A problem at one of the upload's boxes, worded with the box's label.
 fn at_box(lang: Lang, label: &str, problem: String) -> String {
@@ -138,8 +165,7 @@ pub async fn upload(
         .unwrap_or_default()
         .to_string();
     let cap = usize::try_from(limit.saturating_add(FORM_OVERHEAD_BYTES)).unwrap_or(usize::MAX);
-    // `to_bytes` stops reading, with an error, as soon as the body passes `cap`.
-    let checked = match axum::body::to_bytes(request.into_body(), cap).await {
+    let checked = match read_capped(request.into_body(), cap).await {
         Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, vec![too_large(lang, limit)])),
         Ok(body) => multipart::boundary(&content_type)
             .and_then(|boundary| {
