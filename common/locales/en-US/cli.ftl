@@ -144,6 +144,7 @@ cli-restore-no-key = the backup holds no node key: put the node's key at { $path
 ## fedrec ui
 
 cli-ui-link = Login link for { $user } ({ $role }), good once within { $minutes } minutes:
+cli-ui-link-remote = From another machine, over TLS (the same link, good once in all):
 cli-ui-no-user = Say who signs in with --user
 cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser on this machine
 

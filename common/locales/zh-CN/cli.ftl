@@ -141,6 +141,7 @@ cli-restore-no-key = 备份中没有节点密钥：启动前请将节点密钥�
 ## fedrec ui
 
 cli-ui-link = { $user }（{ $role }）的登录链接，{ $minutes } 分钟内有效，只能使用一次：
+cli-ui-link-remote = 从其他计算机经 TLS 访问（同一链接，总共只能使用一次）：
 cli-ui-no-user = 请用 --user 说明登录的人是谁
 cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本机的浏览器中打开
 

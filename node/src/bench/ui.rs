@@ -173,6 +173,7 @@ async fn time_page(
         sessions: Arc::clone(&sessions),
         peer_id: String::new(),
         net,
+        remote_origins: Vec::new(),
     });
     let gate = Arc::new(auth::Gate::with_sessions(
         bound,
