@@ -205,6 +205,13 @@ fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Result<String> {
             );
         }
     }
+    text += "\n# The web interface for other machines, over TLS only (off; README: \"Opening the\n\
+             # interface to the office's network\").\n\
+             # [ui]\n\
+             # remote_listen = \"0.0.0.0:7443\"\n\
+             # remote_hosts = [\"fedrec.example.gov.cn\"]\n\
+             # tls_cert = \"tls-cert.pem\"\n\
+             # tls_key = \"tls-key.pem\"\n";
     Ok(text)
 }
 
