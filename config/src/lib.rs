@@ -209,6 +209,34 @@ pub struct NodeConfig {
     pub max_attachment_bytes: u64,
     pub sync_interval_secs: u64,
     pub limits: Limits,
+    /// The web interface (and API) for other machines, over TLS only: the `[ui]` table.
+    /// `None` unless an office turns it on.
+    pub remote_ui: Option<RemoteUi>,
+}
+
+/// The web interface served to other machines: the same pages and API as on loopback, behind
+/// the same gate, but over TLS only, on an address of the office's choosing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteUi {
+    /// Where to listen for TLS connections, such as `0.0.0.0:7443`.
+    pub listen: SocketAddr,
+    /// The names people's browsers use to reach it (host names or IP addresses, no port):
+    /// the gate admits `Host` and `Origin` only for these, on `listen`'s port.
+    pub hosts: Vec<String>,
+    /// The certificate chain, PEM, the server's own certificate first.
+    pub tls_cert: PathBuf,
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub tls_key: PathBuf,
+}
+
+/// The `[ui]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiFile {
+    remote_listen: Option<String>,
+    remote_hosts: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The file as written: everything optional, so defaults can fill the gaps.
@@ -228,6 +256,7 @@ struct ConfigFile {
     max_attachment_bytes: Option<u64>,
     sync_interval_secs: Option<u64>,
     limits: Option<Limits>,
+    ui: Option<UiFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,7 +313,11 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<NodeConfig, ConfigErro
         file: path.to_path_buf(),
         source,
     })?;
-    resolve(&text, path, |name| std::env::var(name).ok(), overrides)
+    let config = resolve(&text, path, |name| std::env::var(name).ok(), overrides)?;
+    if let Some(remote) = &config.remote_ui {
+        check_tls_files(remote, path)?;
+    }
+    Ok(config)
 }
 
 /// Resolves defaults, the file's text, the environment (through `env`) and `overrides` into a
@@ -420,6 +453,7 @@ pub fn resolve(
     if let Some(key) = limits.zero_key() {
         return Err(invalid(&format!("limits.{key}"), ConfigProblem::Zero));
     }
+    let remote_ui = remote_ui(file.ui.unwrap_or_default(), &anchored, &invalid)?;
     let data_dir = overrides
         .data_dir
         .clone()
@@ -444,7 +478,136 @@ pub fn resolve(
         max_attachment_bytes,
         sync_interval_secs,
         limits,
+        remote_ui,
     })
+}
+
+/// Checks the `[ui]` table's shape: nothing, or a remote address with the names it is reached
+/// by and both TLS files (whose contents [`load`] checks). Plain HTTP never leaves loopback.
+fn remote_ui(
+    ui: UiFile,
+    anchored: &impl Fn(PathBuf) -> PathBuf,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Option<RemoteUi>, ConfigError> {
+    let Some(listen_text) = ui.remote_listen else {
+        for (key, given) in [
+            ("ui.remote_hosts", ui.remote_hosts.is_some()),
+            ("ui.tls_cert", ui.tls_cert.is_some()),
+            ("ui.tls_key", ui.tls_key.is_some()),
+        ] {
+            if given {
+                return Err(invalid(
+                    key,
+                    "has no use without ui.remote_listen, the address to serve other machines on"
+                        .into(),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let listen: SocketAddr = listen_text.parse().map_err(|_| {
+        invalid(
+            "ui.remote_listen",
+            format!("'{listen_text}' is not HOST:PORT, e.g. 0.0.0.0:7443"),
+        )
+    })?;
+    let missing = if ui.tls_cert.is_none() {
+        "ui.tls_cert"
+    } else {
+        "ui.tls_key"
+    };
+    let (Some(tls_cert), Some(tls_key)) = (ui.tls_cert, ui.tls_key) else {
+        return Err(invalid(
+            missing,
+            format!(
+                "missing: ui.remote_listen = \"{listen}\" serves other machines, which is done \
+                 over TLS only; give both tls_cert and tls_key (PEM files)"
+            ),
+        ));
+    };
+    let hosts = ui.remote_hosts.unwrap_or_default();
+    if hosts.is_empty() {
+        return Err(invalid(
+            "ui.remote_hosts",
+            "missing: the names people's browsers use to reach this node, e.g. \
+             [\"fedrec.example.gov.cn\", \"10.1.2.3\"]; other names are refused"
+                .into(),
+        ));
+    }
+    for host in &hosts {
+        let plain = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        let with_port = host.parse::<SocketAddr>().is_ok()
+            || (!host.starts_with('[') && host.matches(':').count() == 1);
+        if !plain || with_port {
+            return Err(invalid(
+                "ui.remote_hosts",
+                format!("'{host}' is not a host name or IP address (give it without a port)"),
+            ));
+        }
+    }
+    Ok(Some(RemoteUi {
+        listen,
+        hosts,
+        tls_cert: anchored(tls_cert),
+        tls_key: anchored(tls_key),
+    }))
+}
+
+/// Reads the remote interface's certificate and key files and checks that each holds what its
+/// key says, so that a wrong or unreadable file stops the node at start with its name rather
+/// than at the first browser's handshake.
+fn check_tls_files(remote: &RemoteUi, path: &Path) -> Result<(), ConfigError> {
+    for (key, file, wanted) in [
+        ("ui.tls_cert", &remote.tls_cert, PemKind::Certificate),
+        ("ui.tls_key", &remote.tls_key, PemKind::PrivateKey),
+    ] {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Invalid {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            problem: format!("{}: cannot read: {source}", file.display()),
+        })?;
+        check_pem(&text, wanted).map_err(|problem| ConfigError::Invalid {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            problem: format!("{}: {problem}", file.display()),
+        })?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PemKind {
+    Certificate,
+    PrivateKey,
+}
+
+/// Whether a PEM text holds a certificate, or a private key. The TLS library parses them in
+/// full when the daemon starts; this check only tells a swapped or empty file at once.
+fn check_pem(text: &str, wanted: PemKind) -> Result<(), String> {
+    let labels: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("-----BEGIN "))
+        .filter_map(|rest| rest.strip_suffix("-----"))
+        .collect();
+    let found = match wanted {
+        PemKind::Certificate => labels.contains(&"CERTIFICATE"),
+        PemKind::PrivateKey => labels
+            .iter()
+            .any(|label| matches!(*label, "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY")),
+    };
+    match (found, wanted) {
+        (true, _) => Ok(()),
+        (false, PemKind::Certificate) => {
+            Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into())
+        }
+        (false, PemKind::PrivateKey) => Err(
+            "holds no PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)"
+                .into(),
+        ),
+    }
 }
 
 /// A light check of a multiaddr's shape; the network layer parses it fully.

@@ -215,3 +215,135 @@ fn limits_have_defaults_and_refuse_unknown_keys_and_zero() {
         "the example shows the defaults"
     );
 }
+
+const MINISTRY: &str = "role = \"ministry\"\nname = \"部\"\n";
+const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+
+#[test]
+fn the_interface_for_other_machines_is_off_by_default() {
+    assert_eq!(resolve_text(MINISTRY).unwrap().remote_ui, None);
+}
+
+#[test]
+fn the_interface_for_other_machines_needs_tls_and_its_names() {
+    let listen = "[ui]\nremote_listen = \"0.0.0.0:7443\"\n";
+    let hosts = "remote_hosts = [\"fedrec.example.gov.cn\", \"10.1.2.3\"]\n";
+    let cases = [
+        // Plain HTTP never leaves loopback: no certificate and key, no remote interface.
+        (format!("{listen}{hosts}"), "ui.tls_cert", "over TLS only"),
+        (
+            format!("{listen}{hosts}tls_cert = \"c.pem\"\n"),
+            "ui.tls_key",
+            "over TLS only",
+        ),
+        (
+            format!("{listen}{hosts}tls_key = \"k.pem\"\n"),
+            "ui.tls_cert",
+            "over TLS only",
+        ),
+        // Even a loopback address is served over TLS if it is named here.
+        (
+            "[ui]\nremote_listen = \"127.0.0.2:7443\"\nremote_hosts = [\"127.0.0.2\"]\n".into(),
+            "ui.tls_cert",
+            "over TLS only",
+        ),
+        (
+            format!("{listen}tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n"),
+            "ui.remote_hosts",
+            "missing",
+        ),
+        (
+            format!(
+                "{listen}remote_hosts = [\"fedrec.example:7443\"]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n"
+            ),
+            "ui.remote_hosts",
+            "without a port",
+        ),
+        (
+            "[ui]\nremote_listen = \"everywhere\"\n".into(),
+            "ui.remote_listen",
+            "HOST:PORT",
+        ),
+        (
+            "[ui]\ntls_cert = \"c.pem\"\n".into(),
+            "ui.tls_cert",
+            "without ui.remote_listen",
+        ),
+    ];
+    for (table, key, problem) in cases {
+        let text = format!("{MINISTRY}{table}");
+        match resolve_text(&text) {
+            Err(error @ ConfigError::Invalid { .. }) => {
+                let shown = error.to_string();
+                assert!(shown.contains(&format!("key `{key}`")), "{shown}");
+                assert!(shown.contains(problem), "{shown}");
+            }
+            other => panic!("{text}: expected an error naming {key}, got {other:?}"),
+        }
+    }
+    let unknown = resolve_text(&format!("{MINISTRY}[ui]\nremote = \"0.0.0.0:7443\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("unknown field `remote`"), "{unknown}");
+}
+
+#[test]
+fn the_tls_files_are_read_at_load_and_named_when_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("fedrec.toml");
+    let write_config = || {
+        std::fs::write(
+            &config_path,
+            format!(
+                "{MINISTRY}[ui]\nremote_listen = \"0.0.0.0:7443\"\nremote_hosts = [\"10.1.2.3\"]\n\
+                 tls_cert = \"tls/cert.pem\"\ntls_key = \"tls/key.pem\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_config();
+    let error = load(&config_path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("key `ui.tls_cert`")
+            && error.contains("tls/cert.pem")
+            && error.contains("cannot read"),
+        "{error}"
+    );
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    // The files swapped: each holds the other's kind.
+    std::fs::write(dir.path().join("tls/cert.pem"), KEY_PEM).unwrap();
+    std::fs::write(dir.path().join("tls/key.pem"), CERT_PEM).unwrap();
+    let error = load(&config_path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("key `ui.tls_cert`") && error.contains("no PEM certificate"),
+        "{error}"
+    );
+    std::fs::write(dir.path().join("tls/cert.pem"), CERT_PEM).unwrap();
+    let error = load(&config_path, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("key `ui.tls_key`")
+            && error.contains("tls/key.pem")
+            && error.contains("no PEM private key"),
+        "{error}"
+    );
+    std::fs::write(dir.path().join("tls/key.pem"), KEY_PEM).unwrap();
+    let remote = load(&config_path, &Overrides::default())
+        .unwrap()
+        .remote_ui
+        .unwrap();
+    assert_eq!(remote.listen, "0.0.0.0:7443".parse().unwrap());
+    assert_eq!(remote.hosts, vec!["10.1.2.3".to_string()]);
+    assert_eq!(
+        remote.tls_cert,
+        dir.path().join("tls/cert.pem"),
+        "relative to the file"
+    );
+    assert_eq!(remote.tls_key, dir.path().join("tls/key.pem"));
+}

@@ -26,6 +26,7 @@ use crate::node::{EditRequest, Node, NodeError, RecordFilter, RosterAdd, RosterB
 
 pub mod auth;
 pub mod session;
+pub mod tls;
 
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
@@ -37,6 +38,9 @@ pub struct Api {
     pub peer_id: String,
     /// Told after every successful write, so peers hear of it at once.
     pub net: crate::net::NetHandle,
+    /// Where other machines reach the web interface over TLS (`https://NAME:PORT`, one per
+    /// `[ui] remote_hosts` name); empty unless the office turned it on.
+    pub remote_origins: Vec<String>,
 }
 
 /// An API refusal or failure, rendered as a status and a JSON body.
@@ -570,8 +574,14 @@ async fn login_link(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
+    let remote_urls: Vec<String> = api
+        .remote_origins
+        .iter()
+        .map(|origin| format!("{origin}/ui/login?link={secret}"))
+        .collect();
     Ok(Json(serde_json::json!({
         "url": format!("http://{host}/ui/login?link={secret}"),
+        "remote_urls": remote_urls,
         "user": operator.as_str(),
         "role": role.key(),
         "expires_in_secs": session::LINK_TTL.as_secs(),

@@ -103,6 +103,14 @@ pub(crate) fn config_text(request: &InitRequest, key: &NodeKey) -> anyhow::Resul
             text += &line("key", &toml_string(&ministry_key.to_hex()));
         }
     }
+    // Off: the web interface for other machines, over TLS only, as an example to uncomment.
+    text += "\n";
+    text += &comment("config-file-ui");
+    text += "# [ui]\n\
+             # remote_listen = \"0.0.0.0:7443\"\n\
+             # remote_hosts = [\"fedrec.example.gov.cn\"]\n\
+             # tls_cert = \"tls-cert.pem\"\n\
+             # tls_key = \"tls-key.pem\"\n";
     Ok(text)
 }
 

@@ -311,6 +311,12 @@ pub async fn start(
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
     let api_address = config.api;
+    let remote_ui = config.remote_ui.clone();
+    // A wrong certificate or key stops the start here, naming its file.
+    let remote_tls = remote_ui
+        .as_ref()
+        .map(api::tls::server_config)
+        .transpose()?;
     let role = config.role;
     let mut net_config = net_config(&config)?;
     if offline {
@@ -330,6 +336,34 @@ pub async fn start(
         .await
         .with_context(|| tr("daemon-cannot-listen", &[("api", text_arg(api_address))]))?;
     let bound = listener.local_addr()?;
+    // The listener for other machines, over TLS only, beside the loopback one.
+    let remote = match (&remote_ui, remote_tls) {
+        (Some(remote), Some(tls)) => {
+            let listener = tokio::net::TcpListener::bind(remote.listen)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {} for the web interface (ui.remote_listen)",
+                        remote.listen
+                    )
+                })?;
+            let port = listener.local_addr()?.port();
+            Some((listener, tls, port, remote.hosts.clone()))
+        }
+        _ => None,
+    };
+    let remote_origins = remote
+        .iter()
+        .flat_map(|(_, _, port, hosts)| {
+            hosts.iter().map(move |host| {
+                if host.contains(':') && !host.starts_with('[') {
+                    format!("https://[{host}]:{port}")
+                } else {
+                    format!("https://{host}:{port}")
+                }
+            })
+        })
+        .collect();
     let sessions = api::session::Sessions::for_port(bound.port());
     let state = Arc::new(Api {
         node: Mutex::new(node),
@@ -337,12 +371,17 @@ pub async fn start(
         metrics,
         peer_id: peer.clone(),
         net,
+        remote_origins,
     });
     let token =
         api::auth::Token::generate().with_context(|| tr("daemon-cannot-draw-token", &[]))?;
     let cookie = api::auth::write_cookie(data, &token)
         .with_context(|| tr("daemon-cannot-write-cookie", &[("data", path_arg(data))]))?;
     tracing::debug!(cookie = %cookie.display(), "API credential written");
+    let remote = remote.map(|(listener, tls, port, hosts)| {
+        let gate = api::auth::Gate::remote(port, &hosts, token.clone(), Arc::clone(&sessions));
+        (listener, tls, Arc::new(gate))
+    });
     let gate = Arc::new(api::auth::Gate::with_sessions(bound, token, sessions));
     publish_daemon_info(data, &bound.to_string())?;
     if restored {
@@ -368,6 +407,28 @@ pub async fn start(
                 .instrument(tracing::info_span!("net")),
             );
             tracing::info!(api = %bound, peer = %peer, role = role.key(), "daemon running");
+            // The same router for other machines, over TLS, stopped with the loopback one.
+            let remote_served = match remote {
+                Some((listener, tls, gate)) => {
+                    let address = listener.local_addr()?;
+                    let listener = api::tls::TlsListener::spawn(listener, tls)?;
+                    let router =
+                        api::router(Arc::clone(&state), max_body, gate, crate::ui::router());
+                    let mut stopped = stopped.clone();
+                    tracing::info!(ui = %address, "web interface for other machines, over TLS");
+                    Some(tokio::spawn(
+                        async move {
+                            axum::serve(listener, router)
+                                .with_graceful_shutdown(async move {
+                                    let _ = stopped.wait_for(|stop| *stop).await;
+                                })
+                                .await
+                        }
+                        .in_current_span(),
+                    ))
+                }
+                None => None,
+            };
             let served = axum::serve(
                 listener,
                 api::router(Arc::clone(&state), max_body, gate, crate::ui::router()),
@@ -376,6 +437,13 @@ pub async fn start(
                 let _ = stopped.wait_for(|stop| *stop).await;
             })
             .await;
+            if let Some(remote_served) = remote_served {
+                match remote_served.await {
+                    Ok(Err(error)) => tracing::error!(%error, "TLS web interface failed"),
+                    Err(error) => tracing::error!(%error, "TLS web interface task panicked"),
+                    Ok(Ok(())) => {}
+                }
+            }
             let _ = stop_network.send(true);
             match network.await {
                 Ok(Err(error)) => tracing::error!(%error, "network failed"),

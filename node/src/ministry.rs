@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use fedrec_common::batch::BatchNumber;
 use fedrec_common::decisions::DecisionsDoc;
 use fedrec_common::feed::Entry;
 use fedrec_common::form::FieldError;
@@ -489,22 +490,21 @@ impl Node {
         Ok(doc.all::<PublishedBase>("bases").into_values().collect())
     }
 
-    /// The experts' scores and the outcome of a record, for the nationwide table (ministry).
-    fn review_state(&self, summary: &RecordSummary) -> (Vec<u8>, Option<Outcome>) {
-        let Ok(review) = self.json_doc(&DocId::Review(summary.batch)) else {
-            return (Vec::new(), None);
+    /// The experts' scores and the outcomes of a batch's records, for the nationwide table
+    /// (ministry). Read once per batch and table, not once per row: the review document grows
+    /// with every review, and the table has a row per recommender.
+    fn review_states(&self, batch: BatchNumber) -> ReviewStates {
+        let Ok(review) = self.json_doc(&DocId::Review(batch)) else {
+            return ReviewStates::default();
         };
-        let prefix = format!("{}/", summary.doc);
-        let scores: Vec<u8> = review
-            .all::<ExpertReview>("reviews")
-            .into_iter()
-            .filter(|(key, _)| key.starts_with(&prefix))
-            .map(|(_, r)| r.score)
-            .collect();
-        let outcome = review
-            .all::<Outcome>("outcomes")
-            .remove(&summary.doc.to_string());
-        (scores, outcome)
+        ReviewStates {
+            reviews: review
+                .all::<ExpertReview>("reviews")
+                .into_iter()
+                .map(|(key, review)| (key, review.score))
+                .collect(),
+            outcomes: review.all::<Outcome>("outcomes"),
+        }
     }
 
     /// The decisions table: on the ministry every recommender in the roster (those without a
@@ -528,6 +528,7 @@ impl Node {
             }
         };
         let mut rows = Vec::new();
+        let mut review_states: BTreeMap<BatchNumber, ReviewStates> = BTreeMap::new();
         for (recommender, name) in recommenders {
             let verdicts = self.decisions_doc(&recommender)?.verdicts();
             let mut records: Vec<RecordSummary> = Vec::new();
@@ -580,7 +581,10 @@ impl Node {
                     None => (summary.institution.clone(), summary.credit_code.clone()),
                 };
                 let (scores, outcome) = if self.is_ministry() {
-                    self.review_state(summary)
+                    review_states
+                        .entry(summary.batch)
+                        .or_insert_with(|| self.review_states(summary.batch))
+                        .of(summary)
                 } else {
                     (Vec::new(), None)
                 };
@@ -605,5 +609,28 @@ impl Node {
             }
         }
         Ok(rows)
+    }
+}
+
+/// A batch's expert reviews (keyed `DOC/EXPERT`, with their scores) and outcomes (keyed by
+/// document id), as the decisions table reads them.
+#[derive(Default)]
+struct ReviewStates {
+    reviews: Vec<(String, u8)>,
+    outcomes: BTreeMap<String, Outcome>,
+}
+
+impl ReviewStates {
+    /// One record's scores and outcome.
+    fn of(&self, summary: &RecordSummary) -> (Vec<u8>, Option<Outcome>) {
+        let doc = summary.doc.to_string();
+        let prefix = format!("{doc}/");
+        let scores = self
+            .reviews
+            .iter()
+            .filter(|(key, _)| key.starts_with(&prefix))
+            .map(|(_, score)| *score)
+            .collect();
+        (scores, self.outcomes.get(&doc).cloned())
     }
 }

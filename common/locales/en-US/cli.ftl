@@ -144,6 +144,7 @@ cli-restore-no-key = the backup holds no node key: put the node's key at { $path
 ## fedrec ui
 
 cli-ui-link = Login link for { $user } ({ $role }), good once within { $minutes } minutes:
+cli-ui-link-remote = From another machine, over TLS (the same link, good once in all):
 cli-ui-no-user = Say who signs in with --user
 cli-ui-cannot-open = Cannot open a browser; copy the link above into a browser on this machine
 
@@ -260,6 +261,7 @@ config-file-batch-files = Batch definition files this node may validate against 
 config-file-max-attachment-bytes = Largest attachment stored, in bytes.
 config-file-sync-interval-secs = Seconds between anti-entropy sync rounds.
 config-file-ministry = The ministry: its address and its key, the trust root every roster is checked against.
+config-file-ui = The web interface for other machines, over TLS only (off; README: "Opening the interface to the office's network").
 # Who made a change in a record's history (node/src/node.rs describe_actor).
 history-actor-unknown = unknown actor { $actor }
 history-actor-this-node = { $name } (this node)

@@ -136,7 +136,7 @@ help-fedrec-demo--keep-running = Leave the nodes running (until Ctrl-C) with the
 help-fedrec-demo--dir = Put the nodes' data here (a new or empty directory) and keep it afterwards
 help-fedrec-demo--deadline-secs = Seconds from publishing the rehearsal batch to its deadline
 help-fedrec-bench = Run the performance scenarios and print each figure beside its target (use a release build: `cargo run --release -- bench`)
-help-fedrec-bench--scenarios = Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync, wire, catch-up, latency, country, memory, ministry-scale
+help-fedrec-bench--scenarios = Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync, wire, catch-up, latency, country, memory, ministry-scale, ui (time to render the web interface's editor and the ministry's table)
 help-fedrec-bench--quick = Smaller sizes for a quick look; targets are judged on full runs
 # clap's notes after an argument's help, written again from the catalogue (cli/help.rs).
 help-note-env = [env: { $name }]

@@ -141,6 +141,7 @@ cli-restore-no-key = 备份中没有节点密钥：启动前请将节点密钥�
 ## fedrec ui
 
 cli-ui-link = { $user }（{ $role }）的登录链接，{ $minutes } 分钟内有效，只能使用一次：
+cli-ui-link-remote = 从其他计算机经 TLS 访问（同一链接，总共只能使用一次）：
 cli-ui-no-user = 请用 --user 说明登录的人是谁
 cli-ui-cannot-open = 无法打开浏览器；请把上面的链接复制到本机的浏览器中打开
 
@@ -257,6 +258,7 @@ config-file-batch-files = 人社部签发的批次定义到达之前，本节点
 config-file-max-attachment-bytes = 单个附件的大小上限（字节）。
 config-file-sync-interval-secs = 两轮反熵同步之间相隔的秒数。
 config-file-ministry = 人社部节点：它的地址和公钥，是核验每一版名册的信任根。
+config-file-ui = 供其他计算机访问的网页界面，只能经 TLS（默认关闭；见 README 中“Opening the interface to the office's network”一节）。
 # Who made a change in a record's history (node/src/node.rs describe_actor).
 history-actor-unknown = 未知的作者 { $actor }
 history-actor-this-node = { $name }（本节点）

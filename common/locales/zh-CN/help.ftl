@@ -136,7 +136,7 @@ help-fedrec-demo--keep-running = 让节点继续运行（直到按 Ctrl-C），�
 help-fedrec-demo--dir = 把节点数据放在这里（新的或空的目录），结束后保留
 help-fedrec-demo--deadline-secs = 从发布演练批次到其截止时间的秒数
 help-fedrec-bench = 运行性能测试场景，把每项数据与其目标并列显示（请用发布版构建：`cargo run --release -- bench`）
-help-fedrec-bench--scenarios = 要运行的场景：all（默认）、rules、ingest、idle-sync、incremental-sync、wire、catch-up、latency、country、memory、ministry-scale
+help-fedrec-bench--scenarios = 要运行的场景：all（默认）、rules、ingest、idle-sync、incremental-sync、wire、catch-up、latency、country、memory、ministry-scale、ui（网页界面的申报表编辑页和部里汇总表的渲染时间）
 help-fedrec-bench--quick = 用较小的规模快速看一眼；是否达标以完整运行为准
 # clap's notes after an argument's help, written again from the catalogue (cli/help.rs).
 help-note-env = [环境变量：{ $name }]

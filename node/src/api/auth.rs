@@ -130,7 +130,15 @@ pub struct Gate {
     hosts: Vec<String>,
     token: Token,
     sessions: Arc<Sessions>,
+    /// Whether this gate stands before the TLS listener for other machines: origins are then
+    /// `https://`, and the requests it admits are marked [`OverTls`] so that cookies are
+    /// `Secure`.
+    tls: bool,
 }
+
+/// Marks a request that came over the TLS listener (see [`Gate::remote`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverTls;
 
 /// Whether a path belongs to the web interface, whose credential is a session cookie.
 pub fn is_ui_path(path: &str) -> bool {
@@ -163,6 +171,34 @@ impl Gate {
             hosts,
             token,
             sessions,
+            tls: false,
+        }
+    }
+
+    /// The gate of the TLS listener for other machines (`[ui] remote_listen`), listening on
+    /// `port`: it admits only the names people's browsers use (`[ui] remote_hosts`), origins
+    /// over `https://`, and the same token and sessions as the loopback gate.
+    pub fn remote(port: u16, names: &[String], token: Token, sessions: Arc<Sessions>) -> Self {
+        assert!(!names.is_empty(), "the configuration requires remote_hosts");
+        let mut hosts = Vec::new();
+        for name in names {
+            // An IPv6 address is written in brackets in Host and Origin.
+            let name = if name.contains(':') && !name.starts_with('[') {
+                format!("[{name}]")
+            } else {
+                name.clone()
+            };
+            hosts.push(format!("{name}:{port}"));
+            if port == 443 {
+                // Browsers leave the default port out.
+                hosts.push(name);
+            }
+        }
+        Self {
+            hosts,
+            token,
+            sessions,
+            tls: true,
         }
     }
 
@@ -223,8 +259,9 @@ impl Gate {
         }
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
+            let scheme = if self.tls { "https://" } else { "http://" };
             let own = origin
-                .strip_prefix("http://")
+                .strip_prefix(scheme)
                 .is_some_and(|rest| self.is_own_host(rest));
             if !own {
                 return Err((
@@ -416,6 +453,9 @@ pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Ne
             if let Some(credential) = credential {
                 request.extensions_mut().insert(credential);
             }
+            if gate.tls {
+                request.extensions_mut().insert(OverTls);
+            }
             next.run(request).await
         }
         Err((status, message)) => {
@@ -462,6 +502,72 @@ mod tests {
         match gate().admit(&method, path, &headers(pairs)) {
             Ok(_) => 200,
             Err((status, _)) => status.as_u16(),
+        }
+    }
+
+    #[test]
+    fn the_remote_gate_admits_its_names_over_https_only() {
+        let token = Token::from_cookie_line(&format!("{COOKIE_USER}:{}", "ab".repeat(32))).unwrap();
+        let sessions = Sessions::for_port(7401);
+        let names = ["fedrec.example.gov.cn".to_string(), "10.1.2.3".to_string()];
+        let gate = Gate::remote(7443, &names, token, Arc::clone(&sessions));
+        let id = {
+            let link = sessions
+                .issue_link(Session {
+                    operator: fedrec_common::operator::OperatorName::parse("张三").unwrap(),
+                    role: fedrec_common::operator::Role::Editor,
+                })
+                .unwrap();
+            sessions.redeem(&link).unwrap().0
+        };
+        let cookie = format!("{}={id}", sessions.cookie_name());
+        let admit = |method: Method, pairs: &[(header::HeaderName, &str)]| match gate.admit(
+            &method,
+            "/ui/logout",
+            &headers(pairs),
+        ) {
+            Ok(_) => 200,
+            Err((status, _)) => status.as_u16(),
+        };
+        let site = HeaderName::from_static("sec-fetch-site");
+        for own in ["fedrec.example.gov.cn:7443", "10.1.2.3:7443"] {
+            let pairs = [
+                (header::HOST, own),
+                (header::COOKIE, cookie.as_str()),
+                (site.clone(), "same-origin"),
+            ];
+            assert_eq!(admit(Method::POST, &pairs), 200, "{own}");
+        }
+        // Loopback names are the loopback listener's, and the port is part of the name.
+        for foreign in ["127.0.0.1:7401", "localhost:7443", "fedrec.example.gov.cn"] {
+            let pairs = [(header::HOST, foreign), (header::COOKIE, cookie.as_str())];
+            assert_eq!(admit(Method::GET, &pairs), 421, "{foreign}");
+        }
+        let host = (header::HOST, "10.1.2.3:7443");
+        let with_origin = |origin: &'static str| {
+            [
+                host.clone(),
+                (header::COOKIE, cookie.as_str()),
+                (header::ORIGIN, origin),
+            ]
+        };
+        assert_eq!(
+            admit(Method::POST, &with_origin("https://10.1.2.3:7443")),
+            200
+        );
+        assert_eq!(
+            admit(Method::POST, &with_origin("http://10.1.2.3:7443")),
+            403,
+            "the same name over plain HTTP is another origin"
+        );
+        let default_port = Gate::remote(
+            443,
+            &["[::1]".to_string(), "fe80::1".to_string()],
+            Token::generate().unwrap(),
+            Sessions::new(),
+        );
+        for own in ["[::1]", "[::1]:443", "[fe80::1]:443"] {
+            assert!(default_port.is_own_host(own), "{own}");
         }
     }
 

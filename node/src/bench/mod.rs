@@ -34,11 +34,12 @@ mod latency;
 mod memory;
 mod scale;
 mod sync_rounds;
+mod ui;
 mod wire;
 use crate::store::Store;
 
 /// The scenarios, in the order `all` runs them.
-pub const SCENARIOS: [&str; 10] = [
+pub const SCENARIOS: [&str; 11] = [
     "rules",
     "ingest",
     "idle-sync",
@@ -49,6 +50,7 @@ pub const SCENARIOS: [&str; 10] = [
     "country",
     "memory",
     "ministry-scale",
+    "ui",
 ];
 
 #[derive(Debug, Clone)]
@@ -151,6 +153,7 @@ pub fn run(options: BenchOptions) -> anyhow::Result<u8> {
             "country" => federation::country(&mut report, dir.path(), options.quick)?,
             "memory" => memory::memory(&mut report, dir.path(), options.quick)?,
             "ministry-scale" => scale::ministry_scale(&mut report, dir.path(), options.quick)?,
+            "ui" => ui::ui(&mut report, dir.path(), options.quick)?,
             _ => unreachable!("checked above"),
         }
         println!(

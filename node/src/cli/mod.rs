@@ -224,7 +224,7 @@ pub enum Command {
     /// build: `cargo run --release -- bench`).
     Bench {
         /// Scenarios to run: all (the default), rules, ingest, idle-sync, incremental-sync,
-        /// wire, catch-up, latency, country, memory, ministry-scale.
+        /// wire, catch-up, latency, country, memory, ministry-scale, ui.
         scenarios: Vec<String>,
         /// Smaller sizes for a quick look; targets are judged on full runs.
         #[arg(long)]

@@ -480,6 +480,16 @@ pub fn ui(
         )
     );
     println!("{url}");
+    let remote_urls: Vec<&str> = link["remote_urls"]
+        .as_array()
+        .map(|urls| urls.iter().filter_map(|u| u.as_str()).collect())
+        .unwrap_or_default();
+    if !remote_urls.is_empty() {
+        println!("{}", say("cli-ui-link-remote", &[]));
+        for remote in remote_urls {
+            println!("{remote}");
+        }
+    }
     if open {
         // The desktop's own opener; the link is printed above whatever happens.
         let opened = std::process::Command::new("xdg-open")

@@ -19,8 +19,10 @@
 //! - [`admin`]: the ministry administrator's roster, batches and publication, and the
 //!   published list; [`batches`]: batch publication.
 //!
-//! The interface is reachable on loopback only: the API refuses to bind elsewhere
-//! (`fedrec-config`), and there is no TLS yet.
+//! The interface is served on loopback over plain HTTP, and to other machines only when the
+//! office turns it on (`[ui] remote_listen`), then over TLS alone ([`crate::api::tls`]), behind
+//! a gate of its own that admits the configured names over `https://` and marks the requests
+//! so that every cookie set on them is `Secure`.
 
 // Page handlers return a ready `Response` as their refusal, as axum handlers do; boxing it
 // would only add an allocation to every refusal.
@@ -39,7 +41,7 @@ use fedrec_common::operator::Role;
 use serde::Deserialize;
 
 use crate::api::Api;
-use crate::api::auth::Credential;
+use crate::api::auth::{Credential, OverTls};
 use crate::api::session::Session;
 
 pub mod admin;
@@ -136,6 +138,7 @@ fn choose_lang(request: &Request) -> (Lang, Option<Lang>) {
 /// Chooses the language before the handler and adds the protective headers after it.
 async fn headers(mut request: Request, next: Next) -> Response {
     let (lang, asked) = choose_lang(&request);
+    let secure = secure_attribute(request.extensions());
     let print = request.uri().path().ends_with("/print");
     request.extensions_mut().insert(lang);
     let mut response = next.run(request).await;
@@ -161,7 +164,7 @@ async fn headers(mut request: Request, next: Next) -> Response {
         .or_insert(HeaderValue::from_static("no-store"));
     if let Some(lang) = asked {
         let cookie = format!(
-            "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000",
+            "{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000{secure}",
             lang.tag()
         );
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -169,6 +172,17 @@ async fn headers(mut request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// `; Secure` for the cookies of a request that came over TLS (the listener for other
+/// machines), so that a browser never sends them over plain HTTP; nothing on loopback, which
+/// is plain HTTP.
+fn secure_attribute(extensions: &axum::http::Extensions) -> &'static str {
+    if extensions.get::<OverTls>().is_some() {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// The person a request comes from. The gate admits no `/ui/` request without a session except
@@ -293,6 +307,7 @@ struct LoginQuery {
 async fn login(
     State(api): State<Arc<Api>>,
     axum::Extension(lang): axum::Extension<Lang>,
+    over_tls: Option<axum::Extension<OverTls>>,
     query: Result<Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let redeemed = query
@@ -302,8 +317,9 @@ async fn login(
         return refusal(StatusCode::FORBIDDEN, i18n::t(lang, "ui-link-refused", &[]));
     };
     tracing::info!(user = %session.operator, role = session.role.key(), "signed in to the web interface");
+    let secure = if over_tls.is_some() { "; Secure" } else { "" };
     let cookie = format!(
-        "{}={id}; Path=/; HttpOnly; SameSite=Strict",
+        "{}={id}; Path=/; HttpOnly; SameSite=Strict{secure}",
         api.sessions.cookie_name()
     );
     let mut response = Redirect::to("/ui/").into_response();
@@ -321,9 +337,10 @@ async fn logout(
     if let Some(id) = api.sessions.cookie_in(request.headers()) {
         api.sessions.end(&id);
     }
+    let secure = secure_attribute(request.extensions());
     let mut response = refusal(StatusCode::OK, i18n::t(lang, "ui-signed-out", &[]));
     let expired = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
         api.sessions.cookie_name()
     );
     if let Ok(value) = HeaderValue::from_str(&expired) {

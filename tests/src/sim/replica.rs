@@ -171,6 +171,7 @@ impl SimNode {
             max_attachment_bytes: fedrec_config::DEFAULT_MAX_ATTACHMENT_BYTES,
             sync_interval_secs: fedrec_config::DEFAULT_SYNC_INTERVAL_SECS,
             limits: Limits::default(),
+            remote_ui: None,
         };
         let mut sim = Self {
             name,
