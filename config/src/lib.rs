@@ -487,7 +487,7 @@ pub fn resolve(
 fn remote_ui(
     ui: UiFile,
     anchored: &impl Fn(PathBuf) -> PathBuf,
-    invalid: &impl Fn(&str, String) -> ConfigError,
+    invalid: &impl Fn(&str, ConfigProblem) -> ConfigError,
 ) -> Result<Option<RemoteUi>, ConfigError> {
     let Some(listen_text) = ui.remote_listen else {
         for (key, given) in [
@@ -496,11 +496,7 @@ fn remote_ui(
             ("ui.tls_key", ui.tls_key.is_some()),
         ] {
             if given {
-                return Err(invalid(
-                    key,
-                    "has no use without ui.remote_listen, the address to serve other machines on"
-                        .into(),
-                ));
+                return Err(invalid(key, ConfigProblem::UiWithoutRemoteListen));
             }
         }
         return Ok(None);
@@ -508,7 +504,7 @@ fn remote_ui(
     let listen: SocketAddr = listen_text.parse().map_err(|_| {
         invalid(
             "ui.remote_listen",
-            format!("'{listen_text}' is not HOST:PORT, e.g. 0.0.0.0:7443"),
+            ConfigProblem::NotRemoteHostPort(listen_text.clone()),
         )
     })?;
     let missing = if ui.tls_cert.is_none() {
@@ -519,19 +515,14 @@ fn remote_ui(
     let (Some(tls_cert), Some(tls_key)) = (ui.tls_cert, ui.tls_key) else {
         return Err(invalid(
             missing,
-            format!(
-                "missing: ui.remote_listen = \"{listen}\" serves other machines, which is done \
-                 over TLS only; give both tls_cert and tls_key (PEM files)"
-            ),
+            ConfigProblem::RemoteWithoutTls(listen.to_string()),
         ));
     };
     let hosts = ui.remote_hosts.unwrap_or_default();
     if hosts.is_empty() {
         return Err(invalid(
             "ui.remote_hosts",
-            "missing: the names people's browsers use to reach this node, e.g. \
-             [\"fedrec.example.gov.cn\", \"10.1.2.3\"]; other names are refused"
-                .into(),
+            ConfigProblem::MissingRemoteHosts,
         ));
     }
     for host in &hosts {
@@ -544,7 +535,7 @@ fn remote_ui(
         if !plain || with_port {
             return Err(invalid(
                 "ui.remote_hosts",
-                format!("'{host}' is not a host name or IP address (give it without a port)"),
+                ConfigProblem::NotRemoteHost(host.clone()),
             ));
         }
     }
@@ -567,12 +558,15 @@ fn check_tls_files(remote: &RemoteUi, path: &Path) -> Result<(), ConfigError> {
         let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Invalid {
             file: path.to_path_buf(),
             key: key.to_string(),
-            problem: format!("{}: cannot read: {source}", file.display()),
+            problem: ConfigProblem::TlsFileUnreadable {
+                file: file.display().to_string(),
+                reason: source.to_string(),
+            },
         })?;
-        check_pem(&text, wanted).map_err(|problem| ConfigError::Invalid {
+        check_pem(&text, wanted, file).map_err(|problem| ConfigError::Invalid {
             file: path.to_path_buf(),
             key: key.to_string(),
-            problem: format!("{}: {problem}", file.display()),
+            problem,
         })?;
     }
     Ok(())
@@ -586,7 +580,7 @@ enum PemKind {
 
 /// Whether a PEM text holds a certificate, or a private key. The TLS library parses them in
 /// full when the daemon starts; this check only tells a swapped or empty file at once.
-fn check_pem(text: &str, wanted: PemKind) -> Result<(), String> {
+fn check_pem(text: &str, wanted: PemKind, file: &Path) -> Result<(), ConfigProblem> {
     let labels: Vec<&str> = text
         .lines()
         .filter_map(|line| line.trim().strip_prefix("-----BEGIN "))
@@ -601,12 +595,11 @@ fn check_pem(text: &str, wanted: PemKind) -> Result<(), String> {
     match (found, wanted) {
         (true, _) => Ok(()),
         (false, PemKind::Certificate) => {
-            Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into())
+            Err(ConfigProblem::NoPemCertificate(file.display().to_string()))
         }
-        (false, PemKind::PrivateKey) => Err(
-            "holds no PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)"
-                .into(),
-        ),
+        (false, PemKind::PrivateKey) => {
+            Err(ConfigProblem::NoPemPrivateKey(file.display().to_string()))
+        }
     }
 }
 

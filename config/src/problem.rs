@@ -56,4 +56,29 @@ pub enum ConfigProblem {
     /// A batch file's key, checked by the core.
     #[error("{0}")]
     Batch(BatchProblem),
+    /// A `[ui]` key given without `ui.remote_listen`.
+    #[error("has no use without ui.remote_listen, the address to serve other machines on")]
+    UiWithoutRemoteListen,
+    #[error("'{0}' is not HOST:PORT, e.g. 0.0.0.0:7443")]
+    NotRemoteHostPort(String),
+    /// `ui.remote_listen` without both TLS files.
+    #[error(
+        "missing: ui.remote_listen = \"{0}\" serves other machines, which is done over TLS only; give both tls_cert and tls_key (PEM files)"
+    )]
+    RemoteWithoutTls(String),
+    #[error(
+        "missing: the names people's browsers use to reach this node, e.g. [\"fedrec.example.gov.cn\", \"10.1.2.3\"]; other names are refused"
+    )]
+    MissingRemoteHosts,
+    #[error("'{0}' is not a host name or IP address (give it without a port)")]
+    NotRemoteHost(String),
+    /// A TLS file that cannot be read: the file and the system's reason.
+    #[error("{file}: cannot read: {reason}")]
+    TlsFileUnreadable { file: String, reason: String },
+    #[error("{0}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    NoPemCertificate(String),
+    #[error(
+        "{0}: holds no PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)"
+    )]
+    NoPemPrivateKey(String),
 }

@@ -84,6 +84,23 @@ impl Worded for ConfigProblem {
             }
             ConfigProblem::SyncIntervalRange => say("sync-interval-range", &[]),
             ConfigProblem::Batch(problem) => problem.worded(lang),
+            ConfigProblem::UiWithoutRemoteListen => say("ui-without-remote-listen", &[]),
+            ConfigProblem::NotRemoteHostPort(text) => {
+                say("not-remote-host-port", &[("text", s(text))])
+            }
+            ConfigProblem::RemoteWithoutTls(listen) => {
+                say("remote-without-tls", &[("listen", s(listen))])
+            }
+            ConfigProblem::MissingRemoteHosts => say("missing-remote-hosts", &[]),
+            ConfigProblem::NotRemoteHost(host) => say("not-remote-host", &[("host", s(host))]),
+            ConfigProblem::TlsFileUnreadable { file, reason } => say(
+                "tls-file-unreadable",
+                &[("file", s(file)), ("reason", s(reason))],
+            ),
+            ConfigProblem::NoPemCertificate(file) => {
+                say("no-pem-certificate", &[("file", s(file))])
+            }
+            ConfigProblem::NoPemPrivateKey(file) => say("no-pem-private-key", &[("file", s(file))]),
         }
     }
 }
@@ -130,6 +147,17 @@ mod tests {
 
     fn problems() -> Vec<ConfigProblem> {
         vec![
+            ConfigProblem::UiWithoutRemoteListen,
+            ConfigProblem::NotRemoteHostPort("0.0.0.0".into()),
+            ConfigProblem::RemoteWithoutTls("0.0.0.0:7443".into()),
+            ConfigProblem::MissingRemoteHosts,
+            ConfigProblem::NotRemoteHost("example.gov.cn:7443".into()),
+            ConfigProblem::TlsFileUnreadable {
+                file: "tls-cert.pem".into(),
+                reason: "No such file or directory (os error 2)".into(),
+            },
+            ConfigProblem::NoPemCertificate("tls-cert.pem".into()),
+            ConfigProblem::NoPemPrivateKey("tls-key.pem".into()),
             ConfigProblem::MissingRole,
             ConfigProblem::MissingName,
             ConfigProblem::MinistryActsForNone,

@@ -342,9 +342,9 @@ pub async fn start(
             let listener = tokio::net::TcpListener::bind(remote.listen)
                 .await
                 .with_context(|| {
-                    format!(
-                        "cannot listen on {} for the web interface (ui.remote_listen)",
-                        remote.listen
+                    tr(
+                        "daemon-cannot-listen-remote",
+                        &[("address", s(remote.listen.to_string()))],
                     )
                 })?;
             let port = listener.local_addr()?.port();

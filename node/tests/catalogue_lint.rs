@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 /// Literals that may keep Latin words, with the reason. (API paths, which start with `/`, are
 /// let through by rule.)
 const ALLOWED: &[(&str, &str)] = &[
+    // Origins the gate compares with a browser's Origin header: URLs, not words.
+    ("https://[{host}]:{port}", "an origin URL"),
+    ("https://{host}:{port}", "an origin URL"),
     // clap's message for a --lang it cannot read: clap's own errors are English.
     (
         "'{text}': use zh or en",

@@ -201,6 +201,7 @@ cli-seconds-ago = { $seconds } s ago
 # language of the run.
 daemon-key-exists = { $file } already exists: refusing to overwrite a node key (move it away to start over)
 daemon-cannot-create = { $path }: cannot create
+daemon-cannot-listen-remote = cannot listen on { $address } for the web interface (ui.remote_listen)
 daemon-cannot-make-private = { $path }: cannot make it private (mode 0700)
 daemon-not-peer-id = '{ $peer }' is not a libp2p peer id
 daemon-peer-without-key = peer id { $peer } does not embed its public key

@@ -200,3 +200,11 @@ io-error-not-found = no such file or directory
 io-error-permission-denied = permission denied
 io-error-is-a-directory = is a directory
 io-error-invalid-data = not UTF-8 text
+config-problem-ui-without-remote-listen = has no use without ui.remote_listen, the address to serve other machines on
+config-problem-not-remote-host-port = '{ $text }' is not HOST:PORT, e.g. 0.0.0.0:7443
+config-problem-remote-without-tls = missing: ui.remote_listen = "{ $listen }" serves other machines, which is done over TLS only; give both tls_cert and tls_key (PEM files)
+config-problem-missing-remote-hosts = missing: the names people's browsers use to reach this node, e.g. ["fedrec.example.gov.cn", "10.1.2.3"]; other names are refused
+config-problem-not-remote-host = '{ $host }' is not a host name or IP address (give it without a port)
+config-problem-tls-file-unreadable = { $file }: cannot read: { $reason }
+config-problem-no-pem-certificate = { $file }: holds no PEM certificate (-----BEGIN CERTIFICATE-----)
+config-problem-no-pem-private-key = { $file }: holds no PEM private key (-----BEGIN PRIVATE KEY-----, or RSA or EC PRIVATE KEY)

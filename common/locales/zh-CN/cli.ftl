@@ -198,6 +198,7 @@ cli-seconds-ago = { $seconds } 秒前
 # language of the run.
 daemon-key-exists = { $file } 已存在：拒绝覆盖节点密钥（如需重新创建节点，请先把它移走）
 daemon-cannot-create = 无法创建 { $path }
+daemon-cannot-listen-remote = 无法在 { $address } 上为网页界面监听（ui.remote_listen）
 daemon-cannot-make-private = 无法把 { $path } 设为仅本用户可访问（权限 0700）
 daemon-not-peer-id = “{ $peer }”不是 libp2p 节点标识（peer id）
 daemon-peer-without-key = 节点标识 { $peer } 中不含它的公钥

@@ -199,3 +199,11 @@ io-error-not-found = 文件或目录不存在
 io-error-permission-denied = 没有权限
 io-error-is-a-directory = 这是一个目录
 io-error-invalid-data = 不是 UTF-8 文本
+config-problem-ui-without-remote-listen = 没有 ui.remote_listen（供其他计算机访问的地址）时，此项无用
+config-problem-not-remote-host-port = “{ $text }”不是“主机:端口”形式，例如 0.0.0.0:7443
+config-problem-remote-without-tls = 缺少证书：ui.remote_listen = "{ $listen }" 向其他计算机提供服务，只能经 TLS；请同时给出 tls_cert 和 tls_key（PEM 文件）
+config-problem-missing-remote-hosts = 缺少 ui.remote_hosts：浏览器访问本节点所用的名称，例如 ["fedrec.example.gov.cn", "10.1.2.3"]；其他名称一律拒绝
+config-problem-not-remote-host = “{ $host }”不是主机名或 IP 地址（不要带端口）
+config-problem-tls-file-unreadable = { $file }：无法读取：{ $reason }
+config-problem-no-pem-certificate = { $file }：其中没有 PEM 格式的证书（-----BEGIN CERTIFICATE-----）
+config-problem-no-pem-private-key = { $file }：其中没有 PEM 格式的私钥（-----BEGIN PRIVATE KEY-----，或 RSA、EC PRIVATE KEY）
