@@ -149,7 +149,7 @@ impl Node {
     /// off the node's lock ([`Prepared::now`]); the answers are the same.
     pub fn ingest_prepared(&mut self, from: &NodeId, mut entries: Vec<Prepared>) -> IngestReport {
         let mut report = IngestReport::default();
-        let roster = match self.roster() {
+        let roster = match self.shared_roster() {
             Ok(Some(roster)) => roster,
             _ => {
                 report.refused = entries.len() as u32;

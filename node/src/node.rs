@@ -186,10 +186,12 @@ pub struct Node {
     writable: bool,
     /// The topics whose own feed heads a peer that may read them has confirmed since start-up.
     confirmed: std::collections::BTreeSet<Topic>,
-    /// The last roster and batch definitions verified, by the signatures they were verified
-    /// under: verifying a roster checks every key (a scalar multiplication each), far too slow
-    /// to repeat for every request and round with hundreds of offices.
-    verified_roster: std::cell::RefCell<Option<(String, Roster)>>,
+    /// The roster as last read and verified, with the store's roster generation then (see
+    /// `Store::roster_generation`), and the batch definitions by the signatures they were
+    /// verified under: verifying a roster checks every key (a scalar multiplication each), and
+    /// even reading it decodes a few hundred keys' text, far too slow to repeat for every
+    /// request and round with hundreds of offices.
+    verified_roster: std::cell::RefCell<Option<(u64, Option<std::sync::Arc<Roster>>)>>,
     verified_batches: std::cell::RefCell<Option<VerifiedBatches>>,
     /// The person on whose behalf the web interface is writing, named in the changes' messages;
     /// set only for the length of one operation (see [`Node::as_operator`]).
@@ -203,6 +205,8 @@ pub struct Node {
     /// Parked changes per author, across documents: loaded from the store when intake first
     /// needs it, then kept in step by intake's commits.
     pub(crate) parked_tally: Option<crate::parking::ParkedTally>,
+    /// The ministry's receipts read so far (see [`crate::ministry::ReceiptLog`]).
+    pub(crate) receipt_log: crate::ministry::ReceiptLog,
     /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
     /// the network starts another round with them as soon as the current one ends.
     pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
@@ -262,6 +266,7 @@ impl Node {
             peer_heads: std::collections::HashMap::new(),
             unfinished_rounds: std::collections::HashSet::new(),
             parked_tally: None,
+            receipt_log: crate::ministry::ReceiptLog::default(),
             clock: crate::clock::Clock::System,
             rules: fedrec_common::rules::evaluate,
         };
@@ -299,7 +304,7 @@ impl Node {
 
     /// Takes a new snapshot of who may connect, and tells the network if it changed.
     pub(crate) fn publish_admitted(&self) {
-        let roster = match self.roster() {
+        let roster = match self.shared_roster() {
             Ok(roster) => roster,
             Err(error) => {
                 tracing::error!(%error, "cannot read the roster; the gate keeps its last snapshot");
@@ -308,7 +313,7 @@ impl Node {
         };
         let admitted = crate::net::gate::Admitted::new(
             self.ministry_key(),
-            roster.as_ref(),
+            roster.as_deref(),
             self.configured_peers(),
         );
         self.admitted.send_if_modified(|current| {
@@ -372,23 +377,32 @@ impl Node {
     }
 
     pub fn roster(&self) -> Result<Option<Roster>, NodeError> {
-        let signed: Option<SignedRoster> = self.store.meta("roster")?;
-        let Some(signed) = signed else {
-            return Ok(None);
-        };
-        if let Some((signature, roster)) = self.verified_roster.borrow().as_ref()
-            && *signature == signed.signature
+        Ok(self.shared_roster()?.map(|roster| (*roster).clone()))
+    }
+
+    /// [`Node::roster`] without copying it: for the paths that read it for every round and
+    /// message.
+    pub(crate) fn shared_roster(&self) -> Result<Option<std::sync::Arc<Roster>>, NodeError> {
+        let generation = self.store.roster_generation();
+        if let Some((held, roster)) = self.verified_roster.borrow().as_ref()
+            && *held == generation
         {
-            return Ok(Some(roster.clone()));
+            return Ok(roster.clone());
         }
-        let roster = signed.verify(&self.ministry_key()).map_err(|e| {
-            NodeError::Store(StoreError::Corrupt {
-                what: "roster".into(),
-                problem: e.to_string(),
-            })
-        })?;
-        *self.verified_roster.borrow_mut() = Some((signed.signature, roster.clone()));
-        Ok(Some(roster))
+        let signed: Option<SignedRoster> = self.store.meta(crate::store::ROSTER_META)?;
+        let roster = match signed {
+            None => None,
+            Some(signed) => Some(std::sync::Arc::new(
+                signed.verify(&self.ministry_key()).map_err(|e| {
+                    NodeError::Store(StoreError::Corrupt {
+                        what: "roster".into(),
+                        problem: e.to_string(),
+                    })
+                })?,
+            )),
+        };
+        *self.verified_roster.borrow_mut() = Some((generation, roster.clone()));
+        Ok(roster)
     }
 
     /// Batch definitions: those the ministry signed, then the configured files for batches the
@@ -836,8 +850,8 @@ impl Node {
             role: self.config.role.key().into(),
             name: self.config.name.clone(),
             recommender: self.config.recommender.clone(),
-            roster_version: self.roster()?.map(|r| r.version),
-            roster_issued_at: self.roster()?.and_then(|r| r.issued_at),
+            roster_version: self.shared_roster()?.map(|r| r.version),
+            roster_issued_at: self.shared_roster()?.and_then(|r| r.issued_at),
             batches: self.batches()?.into_keys().collect(),
             feeds: self
                 .store

@@ -45,7 +45,7 @@ pub struct Quarantined {
 impl Node {
     /// Heads of every feed this node holds that `peer` may read.
     pub fn shared_heads(&self, peer: &NodeId) -> Result<Vec<FeedPosition>, NodeError> {
-        let Some(roster) = self.roster()? else {
+        let Some(roster) = self.shared_roster()? else {
             return Ok(Vec::new());
         };
         let heads: Vec<FeedPosition> = self
@@ -73,7 +73,7 @@ impl Node {
     }
 
     fn roster_version(&self) -> u64 {
-        self.roster().ok().flatten().map_or(0, |r| r.version)
+        self.shared_roster().ok().flatten().map_or(0, |r| r.version)
     }
 
     /// The first message of a round with `peer`.
@@ -167,7 +167,7 @@ impl Node {
         from_seq: u64,
     ) -> Result<Response, NodeError> {
         let roster = self
-            .roster()?
+            .shared_roster()?
             .ok_or_else(|| NodeError::Forbidden(tr("error-no-roster", &[])))?;
         if !roster.may_read(peer, topic) {
             return Err(NodeError::Forbidden(tr(
@@ -297,7 +297,7 @@ impl Node {
     /// the roster, or a topic its author may not write. (Before the roster arrives, every claim
     /// stays: a new node fetches the roster's own feed from the ministry.)
     fn plausible_heads(&self, heads: Vec<FeedPosition>) -> Vec<FeedPosition> {
-        let Ok(Some(roster)) = self.roster() else {
+        let Ok(Some(roster)) = self.shared_roster() else {
             return heads;
         };
         let before = heads.len();
@@ -322,7 +322,7 @@ impl Node {
         remote: &[FeedPosition],
         budget: &sync::RoundBudget,
     ) -> Result<(Vec<Request>, bool), NodeError> {
-        let roster = self.roster()?;
+        let roster = self.shared_roster()?;
         let local = self.shared_heads(peer)?;
         // Only fetch feeds this node may read itself.
         let remote: Vec<FeedPosition> = remote

@@ -20,6 +20,7 @@
 //! written in one [`WriteBatch`] with the WAL synced before the caller acknowledges anything, so
 //! a crash leaves either all of it or none.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -83,14 +84,22 @@ pub struct Store {
     /// crash tests' control runs, which must show that their harness notices lost writes.
     /// Release builds never read the variable (see [`durable_writes`]).
     durable: Durability,
-    /// Every feed head as last read, until the next commit. Sync reads all heads for every
-    /// digest, answer and plan (hundreds of feeds on a ministry, each a key check and a JSON
-    /// decode), while heads change only when a batch commits, which empties this.
-    heads_cache: std::sync::Mutex<Option<Heads>>,
+    /// Every feed head, by its key, once read: sync reads all heads for every digest, answer
+    /// and plan (hundreds of feeds on a ministry, each a key check, a point decompression and a
+    /// JSON decode), while heads change only through [`Batch::entry`], whose commit adds the
+    /// heads it wrote here. Any other commit, and a failed one, empties it.
+    heads_cache: std::sync::Mutex<Option<HeadsByKey>>,
+    /// How many commits have written or deleted the roster (meta [`ROSTER_META`]): the node
+    /// keeps its verified roster while this stays the same, rather than reading and decoding the
+    /// stored text (a few hundred recommenders' keys, escaped inside JSON) for every round.
+    roster_writes: std::sync::atomic::AtomicU64,
 }
 
-/// Every feed head: author, topic and head.
-type Heads = Vec<(NodeId, Topic, FeedHead)>;
+/// The meta key of the signed roster.
+pub const ROSTER_META: &str = "roster";
+
+/// Every feed head by its key in the `heads` column: author, topic and head.
+type HeadsByKey = BTreeMap<Vec<u8>, (NodeId, Topic, FeedHead)>;
 
 /// The environment variable that turns durable writes off, for the crash tests' control runs:
 /// `1` writes without a write-ahead log (a SIGKILL loses the memtable), `unsynced` writes the
@@ -197,6 +206,7 @@ impl Store {
             quarantine_book: Mutex::new(QuarantineBook::new(QuarantineLimits::default())),
             durable: durable_writes(),
             heads_cache: std::sync::Mutex::new(None),
+            roster_writes: std::sync::atomic::AtomicU64::new(0),
         };
         store.set_quarantine_limits(QuarantineLimits::default())?;
         if store.durable != Durability::Synced {
@@ -231,6 +241,12 @@ impl Store {
     /// Writes a batch and syncs the WAL before returning: the point at which a write may be
     /// acknowledged.
     pub fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.write(batch, None)
+    }
+
+    /// [`Store::commit`], keeping the heads cache up to date when `heads` are all the heads
+    /// the batch writes.
+    fn write(&self, batch: WriteBatch, heads: Option<HeadsByKey>) -> Result<(), StoreError> {
         let mut options = WriteOptions::default();
         match self.durable {
             Durability::Synced => options.set_sync(true),
@@ -240,13 +256,28 @@ impl Store {
             Durability::NoLog => options.disable_wal(true),
         }
         let result = self.db.write_opt(batch, &options);
-        // Emptied whether or not the write went through: a failed write may have applied.
-        *self.cached_heads() = None;
+        let mut cached = self.cached_heads();
+        match (&result, heads) {
+            (Ok(()), Some(written)) => {
+                if let Some(held) = cached.as_mut() {
+                    held.extend(written);
+                }
+            }
+            // Heads not known, or a failed write, which may have applied all the same.
+            _ => *cached = None,
+        }
+        drop(cached);
         result?;
         Ok(())
     }
 
-    fn cached_heads(&self) -> std::sync::MutexGuard<'_, Option<Heads>> {
+    /// Changes whenever a commit has written the roster (see [`Store::roster_writes`]).
+    pub fn roster_generation(&self) -> u64 {
+        self.roster_writes
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn cached_heads(&self) -> std::sync::MutexGuard<'_, Option<HeadsByKey>> {
         self.heads_cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -276,16 +307,18 @@ impl Store {
 
     /// Every feed this node holds, with its head.
     pub fn heads(&self) -> Result<Vec<(NodeId, Topic, FeedHead)>, StoreError> {
-        if let Some(heads) = self.cached_heads().as_ref() {
-            return Ok(heads.clone());
+        let mut cached = self.cached_heads();
+        if cached.is_none() {
+            *cached = Some(self.read_heads()?);
         }
-        let heads = self.read_heads()?;
-        *self.cached_heads() = Some(heads.clone());
-        Ok(heads)
+        Ok(cached
+            .iter()
+            .flat_map(|heads| heads.values().cloned())
+            .collect())
     }
 
-    fn read_heads(&self) -> Result<Heads, StoreError> {
-        let mut heads = Vec::new();
+    fn read_heads(&self) -> Result<HeadsByKey, StoreError> {
+        let mut heads = BTreeMap::new();
         for item in self.db.iterator_cf(self.cf("heads"), IteratorMode::Start) {
             let (key, value) = item?;
             let corrupt = |problem: &str| StoreError::Corrupt {
@@ -302,7 +335,7 @@ impl Store {
             let topic: Topic = topic_text.parse().map_err(|_| corrupt("bad topic"))?;
             let head: FeedHead =
                 serde_json::from_slice(&value).map_err(|e| corrupt(&e.to_string()))?;
-            heads.push((author, topic, head));
+            heads.insert(key.to_vec(), (author, topic, head));
         }
         Ok(heads)
     }
@@ -528,20 +561,33 @@ impl Store {
         self.get_json("meta", name.as_bytes())
     }
 
-    pub fn meta_keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+    /// The meta keys under `prefix` that sort after `after` (all of them when it is `None`).
+    pub fn meta_keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let start = after.filter(|after| *after > prefix).unwrap_or(prefix);
         let mut keys = Vec::new();
         let iter = self.db.iterator_cf(
             self.cf("meta"),
-            IteratorMode::From(prefix.as_bytes(), rocksdb::Direction::Forward),
+            IteratorMode::From(start.as_bytes(), rocksdb::Direction::Forward),
         );
         for item in iter {
             let (key, _) = item?;
             if !key.starts_with(prefix.as_bytes()) {
                 break;
             }
+            if after.is_some_and(|after| key.as_ref() <= after.as_bytes()) {
+                continue;
+            }
             keys.push(String::from_utf8_lossy(&key).into_owned());
         }
         Ok(keys)
+    }
+
+    pub fn meta_keys(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.meta_keys_after(prefix, None)
     }
 
     pub fn has_attachment(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
@@ -652,6 +698,8 @@ impl Store {
         Batch {
             store: self,
             batch: WriteBatch::default(),
+            writes_roster: false,
+            heads: BTreeMap::new(),
         }
     }
 }
@@ -660,6 +708,10 @@ impl Store {
 pub struct Batch<'a> {
     store: &'a Store,
     batch: WriteBatch,
+    /// Whether the batch writes or deletes the roster, which empties the node's verified copy.
+    writes_roster: bool,
+    /// The feed heads the batch writes, for the store's heads cache.
+    heads: HeadsByKey,
 }
 
 impl Batch<'_> {
@@ -681,7 +733,10 @@ impl Batch<'_> {
             seq: entry.seq,
             id: signed.id(),
         };
-        self.put_json("heads", &feed_key(&entry.author, &entry.topic), &head);
+        let key = feed_key(&entry.author, &entry.topic);
+        self.put_json("heads", &key, &head);
+        self.heads
+            .insert(key, (entry.author, entry.topic.clone(), head));
     }
 
     pub fn snapshot(&mut self, doc: &str, bytes: &[u8]) {
@@ -781,16 +836,25 @@ impl Batch<'_> {
     }
 
     pub fn meta<T: Serialize>(&mut self, name: &str, value: &T) {
+        self.writes_roster |= name == ROSTER_META;
         self.put_json("meta", name.as_bytes(), value);
     }
 
     pub fn delete_meta(&mut self, name: &str) {
+        self.writes_roster |= name == ROSTER_META;
         self.batch.delete_cf(self.store.cf("meta"), name.as_bytes());
     }
 
     /// Syncs the batch to disk.
     pub fn commit(self) -> Result<(), StoreError> {
-        self.store.commit(self.batch)
+        let result = self.store.write(self.batch, Some(self.heads));
+        if self.writes_roster {
+            // Counted whether or not the write went through: a failed write may have applied.
+            self.store
+                .roster_writes
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+        result
     }
 }
 
@@ -809,6 +873,56 @@ mod tests {
         let short = feed_key(&author, &"recommender:ab".parse().unwrap());
         let long = feed_key(&author, &"recommender:abc".parse().unwrap());
         assert!(!long.starts_with(&short) && !short.starts_with(&long));
+    }
+
+    #[test]
+    fn the_roster_generation_moves_only_with_commits_that_write_the_roster() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let start = store.roster_generation();
+        let mut batch = store.batch();
+        batch.meta("roster_version_seen", &1u64);
+        batch.commit().unwrap();
+        assert_eq!(store.roster_generation(), start, "another meta key");
+        let mut batch = store.batch();
+        batch.meta(ROSTER_META, &"a roster");
+        assert_eq!(store.roster_generation(), start, "not yet committed");
+        batch.commit().unwrap();
+        let written = store.roster_generation();
+        assert_ne!(written, start, "the roster written");
+        let mut batch = store.batch();
+        batch.delete_meta(ROSTER_META);
+        batch.commit().unwrap();
+        assert_ne!(store.roster_generation(), written, "the roster deleted");
+    }
+
+    #[test]
+    fn meta_keys_after_a_key_are_those_sorting_after_it_under_the_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut batch = store.batch();
+        for key in [
+            "receipt/01",
+            "receipt/02",
+            "receipt/03",
+            "receipted/x",
+            "rec",
+        ] {
+            batch.meta(key, &1u8);
+        }
+        batch.commit().unwrap();
+        let all = store.meta_keys_after("receipt/", None).unwrap();
+        assert_eq!(all, ["receipt/01", "receipt/02", "receipt/03"]);
+        let after = store
+            .meta_keys_after("receipt/", Some("receipt/01"))
+            .unwrap();
+        assert_eq!(after, ["receipt/02", "receipt/03"]);
+        assert!(
+            store
+                .meta_keys_after("receipt/", Some("receipt/03"))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

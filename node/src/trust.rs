@@ -34,7 +34,7 @@ impl Node {
             .sign(self.key())
             .map_err(|e| NodeError::BadRequest(i18n::worded(&e)))?;
         let mut batch = self.store().batch();
-        batch.meta("roster", &signed);
+        batch.meta(crate::store::ROSTER_META, &signed);
         batch.commit()?;
         self.publish_admitted();
         Ok(())
@@ -151,7 +151,7 @@ impl Node {
             &format!("batch/{:06}", batch.number.0),
             &batch.sign(self.key()),
         );
-        write.meta("roster", &signed_roster);
+        write.meta(crate::store::ROSTER_META, &signed_roster);
         write.commit()?;
         Ok(batch)
     }
@@ -159,7 +159,7 @@ impl Node {
     pub fn roster_bundle(&self) -> Result<RosterBundle, NodeError> {
         let roster: SignedRoster = self
             .store()
-            .meta("roster")?
+            .meta(crate::store::ROSTER_META)?
             .ok_or_else(|| NodeError::NotFound(tr("error-no-roster", &[])))?;
         let mut batches = Vec::new();
         for name in self.store().meta_keys("batch/")? {
@@ -198,7 +198,7 @@ impl Node {
             let detail = i18n::roster_error(i18n::reader(), &e);
             NodeError::Forbidden(tr("error-roster-refused", &[("detail", s(detail))]))
         })?;
-        let held: Option<SignedRoster> = self.store().meta("roster")?;
+        let held: Option<SignedRoster> = self.store().meta(crate::store::ROSTER_META)?;
         let take_roster = match (&held, self.roster()?) {
             (Some(held_signed), Some(held)) => {
                 if held.version > roster.version
@@ -242,7 +242,7 @@ impl Node {
             taken += 1;
         }
         if take_roster {
-            write.meta("roster", &bundle.roster);
+            write.meta(crate::store::ROSTER_META, &bundle.roster);
         }
         if take_roster || taken > 0 {
             write.commit()?;
