@@ -12,6 +12,17 @@ pub(super) fn rss_bytes(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The CPU time (user and system) a process has used so far, from `/proc/<pid>/stat`, whose
+/// fields count clock ticks of 1/100 s on Linux.
+pub(super) fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces; the fields after it are fixed.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index)?.parse::<u64>().ok();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 /// Runs `fedrec run --offline` on `data` as a child process; returns it with its start-up time
 /// (spawn to the first answer of `/health`).
 fn spawn_daemon(data: &Path) -> anyhow::Result<(std::process::Child, Duration)> {
