@@ -9,13 +9,15 @@
 //! only, so every replica of a recommender sees the same signed answer.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use fedrec_common::batch::BatchNumber;
 use fedrec_common::decisions::DecisionsDoc;
 use fedrec_common::feed::Entry;
 use fedrec_common::form::FieldError;
 use fedrec_common::i18n::{self, s, tr};
-use fedrec_common::ids::{DocId, RecommenderId};
+use fedrec_common::identity::Hash32;
+use fedrec_common::ids::{DocId, RecommenderId, RecordId};
 use fedrec_common::record::Status;
 use fedrec_common::review::{
     ExpertReview, JsonMapDoc, Outcome, PublishedBase, check_recognition, check_review,
@@ -26,6 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::node::{Node, NodeError};
 use crate::records::RecordSummary;
+
+/// A recommender's verdicts, by record, shared with the node's cache.
+pub(crate) type Verdicts = Arc<BTreeMap<RecordId, RecordVerdict>>;
 
 /// The ministry's receipts as read so far, by batch and in receipt order. Receipts are only
 /// ever added, each under the next `receipt/<seq>` key and only by this node, so each decision
@@ -285,6 +290,29 @@ impl Node {
         }
     }
 
+    /// The verdicts of a recommender's decisions document as this node holds it. The table
+    /// reads every recommender's verdicts on each view; loading 300 Automerge documents for it
+    /// took most of its time, so the verdicts are kept by the hash of the stored snapshot they
+    /// were read from, and read again only when the snapshot differs.
+    pub(crate) fn verdicts_of(&self, recommender: &RecommenderId) -> Result<Verdicts, NodeError> {
+        let doc = DocId::Decisions(recommender.clone());
+        let Some(bytes) = self.store().snapshot(&doc.to_string())? else {
+            return Ok(Arc::default());
+        };
+        let hash = Hash32::of(&bytes);
+        if let Some((held, verdicts)) = self.verdicts_cache.borrow().get(recommender)
+            && *held == hash
+        {
+            return Ok(Arc::clone(verdicts));
+        }
+        let verdicts = Arc::new(DecisionsDoc::load(&bytes, &self.id())?.verdicts());
+        // One entry per recommender the table shows, all of them from the roster.
+        self.verdicts_cache
+            .borrow_mut()
+            .insert(recommender.clone(), (hash, Arc::clone(&verdicts)));
+        Ok(verdicts)
+    }
+
     /// Signs a change to a decisions document as the ministry's next entry and stores it.
     fn write_decisions(
         &mut self,
@@ -357,9 +385,9 @@ impl Node {
             .record(id)?
             .ok_or_else(|| NodeError::NotFound(tr("error-no-record", &[("id", s(id))])))?;
         let verdict = self
-            .decisions_doc(&summary.recommender)?
-            .verdicts()
-            .remove(&summary.id)
+            .verdicts_of(&summary.recommender)?
+            .get(&summary.id)
+            .cloned()
             .ok_or_else(|| NodeError::Conflict(tr("error-no-verdict-yet", &[("id", s(id))])))?;
         Ok((summary, verdict))
     }
@@ -477,9 +505,9 @@ impl Node {
             // What is published is what was receipted: the institution and credit code fixed
             // in the receipt, not the document as it stands now.
             let Some(verdict) = self
-                .decisions_doc(&summary.recommender)?
-                .verdicts()
-                .remove(&summary.id)
+                .verdicts_of(&summary.recommender)?
+                .get(&summary.id)
+                .cloned()
             else {
                 continue;
             };
@@ -556,7 +584,7 @@ impl Node {
         let mut rows = Vec::new();
         let mut review_states: BTreeMap<BatchNumber, ReviewStates> = BTreeMap::new();
         for (recommender, name) in recommenders {
-            let verdicts = self.decisions_doc(&recommender)?.verdicts();
+            let verdicts = self.verdicts_of(&recommender)?;
             let mut records: Vec<RecordSummary> = Vec::new();
             for id in self
                 .store()

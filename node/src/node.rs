@@ -207,6 +207,14 @@ pub struct Node {
     pub(crate) parked_tally: Option<crate::parking::ParkedTally>,
     /// The ministry's receipts read so far (see [`crate::ministry::ReceiptLog`]).
     pub(crate) receipt_log: crate::ministry::ReceiptLog,
+    /// Each recommender's verdicts by the hash of the decisions snapshot they were read from
+    /// (see [`Node::verdicts_of`]).
+    pub(crate) verdicts_cache: std::cell::RefCell<
+        std::collections::HashMap<
+            fedrec_common::ids::RecommenderId,
+            (fedrec_common::identity::Hash32, crate::ministry::Verdicts),
+        >,
+    >,
     /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
     /// the network starts another round with them as soon as the current one ends.
     pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
@@ -267,6 +275,7 @@ impl Node {
             unfinished_rounds: std::collections::HashSet::new(),
             parked_tally: None,
             receipt_log: crate::ministry::ReceiptLog::default(),
+            verdicts_cache: std::cell::RefCell::default(),
             clock: crate::clock::Clock::System,
             rules: fedrec_common::rules::evaluate,
         };
