@@ -177,6 +177,9 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
     println!("  (ministry process {})", ministry.id());
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut waiting: Vec<usize> = (0..recommenders).collect();
+    // When each office first held an entry of the ministry's, and when it held its verdict.
+    let mut first_contact: Vec<Option<Duration>> = vec![None; recommenders];
+    let mut verdict_at: Vec<Duration> = Vec::new();
     while !waiting.is_empty() {
         if Instant::now() > deadline {
             super::memory::stop_child(ministry);
@@ -197,12 +200,31 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
                 .ok()
                 .flatten()
                 .is_some();
-            !(reached
+            if reached && first_contact[index].is_none() {
+                first_contact[index] = Some(started.elapsed());
+            }
+            let done = reached
                 && node
                     .decisions(Some(6))
-                    .is_ok_and(|rows| rows.iter().any(|r| r.verdict == "accepted")))
+                    .is_ok_and(|rows| rows.iter().any(|r| r.verdict == "accepted"));
+            if done {
+                verdict_at.push(started.elapsed());
+            }
+            !done
         });
     }
+    let mut contact: Vec<Duration> = first_contact.into_iter().flatten().collect();
+    contact.sort();
+    let spread = |times: &[Duration]| {
+        let at = |share: usize| times[(times.len() * share / 100).min(times.len() - 1)];
+        format!(
+            "{:.1} / {:.1} / {:.1} s",
+            at(50).as_secs_f64(),
+            at(90).as_secs_f64(),
+            at(100).as_secs_f64()
+        )
+    };
+    let (contact_spread, verdict_spread) = (spread(&contact), spread(&verdict_at));
     let took = started.elapsed();
     let ministry_cpu = super::memory::cpu_seconds(ministry.id()).unwrap_or(0.0);
     let offices_cpu =
@@ -242,6 +264,20 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
         format!("{:.2} s", took.as_secs_f64()),
         "≤ 5 s",
         Some(took <= Duration::from_secs(5)),
+    );
+    report.add(
+        "country",
+        "… an office first holds an entry of the ministry's: half / 90 % / all of them by",
+        contact_spread,
+        "",
+        None,
+    );
+    report.add(
+        "country",
+        "… an office holds its verdict: half / 90 % / all of them by",
+        verdict_spread,
+        "",
+        None,
     );
     report.add(
         "country",
