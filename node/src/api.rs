@@ -32,6 +32,12 @@ const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
 pub struct Api {
     pub node: Mutex<Node>,
+    /// Taken before `node` by every message that brings entries in (a push, or entries
+    /// fetched), so that at most one of them waits for the node at a time. Without it, a
+    /// hundred queued messages each take the node before a round's short steps or a clerk's
+    /// request get their turn: on a ministry taking in the whole country, no verdict left for
+    /// an office until every application was in.
+    pub intake_turn: Mutex<()>,
     pub metrics: Arc<Metrics>,
     /// The web interface's login links and sessions (checked by the gate).
     pub sessions: Arc<session::Sessions>,

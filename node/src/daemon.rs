@@ -367,6 +367,7 @@ pub async fn start(
     let sessions = api::session::Sessions::for_port(bound.port());
     let state = Arc::new(Api {
         node: Mutex::new(node),
+        intake_turn: Mutex::new(()),
         sessions: Arc::clone(&sessions),
         metrics,
         peer_id: peer.clone(),

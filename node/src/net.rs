@@ -671,6 +671,7 @@ fn handle_sync_event(
                         _ => (BTreeSet::new(), None),
                     };
                     let (response, learned) = {
+                        let _turn = prepared.is_some().then(|| intake_turn(&api));
                         let mut node = api
                             .node
                             .lock()
@@ -711,6 +712,7 @@ fn handle_sync_event(
                     };
                     let (next, learned, unfinished) = match node_id {
                         Some(node_id) => {
+                            let _turn = prepared.is_some().then(|| intake_turn(&api));
                             let mut node = api
                                 .node
                                 .lock()
@@ -759,6 +761,14 @@ fn handle_sync_event(
         }
         request_response::Event::ResponseSent { .. } => FollowUp::Nothing,
     }
+}
+
+/// Waits for this message's turn to bring entries in (see [`Api::intake_turn`]); taken before
+/// the node's lock, never while holding it.
+fn intake_turn(api: &Api) -> std::sync::MutexGuard<'_, ()> {
+    api.intake_turn
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The first step of a round with `peer`, already counted as running in [`Rounds`]: computes

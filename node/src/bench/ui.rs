@@ -169,6 +169,7 @@ async fn time_page(
     let (net, _) = crate::net::channel();
     let state = Arc::new(Api {
         node: std::sync::Mutex::new(node),
+        intake_turn: std::sync::Mutex::new(()),
         metrics: Arc::default(),
         sessions: Arc::clone(&sessions),
         peer_id: String::new(),
