@@ -848,6 +848,11 @@ mod tests {
     use crate::node::{EditRequest, Node};
     use crate::test_nodes::{init, ministry_and_office, open};
 
+    fn example_application() -> fedrec_common::form::Application {
+        fedrec_common::form::Application::from_toml_str(fedrec_config::EXAMPLE_APPLICATION_TOML)
+            .unwrap()
+    }
+
     /// Every entry `node` wrote itself, encoded.
     fn own_entries(node: &Node) -> Vec<Vec<u8>> {
         node.store()
@@ -886,10 +891,7 @@ mod tests {
         let bundle = ministry.roster_bundle().unwrap();
         field.import_bundle(bundle).unwrap();
         hq.import_bundle(ministry.roster_bundle().unwrap()).unwrap();
-        let application = fedrec_common::form::Application::from_toml_str(
-            fedrec_config::EXAMPLE_APPLICATION_TOML,
-        )
-        .unwrap();
+        let application = example_application();
         let records: Vec<String> = (0..5)
             .map(|_| {
                 hq.create_record(application.clone())
@@ -951,30 +953,17 @@ mod tests {
         let (clock, hand) = crate::clock::Clock::manual(crate::node::now().millis());
         ministry.set_clock(clock);
         ministry.receipts_after_intake = false;
-        let application = fedrec_common::form::Application::from_toml_str(
-            fedrec_config::EXAMPLE_APPLICATION_TOML,
-        )
-        .unwrap();
+        let application = example_application();
         let record = office.create_record(application).unwrap().id.to_string();
-        let everything = |office: &Node| -> Vec<Vec<u8>> {
-            office
-                .store()
-                .heads()
-                .unwrap()
-                .into_iter()
-                .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
-                .map(|entry| entry.encode())
-                .collect()
-        };
         office.submit(&record).unwrap();
         assert_eq!(
-            ministry.ingest(&office.id(), everything(&office)).accepted,
+            ministry.ingest(&office.id(), own_entries(&office)).accepted,
             2
         );
         hand.fetch_sub(3_600_000, std::sync::atomic::Ordering::Relaxed);
         office.withdraw(&record).unwrap();
         assert_eq!(
-            ministry.ingest(&office.id(), everything(&office)).accepted,
+            ministry.ingest(&office.id(), own_entries(&office)).accepted,
             1
         );
 
@@ -998,31 +987,18 @@ mod tests {
     fn a_withdrawal_merged_while_the_submission_waits_for_its_topic_is_receipted_after_it() {
         let dir = tempfile::tempdir().unwrap();
         let (mut ministry, mut office) = ministry_and_office(dir.path());
-        let application = fedrec_common::form::Application::from_toml_str(
-            fedrec_config::EXAMPLE_APPLICATION_TOML,
-        )
-        .unwrap();
+        let application = example_application();
         let record = office.create_record(application).unwrap().id.to_string();
-        let everything = |office: &Node| -> Vec<Vec<u8>> {
-            office
-                .store()
-                .heads()
-                .unwrap()
-                .into_iter()
-                .flat_map(|(author, topic, _)| office.store().feed(&author, &topic).unwrap())
-                .map(|entry| entry.encode())
-                .collect()
-        };
         office.submit(&record).unwrap();
         // Restarted: every topic closed until a peer confirms it.
         ministry.set_writable(false);
         assert_eq!(
-            ministry.ingest(&office.id(), everything(&office)).accepted,
+            ministry.ingest(&office.id(), own_entries(&office)).accepted,
             2
         );
         office.withdraw(&record).unwrap();
         assert_eq!(
-            ministry.ingest(&office.id(), everything(&office)).accepted,
+            ministry.ingest(&office.id(), own_entries(&office)).accepted,
             1
         );
         assert_eq!(ministry.store().meta_keys("to_receipt/").unwrap().len(), 2);
@@ -1059,10 +1035,7 @@ mod tests {
     fn a_submission_merged_just_before_a_crash_is_receipted_when_the_ministry_starts_again() {
         let dir = tempfile::tempdir().unwrap();
         let (mut ministry, mut office) = ministry_and_office(dir.path());
-        let application = fedrec_common::form::Application::from_toml_str(
-            fedrec_config::EXAMPLE_APPLICATION_TOML,
-        )
-        .unwrap();
+        let application = example_application();
         let record = office.create_record(application).unwrap().id.to_string();
         office.submit(&record).unwrap();
         let entries: Vec<Vec<u8>> = office
