@@ -608,15 +608,8 @@ impl<'a> Sim<'a> {
     /// peers (but the one it learned them from). One notification in ten is lost; periodic
     /// rounds are the safety net.
     fn notify(&mut self, node: usize, except: Option<usize>) {
-        let peers: Vec<usize> = self
-            .net
-            .links
-            .iter()
-            .filter(|link| link.up && (link.a == node || link.b == node))
-            .map(|link| if link.a == node { link.b } else { link.a })
-            .filter(|&peer| Some(peer) != except && self.nodes[peer].up)
-            .collect();
-        for peer in peers {
+        let peers = self.reachable_peers(node);
+        for peer in peers.into_iter().filter(|&peer| Some(peer) != except) {
             if self.rng.random_bool(0.9) {
                 self.report.count("notify", 1);
                 self.start_round(node, peer);
@@ -661,17 +654,20 @@ impl<'a> Sim<'a> {
     /// A started node connects to its linked peers and runs a round with each, as the daemon
     /// does on every new connection: that round is what opens it for writes.
     fn greet(&mut self, node: usize) {
-        let peers: Vec<usize> = self
-            .net
+        for peer in self.reachable_peers(node) {
+            self.start_round(node, peer);
+        }
+    }
+
+    /// The running peers `node` has a link up with, in link order.
+    fn reachable_peers(&self, node: usize) -> Vec<usize> {
+        self.net
             .links
             .iter()
             .filter(|link| link.up && (link.a == node || link.b == node))
             .map(|link| if link.a == node { link.b } else { link.a })
             .filter(|&peer| self.nodes[peer].up)
-            .collect();
-        for peer in peers {
-            self.start_round(node, peer);
-        }
+            .collect()
     }
 
     fn send(&mut self, from: usize, to: usize, frame: Frame) {
