@@ -233,7 +233,11 @@ pub fn run(data: &Path, overrides: &Overrides, offline: bool) -> anyhow::Result<
         .build()?;
     runtime.block_on(async {
         let node = start(data, overrides, offline).await?;
-        shutdown_signal().await;
+        tokio::select! {
+            () = shutdown_signal() => {}
+            // Its network failed: stop, and exit with the reason.
+            () = node.stopping() => {}
+        }
         node.stop().await
     })?;
     tracing::info!("daemon stopped");
@@ -255,6 +259,13 @@ pub struct RunningNode {
 }
 
 impl RunningNode {
+    /// Resolves once the daemon is stopping: asked to, or on its own because its network
+    /// failed.
+    pub async fn stopping(&self) {
+        let mut stopping = self.stop.subscribe();
+        let _ = stopping.wait_for(|stop| *stop).await;
+    }
+
     /// Stops accepting API requests, finishes those in flight, stops the network, removes
     /// `daemon.json`, then closes the database and releases the lock.
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -277,8 +288,9 @@ impl RunningNode {
 
 /// Starts a daemon on `data` inside the current tokio runtime.
 ///
-/// Start-up order: lock the directory, read the key and configuration, open the database, start
-/// the network, bind the API, publish `daemon.json`.
+/// Start-up order: lock the directory, read the key and configuration, open the database, bind
+/// the API, bind the network's listen addresses, publish `daemon.json`, then run the network and
+/// serve the API.
 pub async fn start(
     data: &Path,
     overrides: &Overrides,
@@ -374,6 +386,9 @@ pub async fn start(
         net,
         remote_origins,
     });
+    // The swarm listens before anything says the daemon runs: a p2p address in use stops the
+    // start here, naming the address, rather than leaving a node that never syncs.
+    let network = net::bind(&network_key, net_config, Arc::clone(&state))?;
     let token =
         api::auth::Token::generate().with_context(|| tr("daemon-cannot-draw-token", &[]))?;
     let cookie = api::auth::write_cookie(data, &token)
@@ -393,6 +408,7 @@ pub async fn start(
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     // The task runs on the runtime's threads, which speak no reader's language of their own.
     let lang = fedrec_common::i18n::reader();
+    let stop_on_failure = stop.clone();
     let task = tokio::spawn({
         let state = Arc::clone(&state);
         async move {
@@ -400,9 +416,19 @@ pub async fn start(
             let (stop_network, network_stopped) = tokio::sync::watch::channel(false);
             let network = tokio::spawn(
                 {
-                    let state = Arc::clone(&state);
+                    let asked_to_stop = network_stopped.clone();
                     async move {
-                        net::run(&network_key, net_config, state, commands, network_stopped).await
+                        let result = net::run(network, commands, network_stopped).await;
+                        // The loop ends on its own only if something broke: say so now, and
+                        // stop the daemon, so that its supervisor sees it and starts it again.
+                        if !*asked_to_stop.borrow() {
+                            match &result {
+                                Err(error) => tracing::error!(%error, "network failed"),
+                                Ok(()) => tracing::error!("network stopped"),
+                            }
+                            let _ = stop_on_failure.send(true);
+                        }
+                        result
                     }
                 }
                 .instrument(tracing::info_span!("net")),
@@ -446,11 +472,16 @@ pub async fn start(
                 }
             }
             let _ = stop_network.send(true);
-            match network.await {
-                Ok(Err(error)) => tracing::error!(%error, "network failed"),
-                Err(error) => tracing::error!(%error, "network task panicked"),
-                Ok(Ok(())) => {}
-            }
+            let network = match network.await {
+                Ok(result) => result,
+                Err(error) => Err(anyhow::anyhow!(fedrec_common::i18n::t(
+                    lang,
+                    "daemon-task-failed",
+                    &[("detail", text_arg(error))]
+                ))),
+            };
+            // A network that failed fails the daemon, after the API has stopped cleanly.
+            network?;
             served.with_context(|| fedrec_common::i18n::t(lang, "daemon-api-failed", &[]))
         }
         .instrument(span)

@@ -299,7 +299,7 @@ fn rehearsal_batch(deadline: &fedrec_common::timestamp::Timestamp, cap: u64) -> 
 /// and up by default) and never handed out before by this process. Nodes bind their ports only
 /// when they start; a port from the ephemeral range could meanwhile be taken by another node's
 /// API socket or an outgoing connection (it happened to 4 of 300 offices).
-pub(crate) fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     const FIRST: u16 = 20_000;
     const COUNT: u16 = 12_000;
     static NEXT: std::sync::Mutex<Option<u16>> = std::sync::Mutex::new(None);

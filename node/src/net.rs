@@ -30,6 +30,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use fedrec_common::feed::SignedEntry;
+use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::{NodeId, NodeKey};
 use fedrec_common::ids::Topic;
 use fedrec_common::roster::Roster;
@@ -301,14 +302,20 @@ pub fn channel() -> (NetHandle, mpsc::Receiver<Command>) {
     (NetHandle { tx }, rx)
 }
 
-/// Builds the swarm and runs the loop until `shutdown` fires.
-pub async fn run(
-    key: &NodeKey,
+/// The swarm, built and listening, before its loop runs: built by [`bind`] while the daemon
+/// starts, so that a listen address that cannot be bound stops the start with its reason
+/// instead of leaving a daemon that answers its API but never syncs.
+pub struct Network {
+    swarm: libp2p::Swarm<Behaviour>,
     config: NetConfig,
     api: Arc<Api>,
-    mut commands: mpsc::Receiver<Command>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<()> {
+    local_peer: PeerId,
+    admitted_updates: tokio::sync::watch::Receiver<Arc<gate::Admitted>>,
+    policing: rate::Policing<PeerId>,
+}
+
+/// Builds the swarm and binds every listen address of `config`.
+pub fn bind(key: &NodeKey, config: NetConfig, api: Arc<Api>) -> anyhow::Result<Network> {
     let mut secret = key.secret_bytes();
     let keypair = libp2p::identity::Keypair::ed25519_from_bytes(&mut secret)?;
     let local_peer = keypair.public().to_peer_id();
@@ -320,7 +327,7 @@ pub async fn run(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .admitted_updates();
     let admitted = Arc::clone(&admitted_updates.borrow_and_update());
-    let mut policing = rate::Policing::new(
+    let policing = rate::Policing::new(
         rate::PeerBudgets::new(
             config.limits.peer_requests_burst,
             config.limits.peer_requests_per_sec,
@@ -380,8 +387,53 @@ pub async fn run(
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
     for address in &config.listen {
-        swarm.listen_on(address.clone())?;
+        listen(&mut swarm, address)?;
     }
+    Ok(Network {
+        swarm,
+        config,
+        api,
+        local_peer,
+        admitted_updates,
+        policing,
+    })
+}
+
+/// Starts listening on `address`; the error names the address and the system's reason (the
+/// transport's own error prints nothing useful).
+fn listen(swarm: &mut libp2p::Swarm<Behaviour>, address: &Multiaddr) -> anyhow::Result<()> {
+    use std::error::Error as _;
+    swarm
+        .listen_on(address.clone())
+        .map(|_| ())
+        .map_err(|error| {
+            let mut reason = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                reason = cause.to_string();
+                source = cause.source();
+            }
+            anyhow::anyhow!(tr(
+                "net-cannot-listen",
+                &[("address", s(address.to_string())), ("reason", s(reason)),],
+            ))
+        })
+}
+
+/// Runs the network's loop until `shutdown` fires.
+pub async fn run(
+    network: Network,
+    mut commands: mpsc::Receiver<Command>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let Network {
+        mut swarm,
+        config,
+        api,
+        local_peer,
+        mut admitted_updates,
+        mut policing,
+    } = network;
     let mut targets: Vec<Target> = config
         .dial
         .iter()

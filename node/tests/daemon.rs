@@ -437,3 +437,45 @@ fn metrics_health_and_the_openapi_document_are_served() {
         daemon.pid() > 0
     });
 }
+
+#[test]
+fn a_daemon_whose_peer_port_is_taken_refuses_to_start_and_names_the_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, port) = init_node(dir.path(), "ministry", &["--role", "ministry"]);
+    // Something else holds the p2p port: the daemon must not start without its network, which
+    // would answer its API but never sync.
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let mut child = std::process::Command::new(fedrec_bin())
+        .env("FEDREC_LANG", "en")
+        .arg("--data")
+        .arg(&data)
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the daemon kept running without its p2p port");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut message = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut message).unwrap();
+    assert!(!status.success(), "exit status {status}");
+    assert!(
+        message.contains(&format!(
+            "cannot listen for peers on /ip4/127.0.0.1/tcp/{port}"
+        )) && message.contains("in use"),
+        "{message}"
+    );
+    assert!(
+        !data.join("daemon.json").exists(),
+        "a daemon that did not start is not announced"
+    );
+}

@@ -418,13 +418,12 @@ pub fn application_named(name: &str) -> serde_json::Value {
     application
 }
 
-/// A TCP port free on loopback right now (the OS picks it; the listener is closed at once).
+/// A TCP port free on loopback right now, for a server a test starts later: the demo's choice,
+/// below the ephemeral range, because a port the OS picked from that range can meanwhile become
+/// the local end of some outgoing connection (a CLI's call to an API), and the daemon that was
+/// to listen there then fails to start.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    fedrec_node::demo::free_port().expect("a free loopback port below the ephemeral range")
 }
 
 /// `fedrec record list --format json` on a node, as (id, status) pairs.

@@ -222,6 +222,7 @@ daemon-task-failed = node task failed: { $detail }
 daemon-restored-offline = { $data }: this node was restored from a backup and has not yet learned its own feeds' heads from a peer; `--offline` would let it sign at positions it may already have used (forking its feed). Start it without --offline; it opens for writes once a peer confirms its feeds
 daemon-cannot-open-db = { $path }: cannot open the database
 daemon-cannot-listen = cannot listen on { $api } for the API
+net-cannot-listen = cannot listen for peers on { $address } (listen in fedrec.toml): { $reason }
 daemon-cannot-draw-token = cannot draw the API token
 daemon-cannot-write-cookie = { $data }: cannot write the API cookie
 daemon-api-failed = API server failed

@@ -219,6 +219,7 @@ daemon-task-failed = 节点任务失败：{ $detail }
 daemon-restored-offline = { $data }：本节点是从备份恢复的，尚未从其他节点得知自己数据流的最新位置；`--offline` 可能让它在已经用过的位置再次签名（使数据流分叉）。请不带 --offline 启动，其他节点确认其数据流之后即可写入
 daemon-cannot-open-db = 无法打开数据库 { $path }
 daemon-cannot-listen = 无法在 { $api } 上监听本地接口
+net-cannot-listen = 无法在 { $address } 上监听对等节点（fedrec.toml 的 listen）：{ $reason }
 daemon-cannot-draw-token = 无法生成本地接口的令牌
 daemon-cannot-write-cookie = 无法在 { $data } 中写入本地接口的凭据（.cookie）
 daemon-api-failed = 本地接口服务出错
