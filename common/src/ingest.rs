@@ -195,6 +195,95 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// The decoded entry and its change, when prepared ahead and verified.
+    pub fn verified(&self) -> Option<(&SignedEntry, &automerge::Change)> {
+        match &self.ready {
+            Some((signed, Ok(change))) => Some((signed, change)),
+            _ => None,
+        }
+    }
+}
+
+/// A record document built ahead, off the node's lock, from a message that creates it: the
+/// new document with every change of the message applied in one batch, in the message's
+/// order. Intake takes it instead of applying those changes again only when, under the lock,
+/// it would apply exactly these changes, in this order, to the same new document (see
+/// [`Ahead::matches`]); applying one list of changes to one empty document always gives the
+/// same document, so the result is the same either way, and only the work moves off the lock.
+#[derive(Debug)]
+pub struct Ahead {
+    pub doc: DocId,
+    pub changes: Vec<automerge::ChangeHash>,
+    pub built: crate::record::RecordDoc,
+}
+
+impl Ahead {
+    /// Builds ahead the record document a message creates, for a node whose Automerge actor is
+    /// `actor`: when every entry was verified ahead, all of them change one record document,
+    /// the first change starts it (no dependencies), and `wanted` says yes to the document
+    /// (the caller's chance to skip one it built already: the same entries, pushed by a peer
+    /// and fetched from it at once, would be built twice). Otherwise, or if Automerge refuses
+    /// the changes, nothing is built and intake applies them as usual.
+    pub fn build(
+        prepared: &[Prepared],
+        actor: &NodeId,
+        wanted: impl FnOnce(&DocId) -> bool,
+    ) -> Option<Self> {
+        let (first, first_change) = prepared.first()?.verified()?;
+        let doc = first.entry.doc.clone();
+        if !matches!(doc, DocId::Record { .. }) || !first_change.deps().is_empty() {
+            return None;
+        }
+        let mut changes = Vec::with_capacity(prepared.len());
+        for incoming in prepared {
+            let (signed, change) = incoming.verified()?;
+            if signed.entry.doc != doc {
+                return None;
+            }
+            changes.push(change.clone());
+        }
+        if !wanted(&doc) {
+            return None;
+        }
+        let hashes = changes.iter().map(automerge::Change::hash).collect();
+        let mut built = crate::record::RecordDoc::empty(actor);
+        built.apply(changes).ok()?;
+        Some(Self {
+            doc,
+            changes: hashes,
+            built,
+        })
+    }
+
+    /// Whether applying `queued` to the new document is the work this did ahead.
+    pub fn matches(&self, queued: &[automerge::Change]) -> bool {
+        queued.len() == self.changes.len()
+            && queued
+                .iter()
+                .zip(&self.changes)
+                .all(|(c, h)| c.hash() == *h)
+    }
+}
+
+/// One message's entries on their way to intake, with the record it creates built ahead when
+/// it creates one (see [`Ahead`]).
+#[derive(Debug)]
+pub struct PreparedMessage {
+    pub entries: Vec<Prepared>,
+    pub ahead: Option<Ahead>,
+}
+
+impl PreparedMessage {
+    /// Entries to be decoded, verified and applied when taken in, nothing done ahead.
+    pub fn later(entries: Vec<Vec<u8>>) -> Self {
+        Self {
+            entries: entries.into_iter().map(Prepared::later).collect(),
+            ahead: None,
+        }
+    }
+}
+
 /// Decides on a decoded entry from elsewhere.
 pub fn check(
     signed: SignedEntry,
@@ -380,6 +469,77 @@ mod tests {
             hq,
             entries: vec![one, two],
         }
+    }
+
+    fn prepared(entries: &[SignedEntry]) -> Vec<Prepared> {
+        entries.iter().map(|e| Prepared::now(e.encode())).collect()
+    }
+
+    #[test]
+    fn a_message_that_creates_a_record_is_built_ahead_as_intake_would_build_it() {
+        let world = world();
+        let reader = NodeKey::for_test("ingest: reader").id();
+        let ahead =
+            Ahead::build(&prepared(&world.entries), &reader, |_| true).expect("built ahead");
+        assert_eq!(ahead.doc, world.entries[0].entry.doc);
+        // What intake does without it: the verified changes applied in one batch to a new
+        // document of the same actor.
+        let changes: Vec<automerge::Change> =
+            world.entries.iter().map(|e| verify(e).unwrap()).collect();
+        assert!(ahead.matches(&changes));
+        assert!(
+            !ahead.matches(&changes[..1]),
+            "a shorter queue is other work"
+        );
+        let mut reversed = changes.clone();
+        reversed.reverse();
+        assert!(!ahead.matches(&reversed), "so is another order");
+        let mut usual = RecordDoc::empty(&reader);
+        usual.apply(changes).unwrap();
+        let mut built = ahead.built;
+        assert_eq!(built.heads(), usual.heads());
+        assert_eq!(
+            built.save(),
+            usual.save(),
+            "the same document, byte for byte"
+        );
+    }
+
+    #[test]
+    fn only_a_whole_verified_message_that_starts_one_record_is_built_ahead() {
+        let world = world();
+        let reader = NodeKey::for_test("ingest: reader").id();
+        assert!(
+            Ahead::build(&prepared(&world.entries[1..]), &reader, |_| true).is_none(),
+            "a message that continues a record needs the record"
+        );
+        let mut bad = world.entries.clone();
+        bad[1].signature[0] ^= 1;
+        assert!(
+            Ahead::build(&prepared(&bad), &reader, |_| true).is_none(),
+            "an entry that fails its checks"
+        );
+        let mut elsewhere = world.entries.clone();
+        elsewhere[1].entry.doc = DocId::Decisions("shanghai".parse().unwrap());
+        elsewhere[1] = elsewhere[1].entry.clone().sign(&world.hq);
+        assert!(
+            Ahead::build(&prepared(&elsewhere), &reader, |_| true).is_none(),
+            "entries of two documents"
+        );
+        let later: Vec<Prepared> = world
+            .entries
+            .iter()
+            .map(|e| Prepared::later(e.encode()))
+            .collect();
+        assert!(
+            Ahead::build(&later, &reader, |_| true).is_none(),
+            "entries not verified ahead"
+        );
+        assert!(Ahead::build(&[], &reader, |_| true).is_none());
+        assert!(
+            Ahead::build(&prepared(&world.entries), &reader, |_| false).is_none(),
+            "a document the caller does not want"
+        );
     }
 
     fn state(held: &[&SignedEntry], seq: u64) -> FeedState {

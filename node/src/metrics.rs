@@ -22,6 +22,10 @@ pub struct Metrics {
     pub peers_backed_off: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
+    /// New record documents built ahead of intake, off the node's lock, and taken by intake;
+    /// and those built but not taken (intake applied other changes, so did the work again).
+    pub built_ahead: AtomicU64,
+    pub built_ahead_unused: AtomicU64,
     /// Sync frames that could not be read or decoded, from any peer.
     pub bad_frames: AtomicU64,
     /// Sync frames (length prefix included) read and written, and their count.
@@ -168,6 +172,18 @@ impl Metrics {
             "fedrec_entries_received_total",
             "Entries from other nodes accepted.",
             load(&self.entries_received),
+        );
+        counter(
+            &mut out,
+            "fedrec_built_ahead_total",
+            "New record documents built off the node's lock before intake and taken by it.",
+            load(&self.built_ahead),
+        );
+        counter(
+            &mut out,
+            "fedrec_built_ahead_unused_total",
+            "New record documents built before intake that intake could not take.",
+            load(&self.built_ahead_unused),
         );
         let _ = writeln!(
             out,

@@ -363,6 +363,7 @@ impl Node {
         batch.snapshot(&doc_id.to_string(), snapshot);
         extra(&mut batch);
         batch.commit()?;
+        self.written_topics.insert(signed.entry.topic);
         self.metrics
             .entries_written
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

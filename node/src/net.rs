@@ -48,6 +48,7 @@ use crate::metrics::Metrics;
 use crate::rounds::Rounds;
 
 pub mod gate;
+pub mod permits;
 pub mod rate;
 
 /// The length-prefixed postcard codec of `/fedrec/sync/1`, with frame caps on both sides. It
@@ -278,6 +279,23 @@ impl Learned {
     }
 }
 
+/// What the network keeps to prepare incoming messages off the node's lock (see
+/// [`crate::replicate::prepare`]): one message per core at a time, and the documents already
+/// built ahead.
+struct Preparing {
+    permits: permits::Permits,
+    built: crate::replicate::BuiltAhead,
+    /// This node's key: the Automerge actor of documents built ahead.
+    own: NodeId,
+}
+
+impl Preparing {
+    fn prepare(&self, entries: &[Vec<u8>]) -> fedrec_common::ingest::PreparedMessage {
+        let _permit = self.permits.acquire();
+        crate::replicate::prepare(entries, &self.own, &self.built)
+    }
+}
+
 /// The topics of the entries in a message, read without decoding the entries.
 fn topics_of(entries: &[Vec<u8>]) -> BTreeSet<Topic> {
     entries
@@ -310,6 +328,7 @@ pub struct Network {
     config: NetConfig,
     api: Arc<Api>,
     local_peer: PeerId,
+    preparing: Arc<Preparing>,
     admitted_updates: tokio::sync::watch::Receiver<Arc<gate::Admitted>>,
     policing: rate::Policing<PeerId>,
 }
@@ -394,6 +413,11 @@ pub fn bind(key: &NodeKey, config: NetConfig, api: Arc<Api>) -> anyhow::Result<N
         config,
         api,
         local_peer,
+        preparing: Arc::new(Preparing {
+            permits: permits::Permits::per_core(),
+            built: crate::replicate::BuiltAhead::default(),
+            own: key.id(),
+        }),
         admitted_updates,
         policing,
     })
@@ -431,6 +455,7 @@ pub async fn run(
         config,
         api,
         local_peer,
+        preparing,
         mut admitted_updates,
         mut policing,
     } = network;
@@ -614,7 +639,7 @@ pub async fn run(
                     }
                 }
                 SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-                    match handle_sync_event(event, &api, &authorised, &mut rounds, &mut policing, &internal_tx) {
+                    match handle_sync_event(event, &api, &preparing, &authorised, &mut rounds, &mut policing, &internal_tx) {
                         FollowUp::Begin(peer) => {
                             if let Some(&node_id) = authorised.get(&peer) {
                                 begin(peer, node_id, &mut last_round);
@@ -682,6 +707,7 @@ enum FollowUp {
 fn handle_sync_event(
     event: request_response::Event<Request, Response>,
     api: &Arc<Api>,
+    preparing: &Arc<Preparing>,
     authorised: &Authorised,
     rounds: &mut Rounds<PeerId, OutboundRequestId>,
     policing: &mut rate::Policing<PeerId>,
@@ -713,12 +739,13 @@ fn handle_sync_event(
                     };
                 }
                 let api = Arc::clone(api);
+                let preparing = Arc::clone(preparing);
                 tokio::task::spawn_blocking(move || {
                     // Decoding and signatures are checked before the node's lock is taken, so
                     // they overlap with the intake of another message.
                     let (topics, prepared) = match &request {
                         Request::Push { entries } => {
-                            (topics_of(entries), Some(crate::replicate::prepare(entries)))
+                            (topics_of(entries), Some(preparing.prepare(entries)))
                         }
                         _ => (BTreeSet::new(), None),
                     };
@@ -729,7 +756,7 @@ fn handle_sync_event(
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
                         let (response, learned) = node.answer_prepared(&node_id, request, prepared);
-                        (response, learned.then(|| node.roster().ok().flatten()))
+                        (response, news(&mut node, learned, topics))
                     };
                     if let Response::Ack { refused, .. } = &response
                         && *refused > 0
@@ -738,9 +765,8 @@ fn handle_sync_event(
                             .blocking_send(Internal::EntriesRefused(peer, u64::from(*refused)));
                     }
                     let _ = internal.blocking_send(Internal::Respond(channel, response));
-                    if let Some(roster) = learned {
-                        let _ =
-                            internal.blocking_send(Internal::Learned(Learned { topics, roster }));
+                    if let Some(learned) = learned {
+                        let _ = internal.blocking_send(Internal::Learned(learned));
                     }
                 });
                 FollowUp::Nothing
@@ -755,10 +781,11 @@ fn handle_sync_event(
                 let api = Arc::clone(api);
                 let internal = internal.clone();
                 let node_id = authorised.get(&peer).copied();
+                let preparing = Arc::clone(preparing);
                 tokio::task::spawn_blocking(move || {
                     let (topics, prepared) = match &response {
                         Response::Entries { entries, .. } => {
-                            (topics_of(entries), Some(crate::replicate::prepare(entries)))
+                            (topics_of(entries), Some(preparing.prepare(entries)))
                         }
                         _ => (BTreeSet::new(), None),
                     };
@@ -772,19 +799,14 @@ fn handle_sync_event(
                             let (next, learned) =
                                 node.on_response_prepared(&node_id, response, prepared);
                             let unfinished = node.take_unfinished_round(&node_id);
-                            (
-                                next,
-                                learned.then(|| node.roster().ok().flatten()),
-                                unfinished,
-                            )
+                            (next, news(&mut node, learned, topics), unfinished)
                         }
                         None => (Vec::new(), None, false),
                     };
                     // Sent even when empty: it tells the loop this step of the round is done.
                     let _ = internal.blocking_send(Internal::Send(peer, next, unfinished));
-                    if let Some(roster) = learned {
-                        let _ =
-                            internal.blocking_send(Internal::Learned(Learned { topics, roster }));
+                    if let Some(learned) = learned {
+                        let _ = internal.blocking_send(Internal::Learned(learned));
                     }
                 });
                 FollowUp::Nothing
@@ -813,6 +835,21 @@ fn handle_sync_event(
         }
         request_response::Event::ResponseSent { .. } => FollowUp::Nothing,
     }
+}
+
+/// What a step of sync gave peers to hear of: the topics of the entries it brought in (when it
+/// brought any), and those this node signed on during it (the ministry's receipts and verdicts,
+/// also those written when a peer's answer opened a topic that held them back). `None` when
+/// there is nothing.
+fn news(node: &mut crate::node::Node, learned: bool, incoming: BTreeSet<Topic>) -> Option<Learned> {
+    let mut topics = node.take_written_topics();
+    if learned {
+        topics.extend(incoming);
+    }
+    (!topics.is_empty()).then(|| Learned {
+        topics,
+        roster: node.roster().ok().flatten(),
+    })
 }
 
 /// Waits for this message's turn to bring entries in (see [`Api::intake_turn`]); taken before

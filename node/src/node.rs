@@ -215,6 +215,10 @@ pub struct Node {
             (fedrec_common::identity::Hash32, crate::ministry::Verdicts),
         >,
     >,
+    /// Topics this node signed entries on outside the API's writes (the ministry's receipts and
+    /// verdicts), since the network last asked: it starts rounds with the peers who read them,
+    /// as it does for entries learned from a peer.
+    pub(crate) written_topics: std::collections::BTreeSet<fedrec_common::ids::Topic>,
     /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
     /// the network starts another round with them as soon as the current one ends.
     pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
@@ -273,6 +277,7 @@ impl Node {
             verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
             unfinished_rounds: std::collections::HashSet::new(),
+            written_topics: std::collections::BTreeSet::new(),
             parked_tally: None,
             receipt_log: crate::ministry::ReceiptLog::default(),
             verdicts_cache: std::cell::RefCell::default(),
@@ -883,6 +888,13 @@ impl Node {
     /// signed here once already) and hash chains. Returns the number of entries checked.
     pub fn verify_store(&self) -> Result<u64, NodeError> {
         crate::backup::verify_feeds(&self.store)
+    }
+
+    /// The topics this node signed entries on since the last call, outside the API's writes
+    /// (which tell the network themselves): receipts and verdicts written while taking in a
+    /// message, or when a peer's answer opened a topic that held them back.
+    pub fn take_written_topics(&mut self) -> std::collections::BTreeSet<fedrec_common::ids::Topic> {
+        std::mem::take(&mut self.written_topics)
     }
 
     /// The node's configuration as it started.

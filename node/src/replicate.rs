@@ -10,11 +10,13 @@
 //! its HQ created, reaching the ministry before the creation) is stored in its feed and parked in
 //! `pending` until the document can take it.
 
+use std::collections::{HashSet, VecDeque};
+
 use fedrec_common::feed::SignedEntry;
 use fedrec_common::i18n::{s, tr};
 use fedrec_common::identity::NodeId;
-use fedrec_common::ids::Topic;
-use fedrec_common::ingest::{Prepared, RefusalKind};
+use fedrec_common::ids::{DocId, Topic};
+use fedrec_common::ingest::{Ahead, Prepared, PreparedMessage, RefusalKind};
 use fedrec_common::sync::{self, FeedPosition, Request, Response};
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +99,7 @@ impl Node {
         &mut self,
         peer: &NodeId,
         request: Request,
-        prepared: Option<Vec<Prepared>>,
+        prepared: Option<PreparedMessage>,
     ) -> (Response, bool) {
         let result = match request {
             Request::Digest {
@@ -202,7 +204,7 @@ impl Node {
         &mut self,
         peer: &NodeId,
         response: Response,
-        prepared: Option<Vec<Prepared>>,
+        prepared: Option<PreparedMessage>,
     ) -> (Vec<Request>, bool) {
         match response {
             Response::InSync => {
@@ -451,7 +453,50 @@ pub use fedrec_common::bundle::{BUNDLE_MAGIC, parse_bundle};
 /// node: signatures and change parsing are most of intake's checking, and done here they run
 /// outside the node's lock, on as many cores as the machine has (in chunks, one thread each),
 /// while another message is being taken in.
-pub fn prepare(entries: &[Vec<u8>]) -> Vec<Prepared> {
+///
+/// A message that creates a record document gets that document built here too, from its
+/// verified changes ([`Ahead`]), for a node whose Automerge actor is `actor`: in a ministry
+/// taking in the country, applying each new application is the largest share of intake.
+/// `built` remembers the documents built ahead already: a second message creating one of them
+/// (the same entries, pushed by a peer while this node fetched them from it) is taken the usual
+/// way, where its entries are found to be duplicates, rather than built again.
+pub fn prepare(entries: &[Vec<u8>], actor: &NodeId, built: &BuiltAhead) -> PreparedMessage {
+    let entries = prepare_entries(entries);
+    let ahead = Ahead::build(&entries, actor, |doc| built.first_time(doc));
+    PreparedMessage { entries, ahead }
+}
+
+/// The record documents most recently built ahead of intake (at most [`BuiltAhead::REMEMBERED`]).
+#[derive(Default)]
+pub struct BuiltAhead {
+    seen: std::sync::Mutex<(HashSet<DocId>, VecDeque<DocId>)>,
+}
+
+impl BuiltAhead {
+    /// As many documents as a ministry's whole country, several times over.
+    pub const REMEMBERED: usize = 4096;
+
+    /// Whether `doc` was not built ahead before; notes it as built.
+    pub fn first_time(&self, doc: &DocId) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (set, order) = &mut *seen;
+        if !set.insert(doc.clone()) {
+            return false;
+        }
+        order.push_back(doc.clone());
+        if order.len() > Self::REMEMBERED
+            && let Some(oldest) = order.pop_front()
+        {
+            set.remove(&oldest);
+        }
+        true
+    }
+}
+
+fn prepare_entries(entries: &[Vec<u8>]) -> Vec<Prepared> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Splitting a small message costs more in thread start-up than it saves.
     if threads == 1 || entries.len() < 32 {
