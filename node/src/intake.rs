@@ -901,6 +901,17 @@ mod tests {
             .unwrap()
     }
 
+    /// The ministry's verdict on `record` in batch 6.
+    fn verdict(ministry: &Node, record: &str) -> String {
+        ministry
+            .decisions(Some(6))
+            .unwrap()
+            .into_iter()
+            .find(|r| r.record.as_deref() == Some(record))
+            .expect("the record has a row")
+            .verdict
+    }
+
     /// Every entry `node` wrote itself, encoded.
     fn own_entries(node: &Node) -> Vec<Vec<u8>> {
         node.store()
@@ -1016,12 +1027,7 @@ mod tests {
         );
 
         ministry.resume_receipts();
-        let rows = ministry.decisions(Some(6)).unwrap();
-        let row = rows
-            .iter()
-            .find(|r| r.record.as_deref() == Some(record.as_str()))
-            .unwrap();
-        assert_eq!(row.verdict, "withdrawn");
+        assert_eq!(verdict(&ministry, &record), "withdrawn");
         assert_eq!(
             ministry.store().meta::<u64>("receipt_seq").unwrap(),
             Some(2)
@@ -1071,12 +1077,7 @@ mod tests {
             ),
             "{receipts:?}"
         );
-        let rows = ministry.decisions(Some(6)).unwrap();
-        let row = rows
-            .iter()
-            .find(|r| r.record.as_deref() == Some(record.as_str()))
-            .unwrap();
-        assert_eq!(row.verdict, "withdrawn");
+        assert_eq!(verdict(&ministry, &record), "withdrawn");
     }
 
     /// A message that creates a record, prepared off the lock as the network prepares it, is
@@ -1142,13 +1143,7 @@ mod tests {
             Some(usual.save()),
             "the stored document is the one the usual way builds"
         );
-        let row = ministry
-            .decisions(Some(6))
-            .unwrap()
-            .into_iter()
-            .find(|r| r.record.as_deref() == Some(record.as_str()))
-            .unwrap();
-        assert_eq!(row.verdict, "accepted");
+        assert_eq!(verdict(&ministry, &record), "accepted");
     }
 
     /// Seen in the country benchmark: a restarted ministry took in a submission while the
@@ -1186,13 +1181,7 @@ mod tests {
             "the receipt and verdict written on the office's topic are reported"
         );
         assert!(ministry.take_written_topics().is_empty(), "once");
-        let row = ministry
-            .decisions(Some(6))
-            .unwrap()
-            .into_iter()
-            .find(|r| r.record.as_deref() == Some(record.as_str()))
-            .unwrap();
-        assert_eq!(row.verdict, "accepted");
+        assert_eq!(verdict(&ministry, &record), "accepted");
     }
 
     #[test]
@@ -1233,12 +1222,7 @@ mod tests {
         // Started again: the receipt and verdict are written, the marker is gone.
         let mut ministry = open(&dir.path().join("ministry"));
         ministry.resume_receipts();
-        let rows = ministry.decisions(Some(6)).unwrap();
-        let row = rows
-            .iter()
-            .find(|r| r.record.as_deref() == Some(record.as_str()))
-            .expect("the record has a row");
-        assert_eq!(row.verdict, "accepted");
+        assert_eq!(verdict(&ministry, &record), "accepted");
         let receipt: fedrec_common::rules::Receipt = ministry
             .store()
             .meta("receipt/000000000001")
