@@ -165,7 +165,19 @@ pub fn verify(signed: &SignedEntry) -> Result<automerge::Change, Refusal> {
 #[derive(Debug)]
 pub struct Prepared {
     pub bytes: Vec<u8>,
-    ready: Option<(SignedEntry, Result<automerge::Change, Refusal>)>,
+    ready: Option<(SignedEntry, Verified)>,
+}
+
+/// What is known ahead of an entry's verification when it is checked.
+#[derive(Debug)]
+pub enum Verified {
+    /// [`verify`]'s answer, computed ahead (boxed: the other variant is empty).
+    Answer(Box<Result<automerge::Change, Refusal>>),
+    /// These very bytes passed [`verify`] just before, in another message (the same entries
+    /// pushed by a peer while this node fetched them from it). [`verify`] depends on the bytes
+    /// alone, so they pass again; the check skips it for an entry it finds already held, and
+    /// otherwise verifies, for the change it needs.
+    SameBytesPassed,
 }
 
 impl Prepared {
@@ -178,28 +190,40 @@ impl Prepared {
     pub fn now(bytes: Vec<u8>) -> Self {
         let ready = decode(&bytes).ok().map(|signed| {
             let verified = verify(&signed);
-            (signed, verified)
+            (signed, Verified::Answer(Box::new(verified)))
         });
         Self { bytes, ready }
     }
 
-    /// The decoded entry and, if prepared, its verification, taken out (a second call decodes
-    /// again and leaves verification to [`check_prepared`]).
-    pub fn take(
-        &mut self,
-    ) -> Result<(SignedEntry, Option<Result<automerge::Change, Refusal>>), Refusal> {
+    /// Decodes now; these very bytes passed [`verify`] before (see [`Verified::SameBytesPassed`]).
+    pub fn passed_before(bytes: Vec<u8>) -> Self {
+        let ready = decode(&bytes)
+            .ok()
+            .map(|signed| (signed, Verified::SameBytesPassed));
+        Self { bytes, ready }
+    }
+
+    /// The decoded entry and, if prepared, what is known of its verification, taken out (a
+    /// second call decodes again and leaves verification to [`check_prepared`]).
+    pub fn take(&mut self) -> Result<(SignedEntry, Option<Verified>), Refusal> {
         match self.ready.take() {
             Some((signed, verified)) => Ok((signed, Some(verified))),
             None => decode(&self.bytes).map(|signed| (signed, None)),
         }
     }
-}
 
-impl Prepared {
+    /// Whether the entry was verified ahead and passed.
+    pub fn passed(&self) -> bool {
+        matches!(&self.ready, Some((_, Verified::Answer(answer))) if answer.is_ok())
+    }
+
     /// The decoded entry and its change, when prepared ahead and verified.
     pub fn verified(&self) -> Option<(&SignedEntry, &automerge::Change)> {
         match &self.ready {
-            Some((signed, Ok(change))) => Some((signed, change)),
+            Some((signed, Verified::Answer(answer))) => match answer.as_ref() {
+                Ok(change) => Some((signed, change)),
+                Err(_) => None,
+            },
             _ => None,
         }
     }
@@ -294,10 +318,11 @@ pub fn check(
     check_prepared(signed, None, roster, refused_authors, feed)
 }
 
-/// [`check`], with [`verify`]'s answer for `signed` when it was computed ahead.
+/// [`check`], with what is known ahead of `signed`'s verification; the answer is the one
+/// [`check`] gives.
 pub fn check_prepared(
     signed: SignedEntry,
-    verified: Option<Result<automerge::Change, Refusal>>,
+    verified: Option<Verified>,
     roster: &Roster,
     refused_authors: &BTreeSet<NodeId>,
     feed: &FeedState,
@@ -309,7 +334,14 @@ pub fn check_prepared(
             format!("author {} equivocated and is refused", entry.author.short()),
         );
     }
-    let change = match verified.unwrap_or_else(|| verify(&signed)) {
+    // `None`: the bytes passed before and the entry is held, so it is a duplicate (unless the
+    // roster refuses its author now) and its change is not needed.
+    let change = match verified {
+        Some(Verified::SameBytesPassed) if feed.held_at_seq == Some(signed.id()) => None,
+        Some(Verified::Answer(answer)) => Some(*answer),
+        _ => Some(verify(&signed)),
+    };
+    let change = match change.transpose() {
         Ok(change) => change,
         Err(refusal) => return Outcome::Refuse(refusal),
     };
@@ -355,6 +387,11 @@ pub fn check_prepared(
             ),
         );
     }
+    // Reached only when the entry is not held, so its change was verified above.
+    let change = match change.map_or_else(|| verify(&signed), Ok) {
+        Ok(change) => change,
+        Err(refusal) => return Outcome::Refuse(refusal),
+    };
     if let Err(refusal) = check_record_change(&signed, &change) {
         return Outcome::Refuse(refusal);
     }
@@ -690,8 +727,11 @@ mod tests {
                 Err(refusal) => refusal.kind.key().to_string(),
             };
             let ahead = answer(Prepared::now(bytes.clone()));
-            assert_eq!(ahead, answer(Prepared::later(bytes)));
+            assert_eq!(ahead, answer(Prepared::later(bytes.clone())));
             assert_ne!(ahead, "");
+            if Prepared::now(bytes.clone()).passed() {
+                assert_eq!(ahead, answer(Prepared::passed_before(bytes)));
+            }
         }
     }
 

@@ -1115,7 +1115,7 @@ mod tests {
         let prepared = crate::replicate::prepare(
             &entries,
             &ministry.id(),
-            &crate::replicate::BuiltAhead::default(),
+            &crate::replicate::Remembered::default(),
         );
         assert!(prepared.ahead.is_some(), "the message creates the record");
         let report = ministry.ingest_prepared(&office.id(), prepared);

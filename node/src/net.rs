@@ -18,11 +18,11 @@
 //! Rounds start on a timer (anti-entropy), when a peer connects, and right after this node
 //! writes or learns new entries (the push notice), so edits travel at once when peers are up.
 //! [`Rounds`] keeps one round per peer at a time and never loses a reason for one: a notice that
-//! arrives during a round starts another when it ends. Entries learned from a peer (and, on the
-//! ministry, the receipts and verdicts written for them, which share their topic) start rounds
-//! only with the peers the roster lets read those topics, the sender included: so a submission's
-//! verdict goes straight back to the office that pushed it, and 300 offices pushing at once
-//! start 300 rounds, not 300 × 299.
+//! arrives during a round starts another when it ends, and so does a request cut off by a
+//! closed connection. Entries learned from a peer, and the receipts and verdicts the ministry
+//! writes (whenever it writes them), start rounds only with the peers the roster lets read
+//! their topics, the sender included: so a submission's verdict goes straight back to the
+//! office that pushed it, and 300 offices pushing at once start 300 rounds, not 300 × 299.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -280,11 +280,11 @@ impl Learned {
 }
 
 /// What the network keeps to prepare incoming messages off the node's lock (see
-/// [`crate::replicate::prepare`]): one message per core at a time, and the documents already
-/// built ahead.
+/// [`crate::replicate::prepare`]): one message per core at a time, and what earlier messages
+/// showed.
 struct Preparing {
     permits: permits::Permits,
-    built: crate::replicate::BuiltAhead,
+    memory: crate::replicate::Remembered,
     /// This node's key: the Automerge actor of documents built ahead.
     own: NodeId,
 }
@@ -292,7 +292,7 @@ struct Preparing {
 impl Preparing {
     fn prepare(&self, entries: &[Vec<u8>]) -> fedrec_common::ingest::PreparedMessage {
         let _permit = self.permits.acquire();
-        crate::replicate::prepare(entries, &self.own, &self.built)
+        crate::replicate::prepare(entries, &self.own, &self.memory)
     }
 }
 
@@ -415,7 +415,7 @@ pub fn bind(key: &NodeKey, config: NetConfig, api: Arc<Api>) -> anyhow::Result<N
         local_peer,
         preparing: Arc::new(Preparing {
             permits: permits::Permits::per_core(),
-            built: crate::replicate::BuiltAhead::default(),
+            memory: crate::replicate::Remembered::default(),
             own: key.id(),
         }),
         admitted_updates,
@@ -819,7 +819,15 @@ fn handle_sync_event(
             ..
         } => {
             tracing::debug!(%peer, %error, "sync request failed");
-            match rounds.failed(&request_id) {
+            // A round cut short by a closed connection is owed again: the peer may still be
+            // connected on another, and would otherwise wait for the timer (30 s by default).
+            let failed = match error {
+                request_response::OutboundFailure::ConnectionClosed => {
+                    rounds.failed_on_closed_connection(&request_id)
+                }
+                _ => rounds.failed(&request_id),
+            };
+            match failed {
                 Some((peer, true)) if authorised.contains_key(&peer) => FollowUp::Begin(peer),
                 Some((peer, true)) => {
                     // Gone meanwhile: release the step counted for the owed round.

@@ -457,37 +457,68 @@ pub use fedrec_common::bundle::{BUNDLE_MAGIC, parse_bundle};
 /// A message that creates a record document gets that document built here too, from its
 /// verified changes ([`Ahead`]), for a node whose Automerge actor is `actor`: in a ministry
 /// taking in the country, applying each new application is the largest share of intake.
-/// `built` remembers the documents built ahead already: a second message creating one of them
-/// (the same entries, pushed by a peer while this node fetched them from it) is taken the usual
-/// way, where its entries are found to be duplicates, rather than built again.
-pub fn prepare(entries: &[Vec<u8>], actor: &NodeId, built: &BuiltAhead) -> PreparedMessage {
-    let entries = prepare_entries(entries);
-    let ahead = Ahead::build(&entries, actor, |doc| built.first_time(doc));
+/// `memory` keeps what earlier messages showed: the documents built ahead already (a second
+/// message creating one of them, the same entries pushed by a peer while this node fetched them
+/// from it, is taken the usual way, where its entries are found to be duplicates), and the
+/// entries whose bytes passed verification (not verified again; see
+/// [`fedrec_common::ingest::Verified::SameBytesPassed`]).
+pub fn prepare(entries: &[Vec<u8>], actor: &NodeId, memory: &Remembered) -> PreparedMessage {
+    let entries = prepare_entries(entries, &memory.passed);
+    let ahead = Ahead::build(&entries, actor, |doc| memory.built.first_time(doc));
     PreparedMessage { entries, ahead }
 }
 
-/// The record documents most recently built ahead of intake (at most [`BuiltAhead::REMEMBERED`]).
-#[derive(Default)]
-pub struct BuiltAhead {
-    seen: std::sync::Mutex<(HashSet<DocId>, VecDeque<DocId>)>,
+/// What preparing remembers across messages (see [`prepare`]).
+pub struct Remembered {
+    built: Recent<DocId>,
+    passed: Recent<fedrec_common::identity::Hash32>,
 }
 
-impl BuiltAhead {
-    /// As many documents as a ministry's whole country, several times over.
-    pub const REMEMBERED: usize = 4096;
+impl Default for Remembered {
+    fn default() -> Self {
+        Self {
+            // As many documents as a ministry's whole country, several times over; and the
+            // entries of a few thousand applications (32 bytes each).
+            built: Recent::new(4096),
+            passed: Recent::new(65_536),
+        }
+    }
+}
 
-    /// Whether `doc` was not built ahead before; notes it as built.
-    pub fn first_time(&self, doc: &DocId) -> bool {
+/// The keys most recently noted, at most `capacity` of them, the oldest forgotten first.
+struct Recent<T> {
+    seen: std::sync::Mutex<(HashSet<T>, VecDeque<T>)>,
+    capacity: usize,
+}
+
+impl<T: std::hash::Hash + Eq + Clone> Recent<T> {
+    fn new(capacity: usize) -> Self {
+        Self {
+            seen: std::sync::Mutex::default(),
+            capacity,
+        }
+    }
+
+    fn contains(&self, key: &T) -> bool {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .contains(key)
+    }
+
+    /// Whether `key` was not noted before; notes it.
+    fn first_time(&self, key: &T) -> bool {
         let mut seen = self
             .seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (set, order) = &mut *seen;
-        if !set.insert(doc.clone()) {
+        if !set.insert(key.clone()) {
             return false;
         }
-        order.push_back(doc.clone());
-        if order.len() > Self::REMEMBERED
+        order.push_back(key.clone());
+        if order.len() > self.capacity
             && let Some(oldest) = order.pop_front()
         {
             set.remove(&oldest);
@@ -496,19 +527,41 @@ impl BuiltAhead {
     }
 }
 
-fn prepare_entries(entries: &[Vec<u8>]) -> Vec<Prepared> {
+/// One entry prepared: not verified again if these bytes passed before.
+fn prepare_entry(bytes: Vec<u8>, passed: &Recent<fedrec_common::identity::Hash32>) -> Prepared {
+    let key = fedrec_common::identity::Hash32::of(&bytes);
+    if passed.contains(&key) {
+        return Prepared::passed_before(bytes);
+    }
+    let prepared = Prepared::now(bytes);
+    if prepared.passed() {
+        passed.first_time(&key);
+    }
+    prepared
+}
+
+fn prepare_entries(
+    entries: &[Vec<u8>],
+    passed: &Recent<fedrec_common::identity::Hash32>,
+) -> Vec<Prepared> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Splitting a small message costs more in thread start-up than it saves.
     if threads == 1 || entries.len() < 32 {
-        return entries.iter().cloned().map(Prepared::now).collect();
+        return entries
+            .iter()
+            .map(|bytes| prepare_entry(bytes.clone(), passed))
+            .collect();
     }
     let chunk = entries.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let parts: Vec<_> = entries
             .chunks(chunk)
             .map(|part| {
-                let handle = scope
-                    .spawn(move || part.iter().cloned().map(Prepared::now).collect::<Vec<_>>());
+                let handle = scope.spawn(move || {
+                    part.iter()
+                        .map(|bytes| prepare_entry(bytes.clone(), passed))
+                        .collect::<Vec<_>>()
+                });
                 (part, handle)
             })
             .collect();

@@ -81,6 +81,15 @@ impl<P: Copy + Eq + Hash, R: Eq + Hash> Rounds<P, R> {
         self.restart_if_owed(peer)
     }
 
+    /// A request failed because its connection closed while the peer may still be reached on
+    /// another (two nodes that dial each other at once keep one of the two connections): the
+    /// round did not happen, so another is owed. As [`Rounds::failed`] otherwise.
+    pub fn failed_on_closed_connection(&mut self, request: &R) -> Option<(P, bool)> {
+        let peer = *self.pending.get(request)?;
+        self.dirty.insert(peer);
+        self.failed(request)
+    }
+
     /// A request failed (no answer will come). Returns the peer and whether a new round must start
     /// now, as [`Rounds::step_done`].
     pub fn failed(&mut self, request: &R) -> Option<(P, bool)> {
@@ -159,9 +168,7 @@ mod tests {
     #[test]
     fn a_round_is_under_way_until_its_last_step_is_taken_in() {
         let mut rounds = R::default();
-        assert!(rounds.want(1));
-        rounds.sent(10, 1);
-        assert!(!rounds.step_done(1));
+        request_out(&mut rounds, 1, 10);
         assert_eq!(rounds.answered(&10), Some(1));
         // The answer is being taken in: still busy, so a notice is deferred, not run alongside.
         assert!(!rounds.want(1));
@@ -190,6 +197,27 @@ mod tests {
         assert_eq!(rounds.failed(&99), None);
         assert!(!rounds.step_done(1));
         assert!(rounds.is_dirty(&1));
+    }
+
+    /// A round with `peer` started, its digest step done, `request` out.
+    fn request_out(rounds: &mut R, peer: u8, request: u32) {
+        assert!(rounds.want(peer));
+        rounds.sent(request, peer);
+        assert!(!rounds.step_done(peer));
+    }
+
+    #[test]
+    fn a_round_cut_by_a_closed_connection_is_owed_again() {
+        let mut rounds = R::default();
+        request_out(&mut rounds, 1, 10);
+        assert_eq!(
+            rounds.failed_on_closed_connection(&10),
+            Some((1, true)),
+            "a new round starts at once"
+        );
+        assert!(rounds.is_busy(&1));
+        assert_eq!(rounds.failed_on_closed_connection(&99), None);
+        assert!(!rounds.is_dirty(&99), "an unknown request owes nothing");
     }
 
     #[test]
