@@ -180,6 +180,7 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
     // When each office first held an entry of the ministry's, and when it held its verdict.
     let mut first_contact: Vec<Option<Duration>> = vec![None; recommenders];
     let mut verdict_at: Vec<Duration> = Vec::new();
+    let mut last_office = None;
     while !waiting.is_empty() {
         if Instant::now() > deadline {
             super::memory::stop_child(ministry);
@@ -209,6 +210,7 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
                     .is_ok_and(|rows| rows.iter().any(|r| r.verdict == "accepted"));
             if done {
                 verdict_at.push(started.elapsed());
+                last_office = Some((index, node.id()));
             }
             !done
         });
@@ -225,6 +227,10 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
         )
     };
     let (contact_spread, verdict_spread) = (spread(&contact), spread(&verdict_at));
+    if let Some((index, key)) = last_office {
+        // For reading the ministry's log (FEDREC_BENCH_LOG): it names peers by key.
+        println!("  (the last office: r{index:03}, key {})", key.short());
+    }
     let took = started.elapsed();
     let ministry_cpu = super::memory::cpu_seconds(ministry.id()).unwrap_or(0.0);
     let offices_cpu =

@@ -38,13 +38,19 @@ pub(super) fn spawn_fedrec(
 ) -> anyhow::Result<(std::process::Child, Duration)> {
     let binary = std::env::current_exe()?;
     let started = Instant::now();
+    // For diagnosis, the child's log can be kept: FEDREC_BENCH_LOG names its file (and
+    // RUST_LOG, passed on, its level).
+    let log = match std::env::var_os("FEDREC_BENCH_LOG") {
+        Some(path) => std::process::Stdio::from(std::fs::File::create(path)?),
+        None => std::process::Stdio::null(),
+    };
     let mut child = std::process::Command::new(binary)
         .arg("run")
         .args(flags)
         .arg("--data")
         .arg(data)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
