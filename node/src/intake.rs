@@ -901,6 +901,18 @@ mod tests {
             .unwrap()
     }
 
+    /// A ministry and an office in `dir`, the office holding a draft of the example application
+    /// (its record id returned).
+    fn with_draft(dir: &std::path::Path) -> (Node, Node, String) {
+        let (ministry, mut office) = ministry_and_office(dir);
+        let record = office
+            .create_record(example_application())
+            .unwrap()
+            .id
+            .to_string();
+        (ministry, office, record)
+    }
+
     /// The ministry's verdict on `record` in batch 6.
     fn verdict(ministry: &Node, record: &str) -> String {
         ministry
@@ -1085,12 +1097,7 @@ mod tests {
     #[test]
     fn a_record_built_ahead_is_taken_and_gives_the_same_result() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut ministry, mut office) = ministry_and_office(dir.path());
-        let record = office
-            .create_record(example_application())
-            .unwrap()
-            .id
-            .to_string();
+        let (mut ministry, mut office, record) = with_draft(dir.path());
         for round in 0..40 {
             office
                 .edit_record(
@@ -1153,12 +1160,7 @@ mod tests {
     #[test]
     fn receipts_written_when_a_peer_opens_their_topic_are_news_for_the_network() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut ministry, mut office) = ministry_and_office(dir.path());
-        let record = office
-            .create_record(example_application())
-            .unwrap()
-            .id
-            .to_string();
+        let (mut ministry, mut office, record) = with_draft(dir.path());
         office.submit(&record).unwrap();
         ministry.set_writable(false);
         ministry.take_written_topics();
