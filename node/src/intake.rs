@@ -258,10 +258,13 @@ impl Node {
         if self.is_ministry() && self.receipts_after_intake {
             self.resume_receipts();
         }
-        self.metrics.entries_received.fetch_add(
-            u64::from(report.accepted),
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        self.metrics
+            .entries_received
+            .fetch_add(u64::from(report.accepted), relaxed);
+        self.metrics
+            .entries_duplicate
+            .fetch_add(u64::from(report.duplicates), relaxed);
         if report.accepted > 0 {
             tracing::debug!(from = %from.short(), accepted = report.accepted, "entries ingested");
         }

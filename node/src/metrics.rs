@@ -22,6 +22,9 @@ pub struct Metrics {
     pub peers_backed_off: AtomicU64,
     pub sync_rounds: AtomicU64,
     pub entries_received: AtomicU64,
+    /// Entries received that the node held already (sent by two peers, or pushed by a peer
+    /// while it was fetched from it).
+    pub entries_duplicate: AtomicU64,
     /// New record documents built ahead of intake, off the node's lock, and taken by intake;
     /// and those built but not taken (intake applied other changes, so did the work again).
     pub built_ahead: AtomicU64,
@@ -172,6 +175,12 @@ impl Metrics {
             "fedrec_entries_received_total",
             "Entries from other nodes accepted.",
             load(&self.entries_received),
+        );
+        counter(
+            &mut out,
+            "fedrec_entries_duplicate_total",
+            "Entries from other nodes that this node held already.",
+            load(&self.entries_duplicate),
         );
         counter(
             &mut out,

@@ -23,6 +23,20 @@ pub(super) fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
+/// CPU time (user and system) of the calling thread, in seconds.
+pub(super) fn this_thread_cpu_seconds() -> f64 {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid, writable timespec for the duration of the call.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    if status != 0 {
+        return 0.0;
+    }
+    time.tv_sec as f64 + time.tv_nsec as f64 / 1e9
+}
+
 /// Runs `fedrec run --offline` on `data` as a child process; returns it with its start-up time
 /// (spawn to the first answer of `/health`).
 fn spawn_daemon(data: &Path) -> anyhow::Result<(std::process::Child, Duration)> {
