@@ -61,6 +61,20 @@ pub const ROUND_BUDGET: RoundBudget = RoundBudget {
     chunk_entries: CHUNK_ENTRIES,
 };
 
+/// How long after a node answered a peer's digest with its heads it leaves catching up with
+/// that peer to the peer's push ([`Plan::leaving_catch_up_to_push`]). A push follows the answer
+/// within a round trip; this is generous, and only decides whether a fetch is sent too.
+pub const PUSH_AWAITED_MILLIS: i64 = 10_000;
+
+/// Whether a peer whose digest this node answered with its heads at `answered_at` is still
+/// pushing what it holds beyond them (a clock set back since counts as not).
+pub fn push_awaited(
+    answered_at: crate::timestamp::Timestamp,
+    now: crate::timestamp::Timestamp,
+) -> bool {
+    (0..PUSH_AWAITED_MILLIS).contains(&(now.millis() - answered_at.millis()))
+}
+
 /// Where one feed stands.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FeedPosition {
@@ -199,6 +213,24 @@ pub struct Plan {
     pub fetch: Vec<(NodeId, Topic, u64)>,
     /// Feeds to push to the peer, from this position on.
     pub push: Vec<(NodeId, Topic, u64)>,
+}
+
+impl Plan {
+    /// This plan without its catch-up fetches (from past this node's own position), for a peer
+    /// that is about to push exactly those entries: when two nodes connect, each starts a round,
+    /// and each would otherwise both push its feeds and have them fetched, every entry crossing
+    /// twice. A fetch at this node's own position stays: it asks for the peer's copy of an
+    /// equivocating entry, which the peer fetches rather than pushes.
+    pub fn leaving_catch_up_to_push(mut self, local: &[FeedPosition]) -> Self {
+        self.fetch.retain(|(author, topic, from_seq)| {
+            let ours = local
+                .iter()
+                .find(|p| p.author == *author && p.topic == *topic)
+                .map_or(0, |p| p.seq);
+            *from_seq <= ours
+        });
+        self
+    }
 }
 
 /// Compares local and remote heads of the shared feeds.
@@ -365,6 +397,33 @@ mod tests {
         theirs.head = Hash32::of(b"another entry");
         let plan = plan(std::slice::from_ref(&ours), &[theirs]);
         assert_eq!(plan.fetch, vec![(ours.author, ours.topic, 4)]);
+    }
+
+    #[test]
+    fn catch_up_is_left_to_a_pushing_peer_but_evidence_is_still_fetched() {
+        let local = [position("a", "public", 3), position("e", "public", 4)];
+        let mut forked = position("e", "public", 4);
+        forked.head = Hash32::of(b"another entry");
+        let remote = [
+            position("a", "public", 6),
+            position("c", "public", 1),
+            forked.clone(),
+        ];
+        let plan = plan(&local, &remote);
+        assert_eq!(plan.fetch.len(), 3, "{plan:?}");
+        let left = plan.leaving_catch_up_to_push(&local);
+        assert_eq!(left.fetch, vec![(forked.author, forked.topic, 4)]);
+    }
+
+    #[test]
+    fn a_push_is_awaited_for_a_while_after_the_answer_and_not_after_a_clock_set_back() {
+        use crate::timestamp::Timestamp;
+        let answered = Timestamp::from_millis(1_000_000);
+        let at = |millis: i64| Timestamp::from_millis(1_000_000 + millis);
+        assert!(push_awaited(answered, at(0)));
+        assert!(push_awaited(answered, at(PUSH_AWAITED_MILLIS - 1)));
+        assert!(!push_awaited(answered, at(PUSH_AWAITED_MILLIS)));
+        assert!(!push_awaited(answered, at(-1)));
     }
 
     #[test]

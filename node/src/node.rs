@@ -219,6 +219,11 @@ pub struct Node {
     /// verdicts), since the network last asked: it starts rounds with the peers who read them,
     /// as it does for entries learned from a peer.
     pub(crate) written_topics: std::collections::BTreeSet<fedrec_common::ids::Topic>,
+    /// When this node last answered each peer's digest with its heads: that peer is pushing
+    /// what it holds beyond them, so this node's own round with it fetches none of that
+    /// ([`fedrec_common::sync::push_awaited`]).
+    pub(crate) digests_answered:
+        std::collections::HashMap<NodeId, fedrec_common::timestamp::Timestamp>,
     /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
     /// the network starts another round with them as soon as the current one ends.
     pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
@@ -277,6 +282,7 @@ impl Node {
             verified_batches: std::cell::RefCell::new(None),
             peer_heads: std::collections::HashMap::new(),
             unfinished_rounds: std::collections::HashSet::new(),
+            digests_answered: std::collections::HashMap::new(),
             written_topics: std::collections::BTreeSet::new(),
             parked_tally: None,
             receipt_log: crate::ministry::ReceiptLog::default(),

@@ -108,8 +108,11 @@ impl Node {
                 ..
             } => self.shared_heads(peer).map(|heads| {
                 if sync::digest(&heads) == digest && roster_version == self.roster_version() {
+                    self.digests_answered.remove(peer);
                     (Response::InSync, false)
                 } else {
+                    // The peer pushes what it holds beyond these heads (its own round).
+                    self.digests_answered.insert(*peer, self.now());
                     (
                         Response::Heads {
                             heads,
@@ -336,7 +339,12 @@ impl Node {
             })
             .cloned()
             .collect();
-        let plan = sync::plan(&local, &remote);
+        let mut plan = sync::plan(&local, &remote);
+        if let Some(answered) = self.digests_answered.get(peer)
+            && sync::push_awaited(*answered, self.now())
+        {
+            plan = plan.leaving_catch_up_to_push(&local);
+        }
         let mut unfinished = plan.fetch.len() > budget.fetches;
         let mut requests: Vec<Request> = plan
             .fetch
