@@ -147,12 +147,26 @@ impl RecordDoc {
     /// are held by Automerge until they do.
     pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<(), RecordError> {
         let changes: Vec<Change> = changes.into_iter().collect();
-        guarded(|| self.doc.apply_changes(changes))
+        let applied = guarded(|| self.doc.apply_changes(changes));
+        self.forget_patches();
+        applied
+    }
+
+    /// Drops the events Automerge's patch log gathered while changes were applied. Automerge
+    /// 0.12 records a text splice event for every inserted character even when its log is
+    /// inactive, and keeps them until the document is dropped: about one event per operation,
+    /// held by every cached document (a real application holds 12,000 operations). No reader
+    /// here uses them (history diffs build their own log), so they go at once, off the node's
+    /// lock when the document was built ahead.
+    fn forget_patches(&mut self) {
+        self.doc.reset_diff_cursor();
     }
 
     /// Merges another replica's document into this one.
     pub fn merge(&mut self, other: &mut RecordDoc) -> Result<(), RecordError> {
-        guarded(|| self.doc.merge(&mut other.doc).map(|_| ()))
+        let merged = guarded(|| self.doc.merge(&mut other.doc).map(|_| ()));
+        self.forget_patches();
+        merged
     }
 
     /// Whether the document holds the change with this hash.
@@ -374,7 +388,9 @@ impl RecordDoc {
         if let Some(message) = message {
             options = options.with_message(message);
         }
-        if self.doc.commit_with(options).is_none() {
+        let committed = self.doc.commit_with(options).is_some();
+        self.forget_patches();
+        if !committed {
             return Ok(None);
         }
         Ok(self.doc.get_last_local_change())
