@@ -180,6 +180,10 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
     let mut waiting: Vec<usize> = (0..recommenders).collect();
     // When each office first held an entry of the ministry's, and when it held its verdict.
     let mut first_contact: Vec<Option<Duration>> = vec![None; recommenders];
+    // The ministry's head at each office when its decisions were last read: they are read again
+    // only once that head has moved, since a verdict reaches an office only in a ministry entry.
+    // The polling shares the two cores with the nodes it watches, so it must stay cheap.
+    let mut head_read: Vec<Option<u64>> = vec![None; recommenders];
     let mut verdict_at: Vec<Duration> = Vec::new();
     let mut last_office = None;
     while !waiting.is_empty() {
@@ -196,16 +200,18 @@ pub(super) fn country(report: &mut Report, root: &Path, quick: bool) -> anyhow::
         waiting.retain(|&index| {
             let (state, topic) = &offices[index];
             let node = state.node.lock().unwrap_or_else(|e| e.into_inner());
-            let reached = node
+            let head = node
                 .store()
                 .head(&ministry_id, topic)
                 .ok()
                 .flatten()
-                .is_some();
-            if reached && first_contact[index].is_none() {
+                .map(|head| head.seq);
+            if head.is_some() && first_contact[index].is_none() {
                 first_contact[index] = Some(started.elapsed());
             }
-            let done = reached
+            let moved = head.is_some() && head != head_read[index];
+            head_read[index] = head;
+            let done = moved
                 && node
                     .decisions(Some(6))
                     .is_ok_and(|rows| rows.iter().any(|r| r.verdict == "accepted"));
