@@ -477,8 +477,15 @@ pub async fn run(
     // blocking task, and it is recorded for `status`.
     let begin = |peer: PeerId, node_id: NodeId, last_round: &mut HashMap<PeerId, Instant>| {
         last_round.insert(peer, Instant::now());
-        spawn_digest(&api, peer, node_id, &internal_tx);
+        spawn_digest(&api, peer, node_id, &internal_tx, RoundCause::Other);
     };
+    // The round a new connection starts: the peer starts one too, and each pushes what the
+    // other lacks, so this one fetches none of it (see `Node::note_round_at_connect`).
+    let begin_at_connect =
+        |peer: PeerId, node_id: NodeId, last_round: &mut HashMap<PeerId, Instant>| {
+            last_round.insert(peer, Instant::now());
+            spawn_digest(&api, peer, node_id, &internal_tx, RoundCause::Connected);
+        };
     let mut tick = tokio::time::interval(config.sync_interval);
     let mut redial = tokio::time::interval(Duration::from_millis(250));
     tracing::info!(peer = %local_peer, "network up");
@@ -589,7 +596,7 @@ pub async fn run(
                         if authorised.insert(peer_id, node_id).is_none() {
                             tracing::info!(peer = %peer_id, "peer connected");
                             if rounds.want(peer_id) {
-                                begin(peer_id, node_id, &mut last_round);
+                                begin_at_connect(peer_id, node_id, &mut last_round);
                             }
                         }
                         for target in targets.iter_mut().filter(|t| t.peer == Some(peer_id)) {
@@ -870,15 +877,33 @@ fn intake_turn(api: &Api) -> std::sync::MutexGuard<'_, ()> {
 
 /// The first step of a round with `peer`, already counted as running in [`Rounds`]: computes
 /// this node's digest for it in a blocking task and hands it to the loop to send.
-fn spawn_digest(api: &Arc<Api>, peer: PeerId, node_id: NodeId, internal: &mpsc::Sender<Internal>) {
+/// Why a round starts, as far as its plan cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RoundCause {
+    /// The connection to the peer has just been established, and the peer starts a round too.
+    Connected,
+    /// A timer, a write, entries learned, or a round owed.
+    Other,
+}
+
+fn spawn_digest(
+    api: &Arc<Api>,
+    peer: PeerId,
+    node_id: NodeId,
+    internal: &mpsc::Sender<Internal>,
+    cause: RoundCause,
+) {
     let api = Arc::clone(api);
     let internal = internal.clone();
     tokio::task::spawn_blocking(move || {
         let request = {
-            let node = api
+            let mut node = api
                 .node
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cause == RoundCause::Connected {
+                node.note_round_at_connect(&node_id);
+            }
             node.digest_for(&node_id).ok()
         };
         if request.is_some() {

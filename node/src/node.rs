@@ -224,6 +224,11 @@ pub struct Node {
     /// ([`fedrec_common::sync::push_awaited`]).
     pub(crate) digests_answered:
         std::collections::HashMap<NodeId, fedrec_common::timestamp::Timestamp>,
+    /// When this node started a round with each peer because the connection to it had just
+    /// been established: the peer starts one at the same moment and pushes what it holds beyond
+    /// this node's heads, so this round fetches none of that. Taken by the round's plan.
+    pub(crate) rounds_at_connect:
+        std::collections::HashMap<NodeId, fedrec_common::timestamp::Timestamp>,
     /// Peers whose last round plan was cut short by its [`fedrec_common::sync::RoundBudget`]:
     /// the network starts another round with them as soon as the current one ends.
     pub(crate) unfinished_rounds: std::collections::HashSet<NodeId>,
@@ -283,6 +288,7 @@ impl Node {
             peer_heads: std::collections::HashMap::new(),
             unfinished_rounds: std::collections::HashSet::new(),
             digests_answered: std::collections::HashMap::new(),
+            rounds_at_connect: std::collections::HashMap::new(),
             written_topics: std::collections::BTreeSet::new(),
             parked_tally: None,
             receipt_log: crate::ministry::ReceiptLog::default(),

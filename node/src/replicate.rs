@@ -240,7 +240,10 @@ impl Node {
                 if roster_version > self.roster_version() && !self.is_ministry() {
                     next.push(Request::Roster);
                 }
-                match self.round_plan(peer, &heads, &sync::ROUND_BUDGET) {
+                let planned = self.round_plan(peer, &heads, &sync::ROUND_BUDGET);
+                // Only the round started at connect leaves its catch-up to the peer's.
+                self.rounds_at_connect.remove(peer);
+                match planned {
                     Ok((mut requests, unfinished)) => {
                         next.append(&mut requests);
                         if unfinished {
@@ -293,6 +296,13 @@ impl Node {
         }
     }
 
+    /// The network is starting a round with `peer` because the connection to it has just been
+    /// established; the peer does the same, and its round pushes what it holds beyond this
+    /// node's heads. (If its push never comes, the next round, by timer or write, fetches.)
+    pub fn note_round_at_connect(&mut self, peer: &NodeId) {
+        self.rounds_at_connect.insert(*peer, self.now());
+    }
+
     /// Whether the last round with `peer` left work for the next one (and forgets it).
     pub fn take_unfinished_round(&mut self, peer: &NodeId) -> bool {
         self.unfinished_rounds.remove(peer)
@@ -340,9 +350,18 @@ impl Node {
             .cloned()
             .collect();
         let mut plan = sync::plan(&local, &remote);
-        if let Some(answered) = self.digests_answered.get(peer)
-            && sync::push_awaited(*answered, self.now())
-        {
+        // Whether the peer is pushing, in a round of its own, what it holds beyond this node's
+        // heads: it asked for them (its digest was answered), or it started a round when the
+        // connection was made, as this node did. Which of the two a node sees first is a race
+        // (300 offices connecting at once crossed most of their entries twice), so both count.
+        let peer_pushes = [
+            self.digests_answered.get(peer),
+            self.rounds_at_connect.get(peer),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|since| sync::push_awaited(*since, self.now()));
+        if peer_pushes {
             plan = plan.leaving_catch_up_to_push(&local);
         }
         let mut unfinished = plan.fetch.len() > budget.fetches;
