@@ -875,8 +875,6 @@ fn intake_turn(api: &Api) -> std::sync::MutexGuard<'_, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The first step of a round with `peer`, already counted as running in [`Rounds`]: computes
-/// this node's digest for it in a blocking task and hands it to the loop to send.
 /// Why a round starts, as far as its plan cares.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RoundCause {
@@ -886,6 +884,8 @@ enum RoundCause {
     Other,
 }
 
+/// The first step of a round with `peer`, already counted as running in [`Rounds`]: computes
+/// this node's digest for it in a blocking task and hands it to the loop to send.
 fn spawn_digest(
     api: &Arc<Api>,
     peer: PeerId,

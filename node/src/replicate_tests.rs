@@ -118,12 +118,6 @@ fn two_rounds_at_connect_carry_each_entry_once() {
     let (mut ministry, mut office) = ministry_and_office(dir.path());
     let application = example_application();
     office.create_record(application).unwrap();
-    let fetches = |requests: &[Request]| {
-        requests
-            .iter()
-            .filter(|r| matches!(r, Request::Fetch { .. }))
-            .count()
-    };
 
     // The ministry's round alone: it fetches what the office holds beyond its heads.
     let digest = ministry.digest_for(&office.id()).unwrap();
@@ -155,12 +149,6 @@ fn a_round_started_at_connect_leaves_catching_up_to_the_peers_round_whichever_an
     let dir = tempfile::tempdir().unwrap();
     let (mut ministry, mut office) = ministry_and_office(dir.path());
     office.create_record(example_application()).unwrap();
-    let fetches = |requests: &[Request]| {
-        requests
-            .iter()
-            .filter(|r| matches!(r, Request::Fetch { .. }))
-            .count()
-    };
 
     ministry.note_round_at_connect(&office.id());
     let digest = ministry.digest_for(&office.id()).unwrap();
@@ -209,4 +197,12 @@ fn pushed_without_duplicates(
         }
     }
     accepted
+}
+
+/// How many of a round's requests are fetches.
+fn fetches(requests: &[Request]) -> usize {
+    requests
+        .iter()
+        .filter(|r| matches!(r, Request::Fetch { .. }))
+        .count()
 }
