@@ -18,6 +18,7 @@ mod config_file;
 pub mod daemon;
 pub mod demo;
 pub mod export;
+pub mod heap;
 pub mod intake;
 pub mod metrics;
 pub mod migrate;

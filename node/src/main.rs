@@ -3,9 +3,10 @@
 //! sets up logging and hands over to [`fedrec_node::cli`], which maps every outcome to an exit
 //! code.
 
-use fedrec_node::{cli, telemetry};
+use fedrec_node::{cli, heap, telemetry};
 
 fn main() -> std::process::ExitCode {
+    heap::keep_freed_memory();
     let args = cli::parse();
     telemetry::init(args.verbose);
     cli::run(args)
