@@ -40,7 +40,17 @@ pub(crate) type Verdicts = Arc<BTreeMap<RecordId, RecordVerdict>>;
 pub(crate) struct ReceiptLog {
     last_key: Option<String>,
     by_batch: BTreeMap<u32, Vec<Receipt>>,
+    /// Each batch's last decision as stored under `meta/verdicts/<batch>`, once read or
+    /// written: the country's ministry decides once per submission, and decoding the stored
+    /// JSON every time made each decision cost as much as all the verdicts before it. Taken out
+    /// while a decision runs and put back only once its writes went through, so a failed write
+    /// leaves nothing here and the next decision reads the store again.
+    decided: BTreeMap<u32, BatchVerdicts>,
 }
+
+/// A batch's verdicts, keyed by the full identity (`<recommender>/<record>`), as JSON maps need
+/// text keys.
+type BatchVerdicts = BTreeMap<String, rules::RecordVerdict>;
 
 /// One line of `fedrec decisions`: stable keys and codes, the facts they are rendered from, and
 /// (once [`DecisionRow::localise`] has run) the same in words beside them.
@@ -172,8 +182,8 @@ impl Node {
 
     /// Runs the rules over a batch's receipts and writes the verdicts that changed. Only the
     /// decisions documents of recommenders whose verdicts differ from the last decision (kept in
-    /// `meta/verdicts/<batch>`) are loaded and written, so deciding costs one rules run however
-    /// many recommenders the roster holds.
+    /// `meta/verdicts/<batch>`, and in memory once read) are loaded and written, so deciding costs
+    /// one rules run however many recommenders the roster holds.
     pub(crate) fn decide(&mut self, batch_number: u32) -> Result<(), NodeError> {
         let Some(batch) = self.batches()?.remove(&batch_number) else {
             return Ok(());
@@ -188,17 +198,15 @@ impl Node {
             .by_batch
             .get(&batch_number)
             .unwrap_or(&no_receipts);
-        // Keyed by the full identity (`<recommender>/<record>`), as JSON maps need text keys.
-        let verdicts: BTreeMap<String, rules::RecordVerdict> =
-            (self.rules)(&batch, &roster, receipts)
-                .into_iter()
-                .map(|((recommender, record), verdict)| {
-                    (format!("{recommender}/{record}"), verdict)
-                })
-                .collect();
+        let verdicts: BatchVerdicts = (self.rules)(&batch, &roster, receipts)
+            .into_iter()
+            .map(|((recommender, record), verdict)| (format!("{recommender}/{record}"), verdict))
+            .collect();
         let last_key = format!("verdicts/{batch_number:06}");
-        let last: BTreeMap<String, rules::RecordVerdict> =
-            self.store().meta(&last_key)?.unwrap_or_default();
+        let last: BatchVerdicts = match self.receipt_log.decided.remove(&batch_number) {
+            Some(held) => held,
+            None => self.store().meta(&last_key)?.unwrap_or_default(),
+        };
         let mut last_count: BTreeMap<&RecommenderId, usize> = BTreeMap::new();
         for verdict in last.values() {
             *last_count.entry(&verdict.recommender).or_default() += 1;
@@ -259,6 +267,10 @@ impl Node {
             write.meta(&last_key, &verdicts);
             write.commit()?;
         }
+        // What the store now holds under `last_key`: a held-back recommender keeps the old
+        // decision stored until its topic opens.
+        let stored = if held_back > 0 { last } else { verdicts };
+        self.receipt_log.decided.insert(batch_number, stored);
         Ok(())
     }
 
