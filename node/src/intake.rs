@@ -631,7 +631,7 @@ impl Node {
                         }
                     }
                     if record.applied > 0 {
-                        batch.snapshot(&name, &record.doc.save());
+                        batch.snapshot(&name, &record.doc.save_for_store());
                         // A status change seen at this document's last entry already read the
                         // whole application (for the ministry's receipt): reuse it rather than
                         // assemble every box's text from Automerge a second time.

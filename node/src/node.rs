@@ -1173,7 +1173,7 @@ impl Node {
                         &[("doc", s(doc.to_string()))],
                     ))
                 })?;
-        let snapshot = record.save();
+        let snapshot = record.save_for_store();
         let mut batch = self.store.batch();
         batch.entry(&signed);
         batch.snapshot(&doc.to_string(), &snapshot);
