@@ -1150,7 +1150,7 @@ mod tests {
         let doc = signed[0].entry.doc.to_string();
         assert_eq!(
             ministry.store().snapshot(&doc).unwrap(),
-            Some(usual.save()),
+            Some(usual.save_for_store()),
             "the stored document is the one the usual way builds"
         );
         assert_eq!(verdict(&ministry, &record), "accepted");
