@@ -77,11 +77,6 @@ pub struct RecordDoc {
     operator: Option<OperatorName>,
 }
 
-/// The most operations a status transition (submit, withdraw) writes: one, the status key.
-/// The ministry's intake applies changes this small on their own and checks the status after
-/// each, and applies larger ones (edits of text) in batches.
-pub const TRANSITION_MAX_OPS: usize = crate::acts::ACT_MAX_OPS;
-
 impl RecordDoc {
     /// Creates a record for `application` and returns it with the change that created it.
     pub fn create(

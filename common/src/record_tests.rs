@@ -5,6 +5,7 @@ use super::*;
 use crate::timestamp::Timestamp;
 
 const NOW: Timestamp = Timestamp(1_456_790_400_000);
+use crate::acts::ACT_MAX_OPS;
 use crate::form::tests::valid;
 use crate::identity::NodeKey;
 
@@ -89,8 +90,8 @@ fn status_moves_draft_submitted_withdrawn_only() {
     assert!(doc.submit(NOW).is_err());
     let withdraw = doc.withdraw(NOW).unwrap();
     assert_eq!(doc.status().unwrap(), Status::Withdrawn);
-    // The ministry's intake applies changes this small one by one to see each transition.
-    assert!(submit.len() <= TRANSITION_MAX_OPS && withdraw.len() <= TRANSITION_MAX_OPS);
+    // An act carries no more operations than `acts::classify` accepts of one.
+    assert!(submit.len() <= ACT_MAX_OPS && withdraw.len() <= ACT_MAX_OPS);
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! same run's rate for decoding, `verify_strict` and Automerge apply alone.
 //!
 //! The limit does the pipeline's Automerge work the way the pipeline does it: entries in
-//! sync-message chunks, each document's changes queued and applied as one batch, except that a
-//! change small enough to be a status transition flushes the queue and is applied on its own
-//! (`record::TRANSITION_MAX_OPS`, as `intake.rs` does). Applying entry by entry instead costs
-//! many times more (BENCHMARKS.md), and would compare unlike work.
+//! sync-message chunks, each document's changes queued and applied as one batch, except that an
+//! act (a submission or withdrawal, known by its change's message through `acts::classify`, as
+//! `intake.rs` knows it) is applied at once with what is queued, so that each transition is seen.
+//! Applying entry by entry instead costs many times more (BENCHMARKS.md), and would compare
+//! unlike work.
 
 use super::*;
 
@@ -90,7 +91,10 @@ pub(super) fn ingest(report: &mut Report, root: &Path, quick: bool) -> anyhow::R
 
 /// One pass of the limit: every entry decoded and strictly verified, and every record change
 /// applied in memory, batched per document and per message as intake batches them.
-fn limit_pass(entries: &[Vec<u8>], actor: &fedrec_common::identity::NodeId) -> anyhow::Result<()> {
+pub(super) fn limit_pass(
+    entries: &[Vec<u8>],
+    actor: &fedrec_common::identity::NodeId,
+) -> anyhow::Result<()> {
     let mut docs: BTreeMap<DocId, RecordDoc> = BTreeMap::new();
     for chunk in entries.chunks(sync::CHUNK_ENTRIES) {
         let mut queued: BTreeMap<DocId, Vec<automerge::Change>> = BTreeMap::new();
@@ -101,7 +105,12 @@ fn limit_pass(entries: &[Vec<u8>], actor: &fedrec_common::identity::NodeId) -> a
             if !matches!(doc, DocId::Record { .. }) {
                 continue;
             }
-            let transition = change.len() <= fedrec_common::record::TRANSITION_MAX_OPS;
+            let kind = fedrec_common::acts::classify(
+                change.message(),
+                !change.deps().is_empty(),
+                change.len(),
+            )?;
+            let transition = matches!(kind, fedrec_common::acts::ChangeKind::Act(_));
             let queue = queued.entry(doc.clone()).or_default();
             queue.push(change);
             if transition {
